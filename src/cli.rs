@@ -1,0 +1,178 @@
+//! The subcommands of the `fondilab` binary.
+
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{self, Application};
+use crate::config::{Cli, Command, CommonArgs, Config, GuidesCommand, ServeArgs};
+use crate::guides::{self, Fund, Phase};
+use crate::search::SearchEngine;
+
+pub fn run(cli: Cli) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fondilab: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => serve(&cli.common, &ServeArgs::default_from_env()).await,
+            Some(Command::Serve(args)) => serve(&cli.common, &args).await,
+            Some(Command::Guides { command }) => guides_command(&cli.common, command).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fondilab: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::new(common, args)?;
+    let app = Application::build(config).await?;
+    app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::Result<ExitCode> {
+    let today = chrono::Local::now().date_naive();
+    match command {
+        GuidesCommand::Check { dir } => {
+            let dir = dir.unwrap_or_else(|| common.guides_dir.clone());
+            let report = guides::load(&dir, today);
+            for d in &report.diagnostics {
+                println!("{d}");
+            }
+            let errors = report.errors().count();
+            let warnings = report.warnings().count();
+            match &report.corpus {
+                Some(c) if errors == 0 => {
+                    let en = c
+                        .guides
+                        .iter()
+                        .filter(|g| g.lang == crate::i18n::Lang::En)
+                        .count();
+                    println!(
+                        "{}: {} guides ({} Italian, {} English), {} topics, {} synonym groups; {} warning(s)",
+                        dir.display(),
+                        c.len(),
+                        c.len() - en,
+                        en,
+                        c.topics.all().len(),
+                        c.synonyms.groups.len(),
+                        warnings
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                _ => {
+                    println!(
+                        "{}: {errors} error(s), {warnings} warning(s)",
+                        dir.display()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        GuidesCommand::Reindex => {
+            let config = Config::new(common, &ServeArgs::default_from_env())?;
+            let corpus = std::sync::Arc::new(app::load_corpus(&config)?);
+            let started = std::time::Instant::now();
+            let (engine, _) = SearchEngine::open(&config.index_dir, corpus, true)?;
+            println!(
+                "index rebuilt in {} ms: {} guides in {}",
+                started.elapsed().as_millis(),
+                engine.num_docs(),
+                config.index_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        GuidesCommand::Coverage { dir } => {
+            let dir = dir.unwrap_or_else(|| common.guides_dir.clone());
+            let report = guides::load(&dir, today);
+            let Some(corpus) = report.corpus else {
+                for d in report.errors() {
+                    println!("{d}");
+                }
+                return Ok(ExitCode::FAILURE);
+            };
+            print!("{}", coverage_table(&corpus));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Markdown table of Italian guides per fund and phase (a guide counts under each of its funds).
+pub fn coverage_table(corpus: &guides::Corpus) -> String {
+    let table = guides::coverage(corpus, Some(crate::i18n::Lang::It));
+    let mut out = String::from("| fondo |");
+    for p in Phase::ALL {
+        out.push_str(&format!(" {} |", p.as_str()));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(Phase::ALL.len()));
+    out.push('\n');
+    for f in Fund::ALL {
+        out.push_str(&format!("| {} |", f.as_str()));
+        for p in Phase::ALL {
+            out.push_str(&format!(
+                " {} |",
+                table.get(&(f, p)).map(Vec::len).unwrap_or(0)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl ServeArgs {
+    /// Serve settings from the environment and defaults, for subcommands that take no flags.
+    pub fn default_from_env() -> ServeArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::try_parse_from(["fondilab"])
+            .map(|o| o.serve)
+            .unwrap_or_default()
+    }
+}

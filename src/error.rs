@@ -1,0 +1,104 @@
+//! One error type for the whole service. Handlers return `Result<_, AppError>`; the
+//! response is JSON `{"error": …, "field": …}` by default, and the HTML route family
+//! turns it into a page in the user's language (see `web::html_errors`).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is wrong in a way the user can fix; `field` names the input.
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("service not ready: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return AppError::Conflict("esiste già un elemento con questi dati".into());
+            }
+        }
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+/// What the HTML layer needs to render an error page; carried as a response extension.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorInfo {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (error, field) = match &self {
+            AppError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "request failed");
+                ("errore interno: riprova tra poco; se il problema resta, contatta il coordinamento".to_string(), None)
+            }
+            AppError::Unavailable(why) => {
+                tracing::warn!(why, "service unavailable");
+                (
+                    "servizio non ancora pronto, riprova tra poco".to_string(),
+                    None,
+                )
+            }
+            AppError::BadRequest { message, field } => (message.clone(), field.clone()),
+            other => (other.to_string(), None),
+        };
+        let info = ErrorInfo {
+            status,
+            error,
+            field,
+        };
+        let mut response = (status, Json(&info)).into_response();
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,356 @@
+//! The guide corpus: Markdown guides under `guides/it` and `guides/en`, the topic
+//! vocabulary and the synonym table. Loading checks everything; the server refuses to
+//! start on errors and `fondilab guides check` prints them as `path:line: message`.
+
+pub mod diagnostic;
+pub mod model;
+pub mod parse;
+pub mod render;
+pub mod vocab;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{Months, NaiveDate};
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{Fund, Guide, Phase, Section, Step};
+pub use vocab::{Synonyms, Topic, Topics};
+
+use crate::i18n::Lang;
+
+/// A guide older than this many months gets a review warning.
+pub const REVIEW_AFTER_MONTHS: u32 = 18;
+
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    pub guides: Vec<Guide>,
+    by_id: HashMap<String, usize>,
+    pub topics: Topics,
+    pub synonyms: Synonyms,
+    /// Hash of every file the corpus was read from.
+    pub hash: String,
+}
+
+impl Corpus {
+    pub fn get(&self, id: &str) -> Option<&Guide> {
+        self.by_id.get(id).map(|&i| &self.guides[i])
+    }
+
+    /// Index of a guide in [`Corpus::guides`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The guide in the other language, when there is one.
+    pub fn translation(&self, guide: &Guide) -> Option<&Guide> {
+        if let Some(t) = guide.translation_of.as_deref().and_then(|id| self.get(id)) {
+            return Some(t);
+        }
+        self.guides
+            .iter()
+            .find(|g| g.translation_of.as_deref() == Some(&guide.id))
+    }
+
+    pub fn len(&self) -> usize {
+        self.guides.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.guides.is_empty()
+    }
+
+    /// Guides whose review date is older than [`REVIEW_AFTER_MONTHS`] on `today`.
+    pub fn is_stale(guide: &Guide, today: NaiveDate) -> bool {
+        today
+            .checked_sub_months(Months::new(REVIEW_AFTER_MONTHS))
+            .is_some_and(|limit| guide.reviewed < limit)
+    }
+
+    /// Builds a corpus from guides already in memory (generated corpora for benchmarks).
+    pub fn from_guides(guides: Vec<Guide>, topics: Topics, synonyms: Synonyms) -> Corpus {
+        let mut hasher = Sha256::new();
+        for g in &guides {
+            hasher.update(g.id.as_bytes());
+            hasher.update(g.title.as_bytes());
+            hasher.update(g.body_text().as_bytes());
+        }
+        for group in &synonyms.groups {
+            hasher.update(group.join("|").as_bytes());
+        }
+        let by_id = guides
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.clone(), i))
+            .collect();
+        Corpus {
+            guides,
+            by_id,
+            topics,
+            synonyms,
+            hash: hex::encode(hasher.finalize()),
+        }
+    }
+}
+
+/// Outcome of reading a corpus directory.
+#[derive(Debug)]
+pub struct Report {
+    pub corpus: Option<Corpus>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+}
+
+/// Reads and checks the corpus in `dir`. The corpus is returned only when no error was found;
+/// warnings never prevent it.
+pub fn load(dir: &Path, today: NaiveDate) -> Report {
+    let mut diags = Vec::new();
+    let mut hasher = Sha256::new();
+    let mut read = |path: &Path, diags: &mut Vec<Diagnostic>| -> Option<String> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                hasher.update(
+                    path.strip_prefix(dir)
+                        .unwrap_or(path)
+                        .to_string_lossy()
+                        .as_bytes(),
+                );
+                hasher.update([0]);
+                hasher.update(&bytes);
+                match String::from_utf8(bytes) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        let line = diagnostic::line_of(
+                            &String::from_utf8_lossy(e.as_bytes()),
+                            e.utf8_error().valid_up_to(),
+                        );
+                        diags.push(Diagnostic::error(path, line, "the file is not valid UTF-8"));
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(path, 1, format!("cannot read: {e}")));
+                None
+            }
+        }
+    };
+
+    if !dir.is_dir() {
+        diags.push(Diagnostic::error(
+            dir,
+            1,
+            "the guides directory does not exist",
+        ));
+        return Report {
+            corpus: None,
+            diagnostics: diags,
+        };
+    }
+
+    let topics_path = dir.join("topics.toml");
+    let topics =
+        read(&topics_path, &mut diags).and_then(|t| match vocab::parse_topics(&topics_path, &t) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                diags.extend(e);
+                None
+            }
+        });
+    let synonyms_path = dir.join("synonyms.toml");
+    let synonyms = read(&synonyms_path, &mut diags).and_then(|t| {
+        match vocab::parse_synonyms(&synonyms_path, &t) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                diags.extend(e);
+                None
+            }
+        }
+    });
+
+    let mut files = Vec::new();
+    for lang in Lang::ALL {
+        let sub = dir.join(lang.code());
+        match std::fs::read_dir(&sub) {
+            Ok(entries) => files.extend(
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "md")),
+            ),
+            Err(_) if lang == Lang::En => {}
+            Err(e) => diags.push(Diagnostic::error(
+                &sub,
+                1,
+                format!("cannot read the directory: {e}"),
+            )),
+        }
+    }
+    files.sort();
+
+    let mut parsed = Vec::new();
+    for path in &files {
+        let Some(text) = read(path, &mut diags) else {
+            continue;
+        };
+        match parse::parse_guide(path, &text) {
+            Ok(p) => parsed.push(p),
+            Err(e) => diags.extend(e),
+        }
+    }
+
+    // Checks that need the whole corpus.
+    let mut first_seen: HashMap<&str, &Path> = HashMap::new();
+    for p in &parsed {
+        if let Some(other) = first_seen.insert(&p.guide.id, &p.guide.path) {
+            diags.push(Diagnostic::error(
+                &p.guide.path,
+                p.id_line,
+                format!(
+                    "duplicate id \"{}\": also used by {}",
+                    p.guide.id,
+                    other.display()
+                ),
+            ));
+        }
+    }
+    let by_id: HashMap<&str, &parse::Parsed> =
+        parsed.iter().map(|p| (p.guide.id.as_str(), p)).collect();
+    for p in &parsed {
+        let g = &p.guide;
+        if let Some(t) = &g.translation_of {
+            match by_id.get(t.as_str()) {
+                None => diags.push(Diagnostic::error(
+                    &g.path,
+                    p.translation_line,
+                    format!("translation_of \"{t}\" points at no guide"),
+                )),
+                Some(other) if other.guide.lang == g.lang => diags.push(Diagnostic::error(
+                    &g.path,
+                    p.translation_line,
+                    format!("translation_of \"{t}\" is in the same language"),
+                )),
+                Some(other) => {
+                    if let Some(back) = &other.guide.translation_of {
+                        if back != &g.id {
+                            diags.push(Diagnostic::error(
+                                &g.path,
+                                p.translation_line,
+                                format!(
+                                    "\"{t}\" names \"{back}\" as its translation, not this guide"
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(topics) = &topics {
+            for (slug, line) in g.topics.iter().zip(&p.topic_lines) {
+                if !topics.contains(slug) {
+                    diags.push(Diagnostic::error(
+                        &g.path,
+                        *line,
+                        format!("unknown topic \"{slug}\": add it to topics.toml or use an existing slug"),
+                    ));
+                }
+            }
+        }
+        for link in &p.links {
+            if !by_id.contains_key(link.target.as_str()) {
+                diags.push(Diagnostic::error(
+                    &g.path,
+                    link.line,
+                    format!("link to /guide/{} points at no guide", link.target),
+                ));
+            }
+        }
+        if g.reviewed > today {
+            diags.push(Diagnostic::warning(
+                &g.path,
+                p.reviewed_line,
+                format!("reviewed date {} is in the future", g.reviewed),
+            ));
+        } else if Corpus::is_stale(g, today) {
+            diags.push(Diagnostic::warning(
+                &g.path,
+                p.reviewed_line,
+                format!(
+                    "reviewed on {}: more than {REVIEW_AFTER_MONTHS} months ago, review the guide",
+                    g.reviewed
+                ),
+            ));
+        }
+    }
+    if parsed.is_empty() && files.is_empty() {
+        diags.push(Diagnostic::error(
+            &dir.join("it"),
+            1,
+            "no guides found (expected it/*.md)",
+        ));
+    }
+
+    diagnostic::sort(&mut diags);
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    let corpus = match (ok, topics, synonyms) {
+        (true, Some(topics), Some(synonyms)) => {
+            let guides: Vec<Guide> = parsed.into_iter().map(|p| p.guide).collect();
+            let by_id = guides
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.id.clone(), i))
+                .collect();
+            Some(Corpus {
+                guides,
+                by_id,
+                topics,
+                synonyms,
+                hash: hex::encode(hasher.finalize()),
+            })
+        }
+        _ => None,
+    };
+    Report {
+        corpus,
+        diagnostics: diags,
+    }
+}
+
+/// Funds × phases with the number of guides in each cell (a guide counts once per fund).
+pub fn coverage(corpus: &Corpus, lang: Option<Lang>) -> BTreeMap<(Fund, Phase), Vec<String>> {
+    let mut table: BTreeMap<(Fund, Phase), Vec<String>> = BTreeMap::new();
+    for fund in Fund::ALL {
+        for phase in Phase::ALL {
+            table.insert((fund, phase), Vec::new());
+        }
+    }
+    for g in corpus
+        .guides
+        .iter()
+        .filter(|g| lang.is_none_or(|l| g.lang == l))
+    {
+        for f in &g.funds {
+            table.entry((*f, g.phase)).or_default().push(g.id.clone());
+        }
+    }
+    table
+}
+
+/// The default corpus location relative to the working directory.
+pub fn default_dir() -> PathBuf {
+    PathBuf::from("guides")
+}

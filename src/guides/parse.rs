@@ -1,0 +1,619 @@
+//! Reading one guide file: TOML front matter between `+++` fences, then Markdown
+//! with numbered `## N. Title` steps and free `## Title` sections.
+//! Every fault carries the line it was found on.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::{line_of, Diagnostic};
+use super::model::{Fund, Guide, Lang, Phase, Section, Step};
+
+pub const MIN_STEPS: usize = 4;
+pub const MAX_STEPS: usize = 12;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    lang: Spanned<String>,
+    translation_of: Option<Spanned<String>>,
+    audience: Option<String>,
+    funds: Spanned<Vec<Spanned<String>>>,
+    phase: Spanned<String>,
+    topics: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    legal_basis: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    sources: Option<Spanned<Vec<Spanned<String>>>>,
+    reviewed: Spanned<toml::value::Datetime>,
+}
+
+/// An internal link found in a guide body, checked against the corpus later.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub target: String,
+    pub line: usize,
+}
+
+/// A parsed guide plus what only the whole corpus can check.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub guide: Guide,
+    pub links: Vec<Link>,
+    /// Lines of fields, for corpus-level messages.
+    pub id_line: usize,
+    pub translation_line: usize,
+    pub topic_lines: Vec<usize>,
+    pub reviewed_line: usize,
+}
+
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 120
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Parses one guide. On failure returns every fault found, not only the first.
+pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut faults = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.first().map(|l| l.trim_end()) != Some("+++") {
+        return Err(vec![Diagnostic::error(
+            path,
+            1,
+            "the guide must start with front matter: a line with +++",
+        )]);
+    }
+    let Some(close) = lines.iter().skip(1).position(|l| l.trim_end() == "+++") else {
+        return Err(vec![Diagnostic::error(
+            path,
+            1,
+            "front matter is not closed: add a line with +++ after it",
+        )]);
+    };
+    let close = close + 1; // index of the closing fence
+    let front_start = lines[0].len() + 1; // byte offset of the first front matter line
+    let front_text = &text
+        [front_start..front_start + lines[1..close].iter().map(|l| l.len() + 1).sum::<usize>()];
+    // Line numbers inside the front matter are offset by the opening fence.
+    let front_line = |span: std::ops::Range<usize>| line_of(front_text, span.start) + 1;
+
+    let fm: FrontMatter = match toml::from_str(front_text) {
+        Ok(fm) => fm,
+        Err(e) => {
+            let line = e.span().map(front_line).unwrap_or(2);
+            return Err(vec![Diagnostic::error(
+                path,
+                line,
+                format!("front matter: {}", e.message()),
+            )]);
+        }
+    };
+
+    let id_line = front_line(fm.id.span());
+    let id = fm.id.get_ref().trim().to_string();
+    if !is_valid_id(&id) {
+        faults.push(Diagnostic::error(
+            path,
+            id_line,
+            format!("id \"{id}\" must be lower-case letters, digits and single dashes"),
+        ));
+    }
+    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+        if stem != id {
+            faults.push(Diagnostic::error(
+                path,
+                id_line,
+                format!("id \"{id}\" must match the file name ({stem}.md)"),
+            ));
+        }
+    }
+
+    let title = fm.title.get_ref().trim().to_string();
+    if title.is_empty() {
+        faults.push(Diagnostic::error(
+            path,
+            front_line(fm.title.span()),
+            "title is empty",
+        ));
+    }
+
+    let lang = match Lang::parse(fm.lang.get_ref()) {
+        Some(l) if fm.lang.get_ref() == l.code() => Some(l),
+        _ => {
+            faults.push(Diagnostic::error(
+                path,
+                front_line(fm.lang.span()),
+                format!(
+                    "unknown lang \"{}\": use \"it\" or \"en\"",
+                    fm.lang.get_ref()
+                ),
+            ));
+            None
+        }
+    };
+    if let (Some(lang), Some(dir)) = (
+        lang,
+        path.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|d| d.to_str()),
+    ) {
+        if Lang::parse(dir).is_some() && dir != lang.code() {
+            faults.push(Diagnostic::error(
+                path,
+                front_line(fm.lang.span()),
+                format!("lang is \"{}\" but the file is under {dir}/", lang.code()),
+            ));
+        }
+    }
+
+    let mut funds = Vec::new();
+    for f in fm.funds.get_ref() {
+        match Fund::parse(f.get_ref()) {
+            Some(fund) if f.get_ref() == fund.as_str() => {
+                if !funds.contains(&fund) {
+                    funds.push(fund)
+                }
+            }
+            Some(fund) => faults.push(Diagnostic::error(
+                path,
+                front_line(f.span()),
+                format!(
+                    "write the fund as \"{}\", not \"{}\"",
+                    fund.as_str(),
+                    f.get_ref()
+                ),
+            )),
+            None => faults.push(Diagnostic::error(
+                path,
+                front_line(f.span()),
+                format!("unknown fund \"{}\": use FSE+, FESR or JTF", f.get_ref()),
+            )),
+        }
+    }
+    if fm.funds.get_ref().is_empty() {
+        faults.push(Diagnostic::error(
+            path,
+            front_line(fm.funds.span()),
+            "funds is empty: name at least one fund",
+        ));
+    }
+
+    let phase = Phase::parse(fm.phase.get_ref()).filter(|p| p.as_str() == fm.phase.get_ref());
+    if phase.is_none() {
+        let allowed: Vec<&str> = Phase::ALL.iter().map(|p| p.as_str()).collect();
+        faults.push(Diagnostic::error(
+            path,
+            front_line(fm.phase.span()),
+            format!(
+                "unknown phase \"{}\": use one of {}",
+                fm.phase.get_ref(),
+                allowed.join(", ")
+            ),
+        ));
+    }
+
+    if fm.topics.get_ref().is_empty() {
+        faults.push(Diagnostic::error(
+            path,
+            front_line(fm.topics.span()),
+            "topics is empty: name at least one topic",
+        ));
+    }
+    let topics: Vec<String> = fm
+        .topics
+        .get_ref()
+        .iter()
+        .map(|t| t.get_ref().trim().to_string())
+        .collect();
+    let topic_lines = fm
+        .topics
+        .get_ref()
+        .iter()
+        .map(|t| front_line(t.span()))
+        .collect();
+
+    let legal_basis = match &fm.legal_basis {
+        Some(lb) if !lb.get_ref().iter().all(|s| s.trim().is_empty()) => lb
+            .get_ref()
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        other => {
+            let line = other
+                .as_ref()
+                .map(|lb| front_line(lb.span()))
+                .unwrap_or(id_line);
+            faults.push(Diagnostic::error(
+                path,
+                line,
+                "legal_basis is missing: name the articles the guide relies on",
+            ));
+            Vec::new()
+        }
+    };
+
+    let mut sources = Vec::new();
+    match &fm.sources {
+        Some(list) if !list.get_ref().is_empty() => {
+            for s in list.get_ref() {
+                let url = s.get_ref().trim();
+                if url::Url::parse(url)
+                    .map(|u| u.scheme() == "https" || u.scheme() == "http")
+                    .unwrap_or(false)
+                {
+                    sources.push(url.to_string());
+                } else {
+                    faults.push(Diagnostic::error(
+                        path,
+                        front_line(s.span()),
+                        format!("source \"{url}\" is not an http(s) address"),
+                    ));
+                }
+            }
+        }
+        other => {
+            let line = other
+                .as_ref()
+                .map(|s| front_line(s.span()))
+                .unwrap_or(id_line);
+            faults.push(Diagnostic::error(
+                path,
+                line,
+                "sources is missing: give the official link of every source",
+            ));
+        }
+    }
+
+    let reviewed_line = front_line(fm.reviewed.span());
+    let reviewed = match fm.reviewed.get_ref() {
+        toml::value::Datetime {
+            date: Some(d),
+            time: None,
+            offset: None,
+        } => NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32),
+        _ => None,
+    };
+    if reviewed.is_none() {
+        faults.push(Diagnostic::error(
+            path,
+            reviewed_line,
+            "reviewed must be a date like 2026-11-20 (no quotes, no time)",
+        ));
+    }
+
+    let translation_line = fm
+        .translation_of
+        .as_ref()
+        .map(|t| front_line(t.span()))
+        .unwrap_or(0);
+    let translation_of = fm
+        .translation_of
+        .as_ref()
+        .map(|t| t.get_ref().trim().to_string());
+    if let Some(t) = &translation_of {
+        if t == &id {
+            faults.push(Diagnostic::error(
+                path,
+                translation_line,
+                "translation_of points at the guide itself",
+            ));
+        }
+    }
+
+    let body_first_line = close + 2; // 1-based number of the line after the closing fence
+    let body = Body::parse(path, &lines[close + 1..], body_first_line, &mut faults);
+
+    if !faults.is_empty() {
+        return Err(faults);
+    }
+    let (Some(lang), Some(phase), Some(reviewed)) = (lang, phase, reviewed) else {
+        unreachable!("every missing field above was reported as a fault");
+    };
+    Ok(Parsed {
+        guide: Guide {
+            id,
+            title,
+            lang,
+            translation_of,
+            audience: fm
+                .audience
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
+            funds,
+            phase,
+            topics,
+            legal_basis,
+            sources,
+            reviewed,
+            intro: body.intro,
+            steps: body.steps,
+            sections: body.sections,
+            path: path.to_path_buf(),
+        },
+        links: body.links,
+        id_line,
+        translation_line,
+        topic_lines,
+        reviewed_line,
+    })
+}
+
+struct Body {
+    intro: String,
+    steps: Vec<Step>,
+    sections: Vec<Section>,
+    links: Vec<Link>,
+}
+
+enum Part {
+    Intro,
+    Step(usize),
+    Section(usize),
+}
+
+impl Body {
+    fn parse(path: &Path, lines: &[&str], first_line: usize, faults: &mut Vec<Diagnostic>) -> Body {
+        let mut body = Body {
+            intro: String::new(),
+            steps: Vec::new(),
+            sections: Vec::new(),
+            links: Vec::new(),
+        };
+        let mut part = Part::Intro;
+        let mut heading_lines = Vec::new();
+        let mut in_code = false;
+        for (i, raw) in lines.iter().enumerate() {
+            let line_no = first_line + i;
+            let line = raw.trim_end();
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code {
+                collect_links(line, line_no, &mut body.links);
+            }
+            if in_code || !line.starts_with('#') {
+                let target = match part {
+                    Part::Intro => &mut body.intro,
+                    Part::Step(n) => &mut body.steps[n].body,
+                    Part::Section(n) => &mut body.sections[n].body,
+                };
+                target.push_str(line);
+                target.push('\n');
+                continue;
+            }
+            let level = line.bytes().take_while(|&b| b == b'#').count();
+            let heading = line[level..].trim();
+            match level {
+                1 => faults.push(Diagnostic::error(
+                    path,
+                    line_no,
+                    "use ## for steps and sections: the title comes from the front matter",
+                )),
+                2 => {
+                    if let Some((num, title)) = split_step_heading(heading) {
+                        let expected = body.steps.len() as u32 + 1;
+                        if num != expected {
+                            faults.push(Diagnostic::error(
+                                path,
+                                line_no,
+                                format!("step {num} should be step {expected}: number steps from 1 without gaps"),
+                            ));
+                        }
+                        if !body.sections.is_empty() {
+                            faults.push(Diagnostic::error(
+                                path,
+                                line_no,
+                                "numbered steps must come before the other sections",
+                            ));
+                        }
+                        body.steps.push(Step {
+                            number: expected,
+                            title: title.to_string(),
+                            body: String::new(),
+                        });
+                        part = Part::Step(body.steps.len() - 1);
+                    } else {
+                        body.sections.push(Section {
+                            title: heading.to_string(),
+                            body: String::new(),
+                        });
+                        part = Part::Section(body.sections.len() - 1);
+                    }
+                    heading_lines.push(line_no);
+                }
+                _ => {
+                    // Sub-headings belong to the current part's text.
+                    let target = match part {
+                        Part::Intro => &mut body.intro,
+                        Part::Step(n) => &mut body.steps[n].body,
+                        Part::Section(n) => &mut body.sections[n].body,
+                    };
+                    target.push_str(line);
+                    target.push('\n');
+                }
+            }
+        }
+        let trim = |s: &mut String| *s = s.trim().to_string();
+        trim(&mut body.intro);
+        body.steps.iter_mut().for_each(|s| trim(&mut s.body));
+        body.sections.iter_mut().for_each(|s| trim(&mut s.body));
+
+        let heading_of = |idx: usize| heading_lines.get(idx).copied().unwrap_or(first_line);
+        for (i, step) in body.steps.iter().enumerate() {
+            if step.title.is_empty() {
+                faults.push(Diagnostic::error(
+                    path,
+                    heading_of(i),
+                    format!("step {} has no title", step.number),
+                ));
+            }
+            if step.body.is_empty() {
+                faults.push(Diagnostic::error(
+                    path,
+                    heading_of(i),
+                    format!("step {} has no text", step.number),
+                ));
+            }
+        }
+        let end_line = first_line + lines.len().saturating_sub(1);
+        match body.steps.len() {
+            0 => faults.push(Diagnostic::error(
+                path,
+                end_line,
+                "the guide has no steps: add headings like \"## 1. Title\"",
+            )),
+            n if n < MIN_STEPS => faults.push(Diagnostic::error(
+                path,
+                heading_of(n - 1),
+                format!("the guide has {n} steps: a guide needs at least {MIN_STEPS}"),
+            )),
+            n if n > MAX_STEPS => faults.push(Diagnostic::error(
+                path,
+                heading_of(MAX_STEPS),
+                format!("the guide has {n} steps: split it, a guide has at most {MAX_STEPS}"),
+            )),
+            _ => {}
+        }
+        if body.intro.is_empty() {
+            faults.push(Diagnostic::error(
+                path,
+                first_line,
+                "add an intro paragraph before the first step",
+            ));
+        }
+        body
+    }
+}
+
+/// `"3. Verify the hours"` → `(3, "Verify the hours")`.
+fn split_step_heading(heading: &str) -> Option<(u32, &str)> {
+    let (num, rest) = heading.split_once('.')?;
+    let num: u32 = num.trim().parse().ok()?;
+    Some((num, rest.trim()))
+}
+
+fn collect_links(line: &str, line_no: usize, links: &mut Vec<Link>) {
+    const MARK: &str = "](/guide/";
+    let mut rest = line;
+    while let Some(pos) = rest.find(MARK) {
+        let after = &rest[pos + MARK.len()..];
+        let end = after.find([')', '#', '?', ' ']).unwrap_or(after.len());
+        links.push(Link {
+            target: after[..end].trim_end_matches('/').to_string(),
+            line: line_no,
+        });
+        rest = &after[end..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn sample(front_extra: &str, body: &str) -> String {
+        format!(
+            "+++\nid = \"prova\"\ntitle = \"Prova\"\nlang = \"it\"\nfunds = [\"FSE+\"]\nphase = \"avviso\"\n\
+             topics = [\"avvisi\"]\nlegal_basis = [\"Reg. (UE) 2021/1060, art. 53\"]\n\
+             sources = [\"https://eur-lex.europa.eu/eli/reg/2021/1060/oj\"]\nreviewed = 2026-11-01\n{front_extra}+++\n{body}"
+        )
+    }
+
+    const STEPS: &str = "Intro.\n## 1. Uno\nTesto uno.\n## 2. Due\nTesto [qui](/guide/altra).\n## 3. Tre\nTesto.\n## 4. Quattro\nTesto.\n## Errori frequenti\n- x\n";
+
+    fn path() -> PathBuf {
+        PathBuf::from("guides/it/prova.md")
+    }
+
+    #[test]
+    fn parses_steps_sections_and_links() {
+        let p = parse_guide(&path(), &sample("", STEPS)).unwrap();
+        assert_eq!(p.guide.steps.len(), 4);
+        assert_eq!(p.guide.steps[1].title, "Due");
+        assert_eq!(p.guide.sections[0].title, "Errori frequenti");
+        assert_eq!(p.guide.funds, vec![Fund::FsePlus]);
+        assert_eq!(p.links.len(), 1);
+        assert_eq!(p.links[0].target, "altra");
+        assert_eq!(p.links[0].line, 16);
+    }
+
+    #[test]
+    fn unknown_fund_names_its_line() {
+        let text = sample("", STEPS).replace("[\"FSE+\"]", "[\"FSE+\", \"XYZ\"]");
+        let errs = parse_guide(&path(), &text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].line, 5);
+        assert!(errs[0].message.contains("unknown fund \"XYZ\""));
+    }
+
+    #[test]
+    fn broken_toml_names_its_line() {
+        let text = sample("", STEPS).replace("phase = \"avviso\"", "phase = avviso");
+        let errs = parse_guide(&path(), &text).unwrap_err();
+        assert_eq!(errs[0].line, 6, "{errs:?}");
+    }
+
+    #[test]
+    fn steps_must_be_numbered_and_enough() {
+        let errs =
+            parse_guide(&path(), &sample("", "Intro.\n## 1. Uno\nx\n## 3. Tre\ny\n")).unwrap_err();
+        let msgs: Vec<_> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert!(
+            msgs.iter()
+                .any(|(l, m)| *l == 15 && m.contains("should be step 2")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|(_, m)| m.contains("needs at least 4")),
+            "{msgs:?}"
+        );
+        let errs = parse_guide(&path(), &sample("", "Solo testo.\n")).unwrap_err();
+        assert!(errs[0].message.contains("no steps"));
+    }
+
+    #[test]
+    fn missing_fence_and_unclosed_front_matter() {
+        assert!(parse_guide(&path(), "hello").unwrap_err()[0]
+            .message
+            .contains("must start with front matter"));
+        assert!(parse_guide(&path(), "+++\nid = \"x\"\n").unwrap_err()[0]
+            .message
+            .contains("not closed"));
+    }
+
+    #[test]
+    fn missing_legal_basis_and_sources_are_errors() {
+        let text = sample("", STEPS)
+            .replace("legal_basis = [\"Reg. (UE) 2021/1060, art. 53\"]\n", "")
+            .replace(
+                "sources = [\"https://eur-lex.europa.eu/eli/reg/2021/1060/oj\"]\n",
+                "",
+            );
+        let errs = parse_guide(&path(), &text).unwrap_err();
+        assert!(errs
+            .iter()
+            .any(|e| e.message.contains("legal_basis is missing")));
+        assert!(errs
+            .iter()
+            .any(|e| e.message.contains("sources is missing")));
+    }
+
+    #[test]
+    fn id_must_match_file_name() {
+        let errs =
+            parse_guide(&PathBuf::from("guides/it/altro.md"), &sample("", STEPS)).unwrap_err();
+        assert!(errs[0].message.contains("must match the file name"));
+    }
+}

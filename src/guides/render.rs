@@ -1,0 +1,61 @@
+//! Markdown of a guide turned into HTML for pages and the API. Raw HTML in a guide
+//! is shown as text, never passed through.
+
+use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
+
+pub fn markdown_to_html(md: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let events = Parser::new_ext(md, options).map(|e| match e {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        other => other,
+    });
+    let mut out = String::with_capacity(md.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+/// Markdown reduced to plain text (for search snippets and indexing).
+pub fn markdown_to_text(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    for e in Parser::new_ext(md, Options::ENABLE_TASKLISTS) {
+        match e {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock,
+            )
+            | Event::TaskListMarker(_)
+                if !out.ends_with(' ') =>
+            {
+                out.push(' ')
+            }
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_escaped() {
+        let html = markdown_to_html("ciao <script>alert(1)</script>");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn text_drops_markup() {
+        assert_eq!(
+            markdown_to_text("**Art. 53** del [RDC](/guide/x)\n- uno"),
+            "Art. 53 del RDC uno"
+        );
+    }
+}

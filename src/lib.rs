@@ -1,0 +1,14 @@
+//! fondilab: guidance search, mentorship matching, events and notifications that help
+//! Italian Regions and Autonomous Provinces use EU cohesion funds to co-finance
+//! digital-skills training for health workers (WP5 of the Regional Partnership on
+//! Digital Skills for Health, coordinated by ProMIS).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod guides;
+pub mod i18n;
+pub mod search;
+pub mod web;

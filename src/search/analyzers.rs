@@ -1,0 +1,207 @@
+//! Text analysis shared by indexing and querying, so both sides agree on every token.
+//!
+//! - `words` splits on anything that is not a letter or digit, and keeps a trailing `+`
+//!   as part of the word (`FSE+` becomes `fseplus`, never the 2014-2020 `fse`).
+//! - `plain`: lower-case and ASCII folding only. Fuzzy matching, phrases and the
+//!   synonym table work here, because a stemmer would turn a typo into a stem that
+//!   matches nothing.
+//! - `it_stem`: plain + Italian elision and stop words (keeping "non") + Snowball Italian.
+//! - `en_stem`: plain + English stop words (keeping "not", "no") + Snowball English.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+use tantivy::Index;
+
+pub const PLAIN: &str = "fl_plain";
+pub const IT_STEM: &str = "fl_it";
+pub const EN_STEM: &str = "fl_en";
+
+/// Bumped whenever anything in this file changes what tokens are produced, so every
+/// instance rebuilds its index after an upgrade.
+pub const ANALYZER_VERSION: u32 = 3;
+
+/// Articles and prepositions that Italian writes elided (`dell'avviso`, `l'AdG`) or that
+/// carry no meaning for search. "non" is deliberately absent: "spese non ammissibili"
+/// must not match "spese ammissibili" as well as it matches itself.
+const ITALIAN_STOP: &[&str] = &[
+    "a", "ad", "agli", "ai", "al", "all", "alla", "alle", "allo", "c", "che", "chi", "col", "con",
+    "d", "da", "dagli", "dai", "dal", "dall", "dalla", "dalle", "dallo", "degli", "dei", "del",
+    "dell", "della", "delle", "dello", "di", "e", "ed", "gli", "i", "il", "in", "l", "la", "le",
+    "lo", "negli", "nei", "nel", "nell", "nella", "nelle", "nello", "o", "per", "quest", "sono",
+    "su", "sugli", "sui", "sul", "sull", "sulla", "sulle", "sullo", "tra", "fra", "un", "una",
+    "uno", "è", "e'", "ci", "si", "ne", "cui", "anche", "come", "essere", "questo", "questa",
+    "questi", "queste", "quello", "quella",
+];
+
+/// English stop words, keeping "not" and "no" for the same reason as Italian "non".
+const ENGLISH_STOP: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "if", "in", "into", "is", "it", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+    "was", "will", "with",
+];
+
+/// Words of a query that are search syntax, not content.
+pub const OPERATORS: &[&str] = &["and", "or", "not", "e", "o"];
+
+pub fn is_stop_word(word: &str) -> bool {
+    ITALIAN_STOP.contains(&word) || ENGLISH_STOP.contains(&word)
+}
+
+/// Splits on non-alphanumeric characters; a `+` right after letters joins the word as `plus`.
+#[derive(Clone, Default)]
+pub struct WordTokenizer {
+    token: Token,
+}
+
+pub struct WordStream<'a> {
+    text: &'a str,
+    pos: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream {
+            text,
+            pos: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        let rest = &self.text[self.pos..];
+        let Some(start_rel) = rest.find(|c: char| c.is_alphanumeric()) else {
+            self.pos = self.text.len();
+            return false;
+        };
+        let start = self.pos + start_rel;
+        let word_len = self.text[start..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(self.text.len() - start);
+        let mut end = start + word_len;
+        self.token.text.push_str(&self.text[start..end]);
+        let word = &self.text[start..end];
+        if self.text[end..].starts_with('+') && word.chars().all(char::is_alphabetic) {
+            end += 1;
+            self.token.text.push_str("plus");
+        }
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.pos = end;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+fn stop_filter(words: &[&str]) -> StopWordFilter {
+    StopWordFilter::remove(words.iter().map(|w| w.to_string()))
+}
+
+pub fn plain() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+pub fn italian() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(stop_filter(ITALIAN_STOP))
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::Italian))
+        .build()
+}
+
+pub fn english() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(stop_filter(ENGLISH_STOP))
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+pub fn register(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(PLAIN, plain());
+    manager.register(IT_STEM, italian());
+    manager.register(EN_STEM, english());
+}
+
+/// A token of analysed text with its position and where it came from in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub position: usize,
+    pub from: usize,
+    pub to: usize,
+}
+
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(Tok {
+            text: t.text.clone(),
+            position: t.position,
+            from: t.offset_from,
+            to: t.offset_to,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(mut a: TextAnalyzer, s: &str) -> Vec<String> {
+        tokens(&mut a, s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn fse_plus_stays_apart_from_fse() {
+        assert_eq!(texts(plain(), "FSE+ e FSE"), ["fseplus", "e", "fse"]);
+        let toks = tokens(&mut plain(), "il FSE+,");
+        assert_eq!((toks[1].from, toks[1].to), (3, 7));
+    }
+
+    #[test]
+    fn italian_elision_accents_and_non() {
+        assert_eq!(texts(italian(), "dell'avviso"), texts(italian(), "avviso"));
+        assert_eq!(texts(italian(), "spese non ammissibili").len(), 3);
+        assert_eq!(texts(italian(), "città"), texts(italian(), "citta"));
+        assert_eq!(
+            texts(italian(), "rendicontazione"),
+            texts(italian(), "rendicontazioni")
+        );
+    }
+
+    #[test]
+    fn english_stems_plurals() {
+        assert_eq!(
+            texts(english(), "unit costs"),
+            texts(english(), "unit cost")
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The JSON API under `/api/v1`. Shapes are a fixed contract (DESIGN.md): extend, never rename.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::params::{search_request, Params};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::guides::render::markdown_to_html;
+use crate::guides::{Fund, Guide, Phase};
+use crate::i18n::Lang;
+use crate::search::{Facets, Hit};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(super::openapi::document))
+        .route("/guides/search", get(search))
+        .route("/guides/{id}", get(guide))
+        .fallback(not_found)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such API endpoint: see /api/v1/openapi.json".into())
+}
+
+#[derive(Serialize)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    /// Words the search corrected: `{"typed": "rendicontazone", "to": ["rendicontazione"]}`.
+    pub corrections: Vec<CorrectionJson>,
+    /// True when no guide matched every word and the hits match only some.
+    pub partial: bool,
+    pub took_ms: f64,
+}
+
+#[derive(Serialize)]
+pub struct CorrectionJson {
+    pub typed: String,
+    pub to: Vec<String>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<SearchResponse>> {
+    let params = Params::parse(raw.as_deref(), lang)?;
+    let req = search_request(&params, &state.search.corpus().topics, lang)?;
+    let r = state.search_guides(&req, lang)?;
+    Ok(Json(SearchResponse {
+        total: r.total,
+        page: r.page,
+        per_page: r.per_page,
+        pages: r.pages(),
+        corrections: r
+            .corrections
+            .iter()
+            .map(|c| CorrectionJson {
+                typed: c.typed.clone(),
+                to: c.to.clone(),
+            })
+            .collect(),
+        partial: r.relaxed,
+        took_ms: r.took.as_secs_f64() * 1000.0,
+        hits: r.hits,
+        facets: r.facets,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct GuideJson {
+    pub id: String,
+    pub title: String,
+    pub lang: Lang,
+    /// As written in the guide's front matter.
+    pub translation_of: Option<String>,
+    /// Id of the same guide in the other language, whichever side names the other.
+    pub translation: Option<String>,
+    pub audience: Option<String>,
+    pub funds: Vec<Fund>,
+    pub phase: Phase,
+    pub topics: Vec<String>,
+    pub legal_basis: Vec<String>,
+    pub sources: Vec<String>,
+    pub reviewed: chrono::NaiveDate,
+    pub intro: String,
+    pub steps: Vec<StepJson>,
+    pub sections: Vec<SectionJson>,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct StepJson {
+    pub number: u32,
+    pub title: String,
+    /// The step text as Markdown and as HTML.
+    pub markdown: String,
+    pub html: String,
+}
+
+#[derive(Serialize)]
+pub struct SectionJson {
+    pub title: String,
+    pub markdown: String,
+    pub html: String,
+}
+
+pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
+    GuideJson {
+        id: g.id.clone(),
+        title: g.title.clone(),
+        lang: g.lang,
+        translation_of: g.translation_of.clone(),
+        translation: translation.map(|t| t.id.clone()),
+        audience: g.audience.clone(),
+        funds: g.funds.clone(),
+        phase: g.phase,
+        topics: g.topics.clone(),
+        legal_basis: g.legal_basis.clone(),
+        sources: g.sources.clone(),
+        reviewed: g.reviewed,
+        intro: markdown_to_html(&g.intro),
+        steps: g
+            .steps
+            .iter()
+            .map(|s| StepJson {
+                number: s.number,
+                title: s.title.clone(),
+                markdown: s.body.clone(),
+                html: markdown_to_html(&s.body),
+            })
+            .collect(),
+        sections: g
+            .sections
+            .iter()
+            .map(|s| SectionJson {
+                title: s.title.clone(),
+                markdown: s.body.clone(),
+                html: markdown_to_html(&s.body),
+            })
+            .collect(),
+        url: g.url(),
+    }
+}
+
+async fn guide(
+    State(state): State<AppState>,
+    lang: Lang,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> AppResult<Json<GuideJson>> {
+    let corpus = state.search.corpus();
+    let id = id
+        .map(|Path(id)| id)
+        .map_err(|_| AppError::bad_request(lang.t("identificativo non valido", "invalid id")))?;
+    let g = corpus.get(&id).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "{} \"{id}\"",
+            lang.t("nessuna guida con identificativo", "no guide with id")
+        ))
+    })?;
+    Ok(Json(guide_json(g, corpus.translation(g))))
+}

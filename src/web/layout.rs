@@ -1,0 +1,76 @@
+//! The page frame every HTML page shares: landmarks, skip link, navigation, language switch.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::i18n::Lang;
+
+pub struct Page<'a> {
+    pub lang: Lang,
+    pub title: &'a str,
+    /// Path and query of this page, so the language switch comes back here.
+    pub here: &'a str,
+}
+
+pub fn page(p: Page<'_>, body: Markup) -> Markup {
+    let lang = p.lang;
+    let other = lang.other();
+    let switch = format!(
+        "/lingua?l={}&torna={}",
+        other.code(),
+        percent_encoding::utf8_percent_encode(p.here, percent_encoding::NON_ALPHANUMERIC)
+    );
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (p.title) " — fondilab" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                a.skip href="#contenuto" { (lang.t("Vai al contenuto", "Skip to content")) }
+                header.site {
+                    div.bar {
+                        a.brand href="/" { "fondilab" }
+                        nav aria-label=(lang.t("Navigazione principale", "Main navigation")) {
+                            ul {
+                                li { a href="/" { (lang.t("Home", "Home")) } }
+                                li { a href="/cerca" { (lang.t("Guide", "Guides")) } }
+                            }
+                        }
+                        a.lang href=(switch) lang=(other.code()) hreflang=(other.code()) {
+                            (lang.t("English", "Italiano"))
+                        }
+                    }
+                }
+                main id="contenuto" tabindex="-1" { (body) }
+                footer.site {
+                    p {
+                        (lang.t(
+                            "fondilab — Partenariato regionale per le competenze digitali in sanità, WP5 (coordinamento ProMIS). ",
+                            "fondilab — Regional Partnership on Digital Skills for Health, WP5 (coordinated by ProMIS). ",
+                        ))
+                        (lang.t(
+                            "Le guide sono un aiuto pratico: fanno fede i regolamenti e gli atti citati in ogni guida.",
+                            "Guides are practical help: the regulations and acts each guide cites are authoritative.",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pre-rendered, already-escaped HTML (guide Markdown, search snippets).
+pub fn raw(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
+}
+
+/// A date the way the interface language writes it.
+pub fn date(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::It => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%-d %B %Y").to_string(),
+    }
+}

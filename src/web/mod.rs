@@ -1,0 +1,185 @@
+//! HTTP: the route table, the HTML error pages, the language extractor and the small
+//! handlers that belong to no area (health, language switch, stylesheet).
+
+pub mod api;
+pub mod layout;
+pub mod openapi;
+pub mod pages;
+pub mod params;
+
+use axum::extract::{FromRequestParts, RawQuery, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use maud::html;
+
+use crate::app::AppState;
+use crate::error::{AppError, ErrorInfo};
+use crate::i18n::{Lang, LANG_COOKIE};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/cerca", get(pages::search))
+        .route("/guide/{id}", get(pages::guide))
+        .route("/lingua", get(switch_language))
+        .route("/static/style.css", get(stylesheet))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn(html_errors))
+        .with_state(state)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(COOKIE).and_then(|v| v.to_str().ok());
+        Ok(Lang::from_cookie_header(header))
+    }
+}
+
+/// Path and query of the request, for "come back here" links.
+pub fn here(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_string(),
+    }
+}
+
+/// Errors on HTML routes become pages in the user's language; `/api` keeps its JSON.
+async fn html_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let lang = Lang::from_cookie_header(req.headers().get(COOKIE).and_then(|v| v.to_str().ok()));
+    let here = here(req.uri().path(), req.uri().query());
+    let response = next.run(req).await;
+    if is_api {
+        return response;
+    }
+    match response.extensions().get::<ErrorInfo>() {
+        Some(info) if response.extensions().get::<Rendered>().is_none() => {
+            error_page(lang, &here, info.clone()).into_response()
+        }
+        _ => response,
+    }
+}
+
+/// Marks an error response whose page the handler already rendered (a form with field errors).
+#[derive(Clone, Copy)]
+pub struct Rendered;
+
+fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
+    let title = match info.status {
+        StatusCode::NOT_FOUND => lang.t("Pagina non trovata", "Page not found"),
+        StatusCode::BAD_REQUEST => lang.t("Richiesta non valida", "Invalid request"),
+        s if s.is_server_error() => lang.t("Si è verificato un problema", "Something went wrong"),
+        _ => lang.t(
+            "Impossibile completare la richiesta",
+            "The request could not be completed",
+        ),
+    };
+    let body = html! {
+        h1 { (title) }
+        p.notice.error role="alert" { (info.error) }
+        p {
+            a href="/" { (lang.t("Torna alla home", "Back to the home page")) }
+            " · "
+            a href="/cerca" { (lang.t("Cerca tra le guide", "Search the guides")) }
+        }
+    };
+    let markup = layout::page(layout::Page { lang, title, here }, body);
+    (info.status, markup).into_response()
+}
+
+async fn not_found(req: Request) -> AppError {
+    let lang = Lang::from_cookie_header(req.headers().get(COOKIE).and_then(|v| v.to_str().ok()));
+    AppError::NotFound(format!(
+        "{} {}",
+        lang.t(
+            "Nessuna pagina a questo indirizzo:",
+            "No page at this address:"
+        ),
+        req.uri().path()
+    ))
+}
+
+/// `/lingua?l=en&torna=/cerca?q=…`: remembers the language in a cookie and goes back.
+async fn switch_language(
+    State(state): State<AppState>,
+    lang: Lang,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let p = params::Params::parse(raw.as_deref(), lang)?;
+    let chosen = p.non_empty("l").and_then(Lang::parse).ok_or_else(|| {
+        AppError::field(
+            "l",
+            lang.t(
+                "lingua sconosciuta: usa it oppure en",
+                "unknown language: use it or en",
+            ),
+        )
+    })?;
+    // Only paths on this site: never send the user elsewhere.
+    let back = p
+        .non_empty("torna")
+        .filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\'))
+        .unwrap_or("/");
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        chosen.code()
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?,
+    );
+    headers.insert(
+        LOCATION,
+        HeaderValue::from_str(back).unwrap_or(HeaderValue::from_static("/")),
+    );
+    Ok(response)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("style.css"),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let db = state.db.ping().await;
+    let docs = state.search.num_docs();
+    let ready = db && docs as usize == state.search.corpus().len();
+    let body = serde_json::json!({
+        "ready": ready,
+        "database": if db { "ok" } else { "unreachable" },
+        "index_documents": docs,
+        "guides": state.search.corpus().len(),
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,513 @@
+//! Guide pages: home with the search box, results with facets and pagination, one guide.
+
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+
+use super::layout::{date, page, raw, Page};
+use super::params::{search_query_string, search_request, Params};
+use super::{here, Rendered};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::guides::render::markdown_to_html;
+use crate::guides::{Corpus, Fund, Guide, Phase, Topics};
+use crate::i18n::Lang;
+use crate::search::{Facets, SearchRequest, SearchResults};
+
+pub async fn home(State(state): State<AppState>, lang: Lang) -> AppResult<Markup> {
+    let browse = state.search.search(&SearchRequest {
+        page: 1,
+        per_page: 1,
+        ..Default::default()
+    })?;
+    let body = html! {
+        h1 { (lang.t("Fondi UE per la formazione digitale in sanità", "EU funds for digital-skills training in health")) }
+        p.hint {
+            (lang.t(
+                "Guide passo passo per usare FSE+, FESR e JTF nel cofinanziamento della formazione degli operatori sanitari.",
+                "Step-by-step guides on using ESF+, ERDF and JTF to co-finance training for health workers.",
+            ))
+        }
+        (search_form(lang, "", None))
+        (browse_by_fund(lang, &browse.facets, &state.search.corpus().topics))
+    };
+    Ok(page(
+        Page {
+            lang,
+            title: lang.t("Home", "Home"),
+            here: "/",
+        },
+        body,
+    ))
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw_query): RawQuery,
+) -> AppResult<Response> {
+    let here = here(uri.path(), raw_query.as_deref());
+    let topics = &state.search.corpus().topics;
+    let req =
+        Params::parse(raw_query.as_deref(), lang).and_then(|p| search_request(&p, topics, lang));
+    let req = match req {
+        Ok(ok) => ok,
+        Err(AppError::BadRequest { message, field }) => {
+            // The form comes back with what was typed and the message next to the field.
+            let typed = Params::parse(raw_query.as_deref(), lang)
+                .ok()
+                .and_then(|p| {
+                    p.get("q")
+                        .map(|q| q.chars().take(2_000).collect::<String>())
+                })
+                .unwrap_or_default();
+            let body = html! {
+                h1 { (lang.t("Cerca tra le guide", "Search the guides")) }
+                (search_form(lang, &typed, Some((field.as_deref().unwrap_or("q"), message.as_str()))))
+            };
+            let markup = page(
+                Page {
+                    lang,
+                    title: lang.t("Richiesta non valida", "Invalid request"),
+                    here: &here,
+                },
+                body,
+            );
+            let mut response = (axum::http::StatusCode::BAD_REQUEST, markup).into_response();
+            response.extensions_mut().insert(Rendered);
+            return Ok(response);
+        }
+        Err(e) => return Err(e),
+    };
+    let results = state.search_guides(&req, lang)?;
+    let title = if req.q.is_empty() {
+        lang.t("Cerca tra le guide", "Search the guides")
+            .to_string()
+    } else {
+        format!("{} «{}»", lang.t("Ricerca", "Search"), req.q)
+    };
+    let body = html! {
+        h1 { (lang.t("Cerca tra le guide", "Search the guides")) }
+        (search_form(lang, &req.q, None))
+        @if req.q.is_empty() && !req.has_filters() {
+            (browse_by_fund(lang, &results.facets, topics))
+        } @else {
+            div.layout {
+                (facets_sidebar(lang, &req, &results.facets, topics))
+                section aria-labelledby="risultati" {
+                    h2 #risultati .visually-hidden { (lang.t("Risultati", "Results")) }
+                    (active_filters(lang, &req, topics))
+                    (results_list(lang, &req, &results))
+                }
+            }
+        }
+    };
+    Ok(page(
+        Page {
+            lang,
+            title: &title,
+            here: &here,
+        },
+        body,
+    )
+    .into_response())
+}
+
+pub async fn guide(
+    State(state): State<AppState>,
+    lang: Lang,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> AppResult<Markup> {
+    let corpus = state.search.corpus();
+    let id = id.map(|Path(id)| id).unwrap_or_default();
+    let guide = corpus.get(&id).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "{} \"{id}\"",
+            lang.t("Nessuna guida con identificativo", "No guide with id")
+        ))
+    })?;
+    let here = guide.url();
+    Ok(page(
+        Page {
+            lang,
+            title: &guide.title,
+            here: &here,
+        },
+        guide_body(lang, guide, corpus),
+    ))
+}
+
+fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
+    let today = chrono::Local::now().date_naive();
+    let translation = corpus.translation(g);
+    html! {
+        article lang=(g.lang.code()) {
+            nav aria-label=(lang.t("Percorso", "Breadcrumb")) {
+                a href="/cerca" { (lang.t("Guide", "Guides")) } " › " (g.phase.label(lang))
+            }
+            h1 { (g.title) }
+            ul.badges aria-label=(lang.t("Fondi e fase", "Funds and phase")) {
+                @for f in &g.funds { li.badge.fund { (fund_label(lang, *f)) } }
+                li.badge { (g.phase.label(lang)) }
+                li.badge { (g.lang.name()) }
+            }
+            @if let Some(t) = translation {
+                p { a href=(t.url()) hreflang=(t.lang.code()) lang=(t.lang.code()) {
+                    (t.lang.t("Leggi questa guida in italiano", "Read this guide in English"))
+                } }
+            }
+            @if Corpus::is_stale(g, today) {
+                p.notice.warn role="note" {
+                    (lang.t("Questa guida è stata rivista più di 18 mesi fa: verifica le norme citate.",
+                            "This guide was last reviewed more than 18 months ago: check the rules it cites."))
+                }
+            }
+            @if let Some(a) = &g.audience {
+                p.hint { strong { (lang.t("Per chi: ", "For: ")) } (a) }
+            }
+            (raw(&markdown_to_html(&g.intro)))
+            h2 #passi { (lang.t("Passi", "Steps")) }
+            ol.steps aria-labelledby="passi" {
+                @for s in &g.steps {
+                    li id=(format!("passo-{}", s.number)) {
+                        h3 { (s.title) }
+                        (raw(&markdown_to_html(&s.body)))
+                    }
+                }
+            }
+            @for s in &g.sections {
+                section {
+                    h2 { (s.title) }
+                    (raw(&markdown_to_html(&s.body)))
+                }
+            }
+            h2 { (lang.t("Riferimenti", "References")) }
+            dl.meta {
+                dt { (lang.t("Base giuridica", "Legal basis")) }
+                dd { ul { @for l in &g.legal_basis { li { (l) } } } }
+                dt { (lang.t("Fonti", "Sources")) }
+                dd { ul { @for s in &g.sources { li { a href=(s) rel="noopener" { (s) } } } } }
+                dt { (lang.t("Temi", "Topics")) }
+                dd {
+                    ul.badges {
+                        @for t in &g.topics {
+                            li { a.badge href=(format!("/cerca?topic={t}")) { (corpus.topics.label(t, lang)) } }
+                        }
+                    }
+                }
+                dt { (lang.t("Ultima revisione", "Last reviewed")) }
+                dd { time datetime=(g.reviewed.to_string()) { (date(lang, g.reviewed)) } }
+            }
+        }
+    }
+}
+
+pub fn fund_label(lang: Lang, f: Fund) -> String {
+    match lang {
+        Lang::It => f.as_str().to_string(),
+        Lang::En if f.english() != f.as_str() => format!("{} ({})", f.english(), f.as_str()),
+        Lang::En => f.as_str().to_string(),
+    }
+}
+
+fn search_form(lang: Lang, q: &str, error: Option<(&str, &str)>) -> Markup {
+    let q_error = error.filter(|(f, _)| *f == "q").map(|(_, m)| m);
+    let other_error = error.filter(|(f, _)| *f != "q");
+    html! {
+        form.search role="search" method="get" action="/cerca" {
+            div.field {
+                label for="q" { (lang.t("Che cosa devi fare?", "What do you need to do?")) }
+                input #q type="search" name="q" value=(q) maxlength="500"
+                    aria-describedby=(if q_error.is_some() { "q-errore q-aiuto" } else { "q-aiuto" })
+                    aria-invalid=[q_error.map(|_| "true")]
+                    placeholder=(lang.t("es. costi unitari FSE+, art. 53, rendicontazione", "e.g. ESF+ unit costs, art. 53, reporting"));
+                @if let Some(m) = q_error { p #q-errore .field-error role="alert" { (m) } }
+                p #q-aiuto .hint {
+                    (lang.t("Puoi scrivere in italiano o in inglese, usare sigle (FSE+, AdG, OSC) e riferimenti come \"art. 53\". Le virgolette cercano la frase esatta.",
+                            "Type in Italian or English, use acronyms (ESF+, MA, SCO) and references like \"art. 53\". Quotes search for the exact phrase."))
+                }
+            }
+            button type="submit" { (lang.t("Cerca", "Search")) }
+        }
+        @if let Some((field, m)) = other_error {
+            p.notice.error role="alert" { strong { (field) ": " } (m) }
+        }
+    }
+}
+
+fn browse_by_fund(lang: Lang, facets: &Facets, topics: &Topics) -> Markup {
+    html! {
+        section aria-labelledby="per-fondo" {
+            h2 #per-fondo { (lang.t("Sfoglia per fondo", "Browse by fund")) }
+            ul.cards {
+                @for f in Fund::ALL {
+                    li {
+                        h3 { a href=(format!("/cerca?fund={}", enc(f.as_str()))) { (fund_label(lang, f)) } }
+                        p.count { (facets.fund.get(f.as_str()).copied().unwrap_or(0)) " " (lang.t("guide", "guides")) }
+                        p { (fund_blurb(lang, f)) }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="per-fase" {
+            h2 #per-fase { (lang.t("Sfoglia per fase", "Browse by phase")) }
+            ul.badges {
+                @for p in Phase::ALL {
+                    li { a.badge href=(format!("/cerca?phase={}", p.as_str())) {
+                        (p.label(lang)) " " span.count { "(" (facets.phase.get(p.as_str()).copied().unwrap_or(0)) ")" }
+                    } }
+                }
+            }
+        }
+        section aria-labelledby="per-tema" {
+            h2 #per-tema { (lang.t("Sfoglia per tema", "Browse by topic")) }
+            ul.badges {
+                @for t in topics.all() {
+                    @if let Some(n) = facets.topic.get(&t.slug) {
+                        li { a.badge href=(format!("/cerca?topic={}", t.slug)) {
+                            (t.label(lang)) " " span.count { "(" (n) ")" }
+                        } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fund_blurb(lang: Lang, f: Fund) -> &'static str {
+    match f {
+        Fund::FsePlus => lang.t(
+            "Formazione e competenze digitali del personale sanitario, accesso ai servizi sanitari.",
+            "Training and digital skills for health staff, access to health services.",
+        ),
+        Fund::Fesr => lang.t(
+            "Infrastrutture e servizi digitali per la sanità, attrezzature e piattaforme.",
+            "Digital infrastructure and services for health, equipment and platforms.",
+        ),
+        Fund::Jtf => lang.t(
+            "Riqualificazione nei territori della transizione giusta: Taranto e Sulcis Iglesiente.",
+            "Reskilling in the just transition territories: Taranto and Sulcis Iglesiente.",
+        ),
+    }
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The search with one filter set (or cleared), back on page 1.
+fn with_filter(req: &SearchRequest, set: impl FnOnce(&mut SearchRequest)) -> String {
+    let mut r = req.clone();
+    set(&mut r);
+    format!("/cerca?{}", search_query_string(&r, 1))
+}
+
+fn facets_sidebar(lang: Lang, req: &SearchRequest, facets: &Facets, topics: &Topics) -> Markup {
+    let fund_links: Vec<(String, String, u64, bool)> = Fund::ALL
+        .iter()
+        .filter_map(|f| facets.fund.get(f.as_str()).map(|n| (*f, *n)))
+        .map(|(f, n)| {
+            let active = req.fund == Some(f);
+            let url = with_filter(req, |r| r.fund = if active { None } else { Some(f) });
+            (fund_label(lang, f), url, n, active)
+        })
+        .collect();
+    let phase_links: Vec<_> = Phase::ALL
+        .iter()
+        .filter_map(|p| facets.phase.get(p.as_str()).map(|n| (*p, *n)))
+        .map(|(p, n)| {
+            let active = req.phase == Some(p);
+            let url = with_filter(req, |r| r.phase = if active { None } else { Some(p) });
+            (p.label(lang).to_string(), url, n, active)
+        })
+        .collect();
+    let lang_links: Vec<_> = Lang::ALL
+        .iter()
+        .filter_map(|l| facets.lang.get(l.code()).map(|n| (*l, *n)))
+        .map(|(l, n)| {
+            let active = req.lang == Some(l);
+            let url = with_filter(req, |r| r.lang = if active { None } else { Some(l) });
+            (l.name().to_string(), url, n, active)
+        })
+        .collect();
+    let mut topic_links: Vec<_> = facets
+        .topic
+        .iter()
+        .map(|(slug, n)| {
+            let active = req.topic.as_deref() == Some(slug.as_str());
+            let url = with_filter(req, |r| {
+                r.topic = if active { None } else { Some(slug.clone()) }
+            });
+            (topics.label(slug, lang).to_string(), url, *n, active)
+        })
+        .collect();
+    topic_links.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    html! {
+        aside.facets aria-label=(lang.t("Restringi i risultati", "Narrow the results")) {
+            (facet_group(lang, lang.t("Fondo", "Fund"), &fund_links))
+            (facet_group(lang, lang.t("Fase", "Phase"), &phase_links))
+            (facet_group(lang, lang.t("Lingua", "Language"), &lang_links))
+            (facet_group(lang, lang.t("Tema", "Topic"), &topic_links))
+        }
+    }
+}
+
+fn facet_group(lang: Lang, title: &str, links: &[(String, String, u64, bool)]) -> Markup {
+    html! {
+        @if !links.is_empty() {
+            h2 { (title) }
+            ul {
+                @for (label, url, n, active) in links {
+                    li class=[active.then_some("active")] {
+                        a href=(url) aria-current=[active.then_some("true")] {
+                            (label) " " span.count { "(" (n) ")" }
+                            @if *active { span.visually-hidden { " — " (lang.t("filtro attivo, scegli per toglierlo", "active filter, choose to remove")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn active_filters(lang: Lang, req: &SearchRequest, topics: &Topics) -> Markup {
+    let mut chips: Vec<(String, String)> = Vec::new();
+    if let Some(f) = req.fund {
+        chips.push((fund_label(lang, f), with_filter(req, |r| r.fund = None)));
+    }
+    if let Some(p) = req.phase {
+        chips.push((
+            p.label(lang).to_string(),
+            with_filter(req, |r| r.phase = None),
+        ));
+    }
+    if let Some(l) = req.lang {
+        chips.push((l.name().to_string(), with_filter(req, |r| r.lang = None)));
+    }
+    if let Some(t) = &req.topic {
+        chips.push((
+            topics.label(t, lang).to_string(),
+            with_filter(req, |r| r.topic = None),
+        ));
+    }
+    html! {
+        @if !chips.is_empty() {
+            p {
+                (lang.t("Filtri attivi: ", "Active filters: "))
+                @for (label, url) in &chips {
+                    a.badge href=(url) { (label) " ✕" span.visually-hidden { (lang.t(" (rimuovi)", " (remove)")) } } " "
+                }
+            }
+        }
+    }
+}
+
+fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Markup {
+    let start = (results.page - 1) * results.per_page + 1;
+    html! {
+        @if let Some(fixed) = &results.corrected_query {
+            p.notice {
+                (lang.t("Risultati anche per ", "Also showing results for "))
+                a href=(with_filter(req, |r| r.q = fixed.clone())) { strong { (fixed) } }
+            }
+        }
+        @if results.relaxed && results.total > 0 {
+            p.notice role="note" {
+                (lang.t("Nessuna guida contiene tutte le parole cercate: ecco quelle che ne contengono almeno una.",
+                        "No guide contains every word you searched for: these contain at least one."))
+            }
+        }
+        @if results.nothing_to_search {
+            (empty_state(lang, req, lang.t(
+                "La ricerca contiene solo segni o operatori: scrivi almeno una parola.",
+                "The search holds only symbols or operators: type at least one word.")))
+        } @else if results.total == 0 {
+            (empty_state(lang, req, ""))
+        } @else if results.hits.is_empty() {
+            p.notice role="status" {
+                (lang.t("Questa pagina non esiste: i risultati sono ", "This page does not exist: there are "))
+                (results.total) (lang.t(" in tutto.", " results in all."))
+                " " a href=(with_filter(req, |_| {})) { (lang.t("Vai alla prima pagina", "Go to the first page")) }
+            }
+        } @else {
+            p role="status" {
+                @if results.total == 1 { (lang.t("1 guida trovata", "1 guide found")) }
+                @else { (results.total) " " (lang.t("guide trovate", "guides found")) }
+                @if results.pages() > 1 {
+                    " — " (lang.t("risultati", "results")) " " (start) "–" (start + results.hits.len() - 1)
+                }
+            }
+            ol.hits start=(start) {
+                @for h in &results.hits {
+                    li lang=(h.lang.code()) {
+                        h3 { a href=(h.url) { (h.title) } }
+                        ul.badges {
+                            @for f in &h.funds { li.badge.fund { (fund_label(lang, *f)) } }
+                            li.badge { (h.phase.label(lang)) }
+                            li.badge { (h.lang.code().to_uppercase()) }
+                        }
+                        p { (raw(&h.snippet)) }
+                    }
+                }
+            }
+            (pagination(lang, req, results))
+        }
+    }
+}
+
+fn empty_state(lang: Lang, req: &SearchRequest, reason: &str) -> Markup {
+    html! {
+        div.notice role="status" {
+            h3 { (lang.t("Nessun risultato", "No results"))
+                 @if !req.q.is_empty() { " " (lang.t("per", "for")) " «" (req.q) "»" } }
+            @if !reason.is_empty() { p { (reason) } }
+            p { (lang.t("Prova così:", "Try this:")) }
+            ul {
+                li { (lang.t("controlla l'ortografia o usa meno parole;", "check the spelling or use fewer words;")) }
+                li { (lang.t("usa la sigla o il nome per esteso (FSE+ oppure Fondo sociale europeo Plus, OSC oppure opzioni semplificate);",
+                             "use the acronym or the full name (ESF+ or European Social Fund Plus, SCO or simplified cost options);")) }
+                li { (lang.t("cerca un articolo come \"art. 53\" o un regolamento come \"2021/1060\";",
+                             "search for an article like \"art. 53\" or a regulation like \"2021/1060\";")) }
+                @if req.has_filters() {
+                    li { a href=(format!("/cerca?{}", search_query_string(&SearchRequest { q: req.q.clone(), per_page: req.per_page, ..Default::default() }, 1))) {
+                        (lang.t("togli i filtri", "remove the filters")) } }
+                }
+                li { (lang.t("oppure sfoglia per fondo: ", "or browse by fund: "))
+                    @for (i, f) in Fund::ALL.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(format!("/cerca?fund={}", enc(f.as_str()))) { (fund_label(lang, *f)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pagination(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Markup {
+    let pages = results.pages();
+    let current = results.page;
+    let link = |p: usize| format!("/cerca?{}", search_query_string(req, p));
+    // First, last and two either side of the current page.
+    let shown: Vec<usize> = (1..=pages)
+        .filter(|&p| p == 1 || p == pages || p.abs_diff(current) <= 2)
+        .collect();
+    html! {
+        @if pages > 1 {
+            nav.pages aria-label=(lang.t("Pagine dei risultati", "Result pages")) {
+                ul {
+                    @if current > 1 { li { a href=(link(current - 1)) rel="prev" { "‹ " (lang.t("Precedente", "Previous")) } } }
+                    @for (i, p) in shown.iter().enumerate() {
+                        @if i > 0 && shown[i - 1] + 1 != *p { li { span aria-hidden="true" { "…" } } }
+                        @if *p == current {
+                            li { span aria-current="page" { span.visually-hidden { (lang.t("Pagina ", "Page ")) } (p) } }
+                        } @else {
+                            li { a href=(link(*p)) { span.visually-hidden { (lang.t("Pagina ", "Page ")) } (p) } }
+                        }
+                    }
+                    @if current < pages { li { a href=(link(current + 1)) rel="next" { (lang.t("Successiva", "Next")) " ›" } } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The whole application on a random loopback port, against a fresh database:
+//! a SQLite file in a temporary directory, or a new PostgreSQL database that is
+//! dropped when the test ends.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use fondilab::app::{AppState, Application};
+use fondilab::config::Config;
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub backend: Backend,
+    /// Removed when the app is dropped.
+    pub _data_dir: TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _pg: Option<PgDatabase>,
+}
+
+pub fn repo_guides() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("guides")
+}
+
+/// A fresh PostgreSQL database for one test, dropped afterwards.
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl PgDatabase {
+    pub async fn create() -> PgDatabase {
+        let admin_url = std::env::var("FONDILAB_TEST_POSTGRES_URL")
+            .expect("FONDILAB_TEST_POSTGRES_URL must be set for PostgreSQL tests");
+        let name = format!(
+            "fondilab_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let db = fondilab::db::Db::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL at FONDILAB_TEST_POSTGRES_URL is not reachable: {e:#}")
+            });
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(db.pool())
+            .await
+            .expect("create test database");
+        db.close().await;
+        let mut url = url::Url::parse(&admin_url).expect("FONDILAB_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        PgDatabase {
+            admin_url,
+            url: url.to_string(),
+            name,
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let name = self.name.clone();
+        // A runtime of its own: the test's runtime may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(db) = fondilab::db::Db::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(db.pool())
+                        .await;
+                    db.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct Options {
+    pub guides_dir: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            guides_dir: repo_guides(),
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let pg = PgDatabase::create().await;
+                config.database_url = pg.url.clone();
+                Some(pg)
+            }
+        };
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
+        let address = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp {
+            address,
+            client,
+            state,
+            backend,
+            _data_dir: data_dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            _pg: pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        let body = r.json().await.expect("JSON body");
+        (status, body)
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("text body"))
+    }
+
+    /// Stops the server and waits for it to finish (flushing what it buffers).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// Runs `$body` once on SQLite and once on PostgreSQL, with `$app` bound to a running
+/// `TestApp` for the whole body. Without FONDILAB_TEST_POSTGRES_URL the PostgreSQL run is
+/// reported as ignored.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                $body;
+                $app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(fondilab_postgres_tests),
+                ignore = "PostgreSQL tests SKIPPED: set FONDILAB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run them"
+            )]
+            async fn postgres() {
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                $body;
+                $app.stop().await;
+            }
+        }
+    };
+}
