@@ -11,10 +11,15 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::db::Db;
 use crate::guides::{self, Corpus};
 use crate::i18n::Lang;
+use crate::jobs::JobRunner;
+use crate::notify::transport::Transport;
+use crate::notify::worker::{Worker, WorkerConfig};
+use crate::notify::Outbox;
 use crate::search::log::{SearchLog, SearchRecord};
 use crate::search::{IndexOrigin, SearchEngine, SearchRequest, SearchResults};
 
@@ -25,15 +30,13 @@ pub struct AppState {
     pub db: Db,
     pub search: Arc<SearchEngine>,
     pub search_log: SearchLog,
+    pub outbox: Outbox,
+    pub clock: SharedClock,
 }
 
 impl AppState {
     /// Runs a guide search and records it in the search log.
-    pub fn search_guides(
-        &self,
-        req: &SearchRequest,
-        ui_lang: Lang,
-    ) -> anyhow::Result<SearchResults> {
+    pub fn search_guides(&self, req: &SearchRequest, ui_lang: Lang) -> anyhow::Result<SearchResults> {
         let results = self.search.search(req)?;
         let filters = serde_json::json!({
             "fund": req.fund.map(|f| f.as_str()),
@@ -69,42 +72,85 @@ pub fn load_corpus(config: &Config) -> anyhow::Result<Corpus> {
             lines.join("\n")
         );
     }
-    report
-        .corpus
-        .context("the guide corpus could not be loaded")
+    report.corpus.context("the guide corpus could not be loaded")
 }
 
 /// Opens the database and applies migrations; every subcommand starts here.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The database, the outbox and its delivery: what both `serve` and `worker` run on.
+pub struct Services {
+    pub db: Db,
+    pub outbox: Outbox,
+    pub transport: Transport,
+    pub clock: SharedClock,
+    pub jobs: Arc<JobRunner>,
+    pub worker_config: WorkerConfig,
+}
+
+impl Services {
+    pub async fn start(config: &Config, clock: SharedClock) -> anyhow::Result<Services> {
+        // Configuration faults first: they need no database to be reported.
+        let transport = Transport::from_config(config.smtp_url.as_deref(), config.data_dir.join("mail"))?;
+        let outbox = Outbox::new(&config.mail_from)?;
+        let db = open_database(config).await?;
+        let jobs = Arc::new(JobRunner::new(db.clone(), clock.clone()));
+        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env() })
+    }
+
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.db.clone(),
+            self.outbox.clone(),
+            self.transport.clone(),
+            self.clock.clone(),
+            self.worker_config.clone(),
+            self.jobs.clone(),
+        )
+    }
+}
+
+/// Runs only the delivery worker (`fondilab worker`) until `shutdown` resolves.
+pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let services = Services::start(&config, clock::system()).await?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(services.worker().run(rx));
+    shutdown.await;
+    let _ = tx.send(true);
+    worker.await?;
+    Ok(())
 }
 
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     log_task: tokio::task::JoinHandle<()>,
+    worker: Option<Worker>,
 }
 
 impl Application {
     /// Everything the service needs, ready to serve; binds the listener (port 0 picks a free one).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with(config, clock::system(), true).await
+    }
+
+    /// As [`Application::build`], with the clock to use and whether this process runs a
+    /// delivery worker.
+    pub async fn build_with(config: Config, clock: SharedClock, with_worker: bool) -> anyhow::Result<Application> {
         let corpus = Arc::new(load_corpus(&config)?);
-        let db = open_database(&config).await?;
+        let services = Services::start(&config, clock).await?;
+        let db = services.db.clone();
         let started = std::time::Instant::now();
         let index_dir = config.index_dir.clone();
         let corpus_for_index = corpus.clone();
-        let (search, origin) = tokio::task::spawn_blocking(move || {
-            SearchEngine::open(&index_dir, corpus_for_index, false)
-        })
-        .await??;
+        let (search, origin) =
+            tokio::task::spawn_blocking(move || SearchEngine::open(&index_dir, corpus_for_index, false)).await??;
         tracing::info!(
             guides = corpus.len(),
             index = ?origin,
@@ -116,23 +162,20 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {} (FONDILAB_BIND)", config.bind))?;
+        let worker = with_worker.then(|| services.worker());
         let state = AppState {
             config: Arc::new(config),
             db,
             search: Arc::new(search),
             search_log,
+            outbox: services.outbox,
+            clock: services.clock,
         };
-        Ok(Application {
-            listener,
-            state,
-            log_task,
-        })
+        Ok(Application { listener, state, log_task, worker })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -143,30 +186,57 @@ impl Application {
         crate::web::router(state)
             .layer(TraceLayer::new_for_http())
             .layer(RequestBodyLimitLayer::new(1024 * 1024))
-            .layer(TimeoutLayer::with_status_code(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
-                Duration::from_secs(30),
-            ))
+            .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
     }
 
-    /// Serves until `shutdown` resolves, then finishes requests in flight and flushes the search log.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Application {
-            listener,
-            state,
-            log_task,
-        } = self;
+    /// Serves until `shutdown` resolves, then finishes requests in flight, lets the worker
+    /// finish its pass and flushes the search log.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, state, log_task, worker } = self;
         tracing::info!(address = %listener.local_addr()?, public_url = %state.config.public_url, "fondilab is serving");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
+        let metrics =
+            state.config.metrics_bind.map(|addr| tokio::spawn(serve_metrics(addr, state.db.clone(), stop_rx)));
         let app = Self::router(state.clone());
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        let _ = stop_tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        if let Some(m) = metrics {
+            let _ = m.await;
+        }
         state.search_log.flush().await;
         drop(state);
         let _ = tokio::time::timeout(Duration::from_secs(5), log_task).await;
         Ok(())
+    }
+}
+
+/// `/metrics` on its own listener, so it is never exposed on the public address.
+async fn serve_metrics(addr: SocketAddr, db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let router = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let db = db.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    crate::notify::metrics::render(&db).await,
+                )
+            }
+        }),
+    );
+    match TcpListener::bind(addr).await {
+        Ok(listener) => {
+            tracing::info!(%addr, "metrics on /metrics");
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        }
+        Err(e) => tracing::error!(%addr, error = %e, "cannot listen for metrics (FONDILAB_METRICS_BIND)"),
     }
 }

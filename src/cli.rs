@@ -12,15 +12,11 @@ use crate::search::SearchEngine;
 pub fn run(cli: Cli) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fondilab: cannot start the async runtime: {e}");
@@ -31,6 +27,11 @@ pub fn run(cli: Cli) -> ExitCode {
         match cli.command {
             None => serve(&cli.common, &ServeArgs::default_from_env()).await,
             Some(Command::Serve(args)) => serve(&cli.common, &args).await,
+            Some(Command::Worker(args)) => {
+                let config = Config::new(&cli.common, &args)?;
+                app::run_worker(config, shutdown_signal()).await?;
+                Ok(ExitCode::SUCCESS)
+            }
             Some(Command::Guides { command }) => guides_command(&cli.common, command).await,
         }
     });
@@ -85,11 +86,7 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             let warnings = report.warnings().count();
             match &report.corpus {
                 Some(c) if errors == 0 => {
-                    let en = c
-                        .guides
-                        .iter()
-                        .filter(|g| g.lang == crate::i18n::Lang::En)
-                        .count();
+                    let en = c.guides.iter().filter(|g| g.lang == crate::i18n::Lang::En).count();
                     println!(
                         "{}: {} guides ({} Italian, {} English), {} topics, {} synonym groups; {} warning(s)",
                         dir.display(),
@@ -103,10 +100,7 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
                     Ok(ExitCode::SUCCESS)
                 }
                 _ => {
-                    println!(
-                        "{}: {errors} error(s), {warnings} warning(s)",
-                        dir.display()
-                    );
+                    println!("{}: {errors} error(s), {warnings} warning(s)", dir.display());
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -152,10 +146,7 @@ pub fn coverage_table(corpus: &guides::Corpus) -> String {
     for f in Fund::ALL {
         out.push_str(&format!("| {} |", f.as_str()));
         for p in Phase::ALL {
-            out.push_str(&format!(
-                " {} |",
-                table.get(&(f, p)).map(Vec::len).unwrap_or(0)
-            ));
+            out.push_str(&format!(" {} |", table.get(&(f, p)).map(Vec::len).unwrap_or(0)));
         }
         out.push('\n');
     }
@@ -171,8 +162,6 @@ impl ServeArgs {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        Only::try_parse_from(["fondilab"])
-            .map(|o| o.serve)
-            .unwrap_or_default()
+        Only::try_parse_from(["fondilab"]).map(|o| o.serve).unwrap_or_default()
     }
 }

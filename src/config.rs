@@ -7,11 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "fondilab",
-    version,
-    about = "Guide UE, mentoring ed eventi per le Regioni (WP5)"
-)]
+#[command(name = "fondilab", version, about = "Guide UE, mentoring ed eventi per le Regioni (WP5)")]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -23,23 +19,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Where the database file, the search index and mail files live.
-    #[arg(
-        long,
-        env = "FONDILAB_DATA_DIR",
-        default_value = "./data",
-        global = true
-    )]
+    #[arg(long, env = "FONDILAB_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// sqlite://… or postgres://… (default: sqlite://<data-dir>/fondilab.db)
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// The guide corpus.
-    #[arg(
-        long,
-        env = "FONDILAB_GUIDES_DIR",
-        default_value = "./guides",
-        global = true
-    )]
+    #[arg(long, env = "FONDILAB_GUIDES_DIR", default_value = "./guides", global = true)]
     pub guides_dir: PathBuf,
 }
 
@@ -47,6 +33,8 @@ pub struct CommonArgs {
 pub enum Command {
     /// Run the web service (the default).
     Serve(ServeArgs),
+    /// Run only the mail delivery worker (and scheduled jobs), without the web service.
+    Worker(ServeArgs),
     /// Work with the guide corpus.
     Guides {
         #[command(subcommand)]
@@ -82,11 +70,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FONDILAB_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address of every message.
-    #[arg(
-        long,
-        env = "FONDILAB_MAIL_FROM",
-        default_value = "fondilab <noreply@fondilab.local>"
-    )]
+    #[arg(long, env = "FONDILAB_MAIL_FROM", default_value = "fondilab <noreply@fondilab.local>")]
     pub mail_from: String,
     /// Address for /metrics (unset: no metrics endpoint).
     #[arg(long, env = "FONDILAB_METRICS_BIND")]
@@ -110,27 +94,20 @@ pub struct Config {
 impl Config {
     pub fn new(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<Config> {
         let bind: SocketAddr = serve.bind.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "FONDILAB_BIND / --bind \"{}\" is not an address like 127.0.0.1:8080",
-                serve.bind
-            )
+            anyhow::anyhow!("FONDILAB_BIND / --bind \"{}\" is not an address like 127.0.0.1:8080", serve.bind)
         })?;
         let metrics_bind = serve
             .metrics_bind
             .as_deref()
             .map(|m| {
-                m.parse::<SocketAddr>().map_err(|_| {
-                    anyhow::anyhow!(
-                        "FONDILAB_METRICS_BIND \"{m}\" is not an address like 127.0.0.1:9090"
-                    )
-                })
+                m.parse::<SocketAddr>()
+                    .map_err(|_| anyhow::anyhow!("FONDILAB_METRICS_BIND \"{m}\" is not an address like 127.0.0.1:9090"))
             })
             .transpose()?;
         let public_url = match &serve.public_url {
             Some(u) => {
-                let parsed = url::Url::parse(u).map_err(|e| {
-                    anyhow::anyhow!("FONDILAB_PUBLIC_URL \"{u}\" is not a URL: {e}")
-                })?;
+                let parsed =
+                    url::Url::parse(u).map_err(|e| anyhow::anyhow!("FONDILAB_PUBLIC_URL \"{u}\" is not a URL: {e}"))?;
                 anyhow::ensure!(
                     matches!(parsed.scheme(), "http" | "https"),
                     "FONDILAB_PUBLIC_URL \"{u}\" must start with http:// or https://"
@@ -141,10 +118,7 @@ impl Config {
         };
         Ok(Config {
             data_dir: common.data_dir.clone(),
-            database_url: common
-                .database_url
-                .clone()
-                .unwrap_or_else(|| crate::db::sqlite_url(&common.data_dir)),
+            database_url: common.database_url.clone().unwrap_or_else(|| crate::db::sqlite_url(&common.data_dir)),
             guides_dir: common.guides_dir.clone(),
             index_dir: common.data_dir.join("index"),
             bind,
@@ -157,11 +131,7 @@ impl Config {
 
     /// Defaults for a data directory, as `fondilab serve` with nothing set would use.
     pub fn for_data_dir(data_dir: PathBuf, guides_dir: PathBuf) -> Config {
-        let common = CommonArgs {
-            data_dir,
-            database_url: None,
-            guides_dir,
-        };
+        let common = CommonArgs { data_dir, database_url: None, guides_dir };
         let serve = ServeArgs {
             bind: "127.0.0.1:0".into(),
             mail_from: "fondilab <noreply@fondilab.local>".into(),

@@ -29,10 +29,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 
 /// The SQLite URL of the database file inside a data directory.
 pub fn sqlite_url(data_dir: &Path) -> String {
-    format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.join("fondilab.db").display()
-    )
+    format!("sqlite://{}?mode=rwc", data_dir.join("fondilab.db").display())
 }
 
 impl Db {
@@ -43,24 +40,15 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else {
-            anyhow::bail!(
-                "DATABASE_URL must start with sqlite:// or postgres:// (got \"{}\")",
-                redact(url)
-            );
+            anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres:// (got \"{}\")", redact(url));
         };
         let options = AnyConnectOptions::from_str(url)
             .with_context(|| format!("DATABASE_URL \"{}\" does not parse", redact(url)))?
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
         let pool = match backend {
             Backend::Sqlite => {
-                if let Some(path) = url
-                    .strip_prefix("sqlite://")
-                    .and_then(|p| p.split('?').next())
-                {
-                    if let Some(parent) = Path::new(path)
-                        .parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                    {
+                if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+                    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
                         std::fs::create_dir_all(parent)
                             .with_context(|| format!("cannot create {}", parent.display()))?;
                     }
@@ -98,10 +86,7 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .context("applying database migrations")?;
+        migrator.run(&self.pool).await.context("applying database migrations")?;
         Ok(())
     }
 

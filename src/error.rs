@@ -11,10 +11,7 @@ use serde::Serialize;
 pub enum AppError {
     /// The request is wrong in a way the user can fix; `field` names the input.
     #[error("{message}")]
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { message: String, field: Option<String> },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -27,17 +24,11 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        AppError::BadRequest {
-            message: message.into(),
-            field: None,
-        }
+        AppError::BadRequest { message: message.into(), field: None }
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        AppError::BadRequest {
-            message: message.into(),
-            field: Some(field.to_string()),
-        }
+        AppError::BadRequest { message: message.into(), field: Some(field.to_string()) }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -82,19 +73,12 @@ impl IntoResponse for AppError {
             }
             AppError::Unavailable(why) => {
                 tracing::warn!(why, "service unavailable");
-                (
-                    "servizio non ancora pronto, riprova tra poco".to_string(),
-                    None,
-                )
+                ("servizio non ancora pronto, riprova tra poco".to_string(), None)
             }
             AppError::BadRequest { message, field } => (message.clone(), field.clone()),
             other => (other.to_string(), None),
         };
-        let info = ErrorInfo {
-            status,
-            error,
-            field,
-        };
+        let info = ErrorInfo { status, error, field };
         let mut response = (status, Json(&info)).into_response();
         response.extensions_mut().insert(info);
         response

@@ -73,10 +73,7 @@ mod tests {
     #[test]
     fn cookie_picks_language_and_defaults_to_italian() {
         assert_eq!(Lang::from_cookie_header(None), Lang::It);
-        assert_eq!(
-            Lang::from_cookie_header(Some("a=b; fondilab_lang=en")),
-            Lang::En
-        );
+        assert_eq!(Lang::from_cookie_header(Some("a=b; fondilab_lang=en")), Lang::En);
         assert_eq!(Lang::from_cookie_header(Some("fondilab_lang=xx")), Lang::It);
     }
 }

@@ -5,10 +5,13 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod guides;
 pub mod i18n;
+pub mod jobs;
+pub mod notify;
 pub mod search;
 pub mod web;

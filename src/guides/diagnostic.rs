@@ -19,19 +19,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(path: &Path, line: usize, message: impl Into<String>) -> Self {
-        Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            severity: Severity::Error,
-            message: message.into(),
-        }
+        Diagnostic { path: path.to_path_buf(), line, severity: Severity::Error, message: message.into() }
     }
 
     pub fn warning(path: &Path, line: usize, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(path, line, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(path, line, message) }
     }
 
     pub fn is_error(&self) -> bool {
@@ -46,30 +38,17 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "",
             Severity::Warning => "warning: ",
         };
-        write!(
-            f,
-            "{}:{}: {}{}",
-            self.path.display(),
-            self.line,
-            prefix,
-            self.message
-        )
+        write!(f, "{}:{}: {}{}", self.path.display(), self.line, prefix, self.message)
     }
 }
 
 /// Errors first, then by file and line, so the output reads top-down.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (a.severity, &a.path, a.line, &a.message).cmp(&(b.severity, &b.path, b.line, &b.message))
-    });
+    diags.sort_by(|a, b| (a.severity, &a.path, a.line, &a.message).cmp(&(b.severity, &b.path, b.line, &b.message)));
 }
 
 /// 1-based line of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }

@@ -48,9 +48,7 @@ impl Corpus {
         if let Some(t) = guide.translation_of.as_deref().and_then(|id| self.get(id)) {
             return Some(t);
         }
-        self.guides
-            .iter()
-            .find(|g| g.translation_of.as_deref() == Some(&guide.id))
+        self.guides.iter().find(|g| g.translation_of.as_deref() == Some(&guide.id))
     }
 
     pub fn len(&self) -> usize {
@@ -63,9 +61,7 @@ impl Corpus {
 
     /// Guides whose review date is older than [`REVIEW_AFTER_MONTHS`] on `today`.
     pub fn is_stale(guide: &Guide, today: NaiveDate) -> bool {
-        today
-            .checked_sub_months(Months::new(REVIEW_AFTER_MONTHS))
-            .is_some_and(|limit| guide.reviewed < limit)
+        today.checked_sub_months(Months::new(REVIEW_AFTER_MONTHS)).is_some_and(|limit| guide.reviewed < limit)
     }
 
     /// Builds a corpus from guides already in memory (generated corpora for benchmarks).
@@ -79,18 +75,8 @@ impl Corpus {
         for group in &synonyms.groups {
             hasher.update(group.join("|").as_bytes());
         }
-        let by_id = guides
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.clone(), i))
-            .collect();
-        Corpus {
-            guides,
-            by_id,
-            topics,
-            synonyms,
-            hash: hex::encode(hasher.finalize()),
-        }
+        let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
+        Corpus { guides, by_id, topics, synonyms, hash: hex::encode(hasher.finalize()) }
     }
 }
 
@@ -123,21 +109,14 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     let mut read = |path: &Path, diags: &mut Vec<Diagnostic>| -> Option<String> {
         match std::fs::read(path) {
             Ok(bytes) => {
-                hasher.update(
-                    path.strip_prefix(dir)
-                        .unwrap_or(path)
-                        .to_string_lossy()
-                        .as_bytes(),
-                );
+                hasher.update(path.strip_prefix(dir).unwrap_or(path).to_string_lossy().as_bytes());
                 hasher.update([0]);
                 hasher.update(&bytes);
                 match String::from_utf8(bytes) {
                     Ok(s) => Some(s),
                     Err(e) => {
-                        let line = diagnostic::line_of(
-                            &String::from_utf8_lossy(e.as_bytes()),
-                            e.utf8_error().valid_up_to(),
-                        );
+                        let line =
+                            diagnostic::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
                         diags.push(Diagnostic::error(path, line, "the file is not valid UTF-8"));
                         None
                     }
@@ -151,34 +130,24 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     };
 
     if !dir.is_dir() {
-        diags.push(Diagnostic::error(
-            dir,
-            1,
-            "the guides directory does not exist",
-        ));
-        return Report {
-            corpus: None,
-            diagnostics: diags,
-        };
+        diags.push(Diagnostic::error(dir, 1, "the guides directory does not exist"));
+        return Report { corpus: None, diagnostics: diags };
     }
 
     let topics_path = dir.join("topics.toml");
-    let topics =
-        read(&topics_path, &mut diags).and_then(|t| match vocab::parse_topics(&topics_path, &t) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                diags.extend(e);
-                None
-            }
-        });
+    let topics = read(&topics_path, &mut diags).and_then(|t| match vocab::parse_topics(&topics_path, &t) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            diags.extend(e);
+            None
+        }
+    });
     let synonyms_path = dir.join("synonyms.toml");
-    let synonyms = read(&synonyms_path, &mut diags).and_then(|t| {
-        match vocab::parse_synonyms(&synonyms_path, &t) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                diags.extend(e);
-                None
-            }
+    let synonyms = read(&synonyms_path, &mut diags).and_then(|t| match vocab::parse_synonyms(&synonyms_path, &t) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            diags.extend(e);
+            None
         }
     });
 
@@ -187,17 +156,10 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
         let sub = dir.join(lang.code());
         match std::fs::read_dir(&sub) {
             Ok(entries) => files.extend(
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "md")),
+                entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")),
             ),
             Err(_) if lang == Lang::En => {}
-            Err(e) => diags.push(Diagnostic::error(
-                &sub,
-                1,
-                format!("cannot read the directory: {e}"),
-            )),
+            Err(e) => diags.push(Diagnostic::error(&sub, 1, format!("cannot read the directory: {e}"))),
         }
     }
     files.sort();
@@ -220,16 +182,11 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
             diags.push(Diagnostic::error(
                 &p.guide.path,
                 p.id_line,
-                format!(
-                    "duplicate id \"{}\": also used by {}",
-                    p.guide.id,
-                    other.display()
-                ),
+                format!("duplicate id \"{}\": also used by {}", p.guide.id, other.display()),
             ));
         }
     }
-    let by_id: HashMap<&str, &parse::Parsed> =
-        parsed.iter().map(|p| (p.guide.id.as_str(), p)).collect();
+    let by_id: HashMap<&str, &parse::Parsed> = parsed.iter().map(|p| (p.guide.id.as_str(), p)).collect();
     for p in &parsed {
         let g = &p.guide;
         if let Some(t) = &g.translation_of {
@@ -250,9 +207,7 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
                             diags.push(Diagnostic::error(
                                 &g.path,
                                 p.translation_line,
-                                format!(
-                                    "\"{t}\" names \"{back}\" as its translation, not this guide"
-                                ),
+                                format!("\"{t}\" names \"{back}\" as its translation, not this guide"),
                             ));
                         }
                     }
@@ -289,19 +244,12 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
             diags.push(Diagnostic::warning(
                 &g.path,
                 p.reviewed_line,
-                format!(
-                    "reviewed on {}: more than {REVIEW_AFTER_MONTHS} months ago, review the guide",
-                    g.reviewed
-                ),
+                format!("reviewed on {}: more than {REVIEW_AFTER_MONTHS} months ago, review the guide", g.reviewed),
             ));
         }
     }
     if parsed.is_empty() && files.is_empty() {
-        diags.push(Diagnostic::error(
-            &dir.join("it"),
-            1,
-            "no guides found (expected it/*.md)",
-        ));
+        diags.push(Diagnostic::error(&dir.join("it"), 1, "no guides found (expected it/*.md)"));
     }
 
     diagnostic::sort(&mut diags);
@@ -309,25 +257,12 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     let corpus = match (ok, topics, synonyms) {
         (true, Some(topics), Some(synonyms)) => {
             let guides: Vec<Guide> = parsed.into_iter().map(|p| p.guide).collect();
-            let by_id = guides
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.id.clone(), i))
-                .collect();
-            Some(Corpus {
-                guides,
-                by_id,
-                topics,
-                synonyms,
-                hash: hex::encode(hasher.finalize()),
-            })
+            let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
+            Some(Corpus { guides, by_id, topics, synonyms, hash: hex::encode(hasher.finalize()) })
         }
         _ => None,
     };
-    Report {
-        corpus,
-        diagnostics: diags,
-    }
+    Report { corpus, diagnostics: diags }
 }
 
 /// Funds × phases with the number of guides in each cell (a guide counts once per fund).
@@ -338,11 +273,7 @@ pub fn coverage(corpus: &Corpus, lang: Option<Lang>) -> BTreeMap<(Fund, Phase), 
             table.insert((fund, phase), Vec::new());
         }
     }
-    for g in corpus
-        .guides
-        .iter()
-        .filter(|g| lang.is_none_or(|l| g.lang == l))
-    {
+    for g in corpus.guides.iter().filter(|g| lang.is_none_or(|l| g.lang == l)) {
         for f in &g.funds {
             table.entry((*f, g.phase)).or_default().push(g.id.clone());
         }

@@ -54,12 +54,9 @@ pub struct Parsed {
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 120
-        && id.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+        && id
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// Parses one guide. On failure returns every fault found, not only the first.
@@ -68,23 +65,14 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     let mut faults = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
     if lines.first().map(|l| l.trim_end()) != Some("+++") {
-        return Err(vec![Diagnostic::error(
-            path,
-            1,
-            "the guide must start with front matter: a line with +++",
-        )]);
+        return Err(vec![Diagnostic::error(path, 1, "the guide must start with front matter: a line with +++")]);
     }
     let Some(close) = lines.iter().skip(1).position(|l| l.trim_end() == "+++") else {
-        return Err(vec![Diagnostic::error(
-            path,
-            1,
-            "front matter is not closed: add a line with +++ after it",
-        )]);
+        return Err(vec![Diagnostic::error(path, 1, "front matter is not closed: add a line with +++ after it")]);
     };
     let close = close + 1; // index of the closing fence
     let front_start = lines[0].len() + 1; // byte offset of the first front matter line
-    let front_text = &text
-        [front_start..front_start + lines[1..close].iter().map(|l| l.len() + 1).sum::<usize>()];
+    let front_text = &text[front_start..front_start + lines[1..close].iter().map(|l| l.len() + 1).sum::<usize>()];
     // Line numbers inside the front matter are offset by the opening fence.
     let front_line = |span: std::ops::Range<usize>| line_of(front_text, span.start) + 1;
 
@@ -92,11 +80,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         Ok(fm) => fm,
         Err(e) => {
             let line = e.span().map(front_line).unwrap_or(2);
-            return Err(vec![Diagnostic::error(
-                path,
-                line,
-                format!("front matter: {}", e.message()),
-            )]);
+            return Err(vec![Diagnostic::error(path, line, format!("front matter: {}", e.message()))]);
         }
     };
 
@@ -111,21 +95,13 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     }
     if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
         if stem != id {
-            faults.push(Diagnostic::error(
-                path,
-                id_line,
-                format!("id \"{id}\" must match the file name ({stem}.md)"),
-            ));
+            faults.push(Diagnostic::error(path, id_line, format!("id \"{id}\" must match the file name ({stem}.md)")));
         }
     }
 
     let title = fm.title.get_ref().trim().to_string();
     if title.is_empty() {
-        faults.push(Diagnostic::error(
-            path,
-            front_line(fm.title.span()),
-            "title is empty",
-        ));
+        faults.push(Diagnostic::error(path, front_line(fm.title.span()), "title is empty"));
     }
 
     let lang = match Lang::parse(fm.lang.get_ref()) {
@@ -134,20 +110,12 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             faults.push(Diagnostic::error(
                 path,
                 front_line(fm.lang.span()),
-                format!(
-                    "unknown lang \"{}\": use \"it\" or \"en\"",
-                    fm.lang.get_ref()
-                ),
+                format!("unknown lang \"{}\": use \"it\" or \"en\"", fm.lang.get_ref()),
             ));
             None
         }
     };
-    if let (Some(lang), Some(dir)) = (
-        lang,
-        path.parent()
-            .and_then(|p| p.file_name())
-            .and_then(|d| d.to_str()),
-    ) {
+    if let (Some(lang), Some(dir)) = (lang, path.parent().and_then(|p| p.file_name()).and_then(|d| d.to_str())) {
         if Lang::parse(dir).is_some() && dir != lang.code() {
             faults.push(Diagnostic::error(
                 path,
@@ -168,11 +136,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             Some(fund) => faults.push(Diagnostic::error(
                 path,
                 front_line(f.span()),
-                format!(
-                    "write the fund as \"{}\", not \"{}\"",
-                    fund.as_str(),
-                    f.get_ref()
-                ),
+                format!("write the fund as \"{}\", not \"{}\"", fund.as_str(), f.get_ref()),
             )),
             None => faults.push(Diagnostic::error(
                 path,
@@ -182,11 +146,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         }
     }
     if fm.funds.get_ref().is_empty() {
-        faults.push(Diagnostic::error(
-            path,
-            front_line(fm.funds.span()),
-            "funds is empty: name at least one fund",
-        ));
+        faults.push(Diagnostic::error(path, front_line(fm.funds.span()), "funds is empty: name at least one fund"));
     }
 
     let phase = Phase::parse(fm.phase.get_ref()).filter(|p| p.as_str() == fm.phase.get_ref());
@@ -195,51 +155,23 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         faults.push(Diagnostic::error(
             path,
             front_line(fm.phase.span()),
-            format!(
-                "unknown phase \"{}\": use one of {}",
-                fm.phase.get_ref(),
-                allowed.join(", ")
-            ),
+            format!("unknown phase \"{}\": use one of {}", fm.phase.get_ref(), allowed.join(", ")),
         ));
     }
 
     if fm.topics.get_ref().is_empty() {
-        faults.push(Diagnostic::error(
-            path,
-            front_line(fm.topics.span()),
-            "topics is empty: name at least one topic",
-        ));
+        faults.push(Diagnostic::error(path, front_line(fm.topics.span()), "topics is empty: name at least one topic"));
     }
-    let topics: Vec<String> = fm
-        .topics
-        .get_ref()
-        .iter()
-        .map(|t| t.get_ref().trim().to_string())
-        .collect();
-    let topic_lines = fm
-        .topics
-        .get_ref()
-        .iter()
-        .map(|t| front_line(t.span()))
-        .collect();
+    let topics: Vec<String> = fm.topics.get_ref().iter().map(|t| t.get_ref().trim().to_string()).collect();
+    let topic_lines = fm.topics.get_ref().iter().map(|t| front_line(t.span())).collect();
 
     let legal_basis = match &fm.legal_basis {
-        Some(lb) if !lb.get_ref().iter().all(|s| s.trim().is_empty()) => lb
-            .get_ref()
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
+        Some(lb) if !lb.get_ref().iter().all(|s| s.trim().is_empty()) => {
+            lb.get_ref().iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        }
         other => {
-            let line = other
-                .as_ref()
-                .map(|lb| front_line(lb.span()))
-                .unwrap_or(id_line);
-            faults.push(Diagnostic::error(
-                path,
-                line,
-                "legal_basis is missing: name the articles the guide relies on",
-            ));
+            let line = other.as_ref().map(|lb| front_line(lb.span())).unwrap_or(id_line);
+            faults.push(Diagnostic::error(path, line, "legal_basis is missing: name the articles the guide relies on"));
             Vec::new()
         }
     };
@@ -249,10 +181,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         Some(list) if !list.get_ref().is_empty() => {
             for s in list.get_ref() {
                 let url = s.get_ref().trim();
-                if url::Url::parse(url)
-                    .map(|u| u.scheme() == "https" || u.scheme() == "http")
-                    .unwrap_or(false)
-                {
+                if url::Url::parse(url).map(|u| u.scheme() == "https" || u.scheme() == "http").unwrap_or(false) {
                     sources.push(url.to_string());
                 } else {
                     faults.push(Diagnostic::error(
@@ -264,25 +193,16 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             }
         }
         other => {
-            let line = other
-                .as_ref()
-                .map(|s| front_line(s.span()))
-                .unwrap_or(id_line);
-            faults.push(Diagnostic::error(
-                path,
-                line,
-                "sources is missing: give the official link of every source",
-            ));
+            let line = other.as_ref().map(|s| front_line(s.span())).unwrap_or(id_line);
+            faults.push(Diagnostic::error(path, line, "sources is missing: give the official link of every source"));
         }
     }
 
     let reviewed_line = front_line(fm.reviewed.span());
     let reviewed = match fm.reviewed.get_ref() {
-        toml::value::Datetime {
-            date: Some(d),
-            time: None,
-            offset: None,
-        } => NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32),
+        toml::value::Datetime { date: Some(d), time: None, offset: None } => {
+            NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
+        }
         _ => None,
     };
     if reviewed.is_none() {
@@ -293,22 +213,11 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         ));
     }
 
-    let translation_line = fm
-        .translation_of
-        .as_ref()
-        .map(|t| front_line(t.span()))
-        .unwrap_or(0);
-    let translation_of = fm
-        .translation_of
-        .as_ref()
-        .map(|t| t.get_ref().trim().to_string());
+    let translation_line = fm.translation_of.as_ref().map(|t| front_line(t.span())).unwrap_or(0);
+    let translation_of = fm.translation_of.as_ref().map(|t| t.get_ref().trim().to_string());
     if let Some(t) = &translation_of {
         if t == &id {
-            faults.push(Diagnostic::error(
-                path,
-                translation_line,
-                "translation_of points at the guide itself",
-            ));
+            faults.push(Diagnostic::error(path, translation_line, "translation_of points at the guide itself"));
         }
     }
 
@@ -327,10 +236,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             title,
             lang,
             translation_of,
-            audience: fm
-                .audience
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty()),
+            audience: fm.audience.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
             funds,
             phase,
             topics,
@@ -365,12 +271,7 @@ enum Part {
 
 impl Body {
     fn parse(path: &Path, lines: &[&str], first_line: usize, faults: &mut Vec<Diagnostic>) -> Body {
-        let mut body = Body {
-            intro: String::new(),
-            steps: Vec::new(),
-            sections: Vec::new(),
-            links: Vec::new(),
-        };
+        let mut body = Body { intro: String::new(), steps: Vec::new(), sections: Vec::new(), links: Vec::new() };
         let mut part = Part::Intro;
         let mut heading_lines = Vec::new();
         let mut in_code = false;
@@ -418,17 +319,10 @@ impl Body {
                                 "numbered steps must come before the other sections",
                             ));
                         }
-                        body.steps.push(Step {
-                            number: expected,
-                            title: title.to_string(),
-                            body: String::new(),
-                        });
+                        body.steps.push(Step { number: expected, title: title.to_string(), body: String::new() });
                         part = Part::Step(body.steps.len() - 1);
                     } else {
-                        body.sections.push(Section {
-                            title: heading.to_string(),
-                            body: String::new(),
-                        });
+                        body.sections.push(Section { title: heading.to_string(), body: String::new() });
                         part = Part::Section(body.sections.len() - 1);
                     }
                     heading_lines.push(line_no);
@@ -453,18 +347,10 @@ impl Body {
         let heading_of = |idx: usize| heading_lines.get(idx).copied().unwrap_or(first_line);
         for (i, step) in body.steps.iter().enumerate() {
             if step.title.is_empty() {
-                faults.push(Diagnostic::error(
-                    path,
-                    heading_of(i),
-                    format!("step {} has no title", step.number),
-                ));
+                faults.push(Diagnostic::error(path, heading_of(i), format!("step {} has no title", step.number)));
             }
             if step.body.is_empty() {
-                faults.push(Diagnostic::error(
-                    path,
-                    heading_of(i),
-                    format!("step {} has no text", step.number),
-                ));
+                faults.push(Diagnostic::error(path, heading_of(i), format!("step {} has no text", step.number)));
             }
         }
         let end_line = first_line + lines.len().saturating_sub(1);
@@ -487,11 +373,7 @@ impl Body {
             _ => {}
         }
         if body.intro.is_empty() {
-            faults.push(Diagnostic::error(
-                path,
-                first_line,
-                "add an intro paragraph before the first step",
-            ));
+            faults.push(Diagnostic::error(path, first_line, "add an intro paragraph before the first step"));
         }
         body
     }
@@ -510,10 +392,7 @@ fn collect_links(line: &str, line_no: usize, links: &mut Vec<Link>) {
     while let Some(pos) = rest.find(MARK) {
         let after = &rest[pos + MARK.len()..];
         let end = after.find([')', '#', '?', ' ']).unwrap_or(after.len());
-        links.push(Link {
-            target: after[..end].trim_end_matches('/').to_string(),
-            line: line_no,
-        });
+        links.push(Link { target: after[..end].trim_end_matches('/').to_string(), line: line_no });
         rest = &after[end..];
     }
 }
@@ -567,53 +446,33 @@ mod tests {
 
     #[test]
     fn steps_must_be_numbered_and_enough() {
-        let errs =
-            parse_guide(&path(), &sample("", "Intro.\n## 1. Uno\nx\n## 3. Tre\ny\n")).unwrap_err();
+        let errs = parse_guide(&path(), &sample("", "Intro.\n## 1. Uno\nx\n## 3. Tre\ny\n")).unwrap_err();
         let msgs: Vec<_> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
-        assert!(
-            msgs.iter()
-                .any(|(l, m)| *l == 15 && m.contains("should be step 2")),
-            "{msgs:?}"
-        );
-        assert!(
-            msgs.iter().any(|(_, m)| m.contains("needs at least 4")),
-            "{msgs:?}"
-        );
+        assert!(msgs.iter().any(|(l, m)| *l == 15 && m.contains("should be step 2")), "{msgs:?}");
+        assert!(msgs.iter().any(|(_, m)| m.contains("needs at least 4")), "{msgs:?}");
         let errs = parse_guide(&path(), &sample("", "Solo testo.\n")).unwrap_err();
         assert!(errs[0].message.contains("no steps"));
     }
 
     #[test]
     fn missing_fence_and_unclosed_front_matter() {
-        assert!(parse_guide(&path(), "hello").unwrap_err()[0]
-            .message
-            .contains("must start with front matter"));
-        assert!(parse_guide(&path(), "+++\nid = \"x\"\n").unwrap_err()[0]
-            .message
-            .contains("not closed"));
+        assert!(parse_guide(&path(), "hello").unwrap_err()[0].message.contains("must start with front matter"));
+        assert!(parse_guide(&path(), "+++\nid = \"x\"\n").unwrap_err()[0].message.contains("not closed"));
     }
 
     #[test]
     fn missing_legal_basis_and_sources_are_errors() {
         let text = sample("", STEPS)
             .replace("legal_basis = [\"Reg. (UE) 2021/1060, art. 53\"]\n", "")
-            .replace(
-                "sources = [\"https://eur-lex.europa.eu/eli/reg/2021/1060/oj\"]\n",
-                "",
-            );
+            .replace("sources = [\"https://eur-lex.europa.eu/eli/reg/2021/1060/oj\"]\n", "");
         let errs = parse_guide(&path(), &text).unwrap_err();
-        assert!(errs
-            .iter()
-            .any(|e| e.message.contains("legal_basis is missing")));
-        assert!(errs
-            .iter()
-            .any(|e| e.message.contains("sources is missing")));
+        assert!(errs.iter().any(|e| e.message.contains("legal_basis is missing")));
+        assert!(errs.iter().any(|e| e.message.contains("sources is missing")));
     }
 
     #[test]
     fn id_must_match_file_name() {
-        let errs =
-            parse_guide(&PathBuf::from("guides/it/altro.md"), &sample("", STEPS)).unwrap_err();
+        let errs = parse_guide(&PathBuf::from("guides/it/altro.md"), &sample("", STEPS)).unwrap_err();
         assert!(errs[0].message.contains("must match the file name"));
     }
 }

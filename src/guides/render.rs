@@ -4,8 +4,7 @@
 use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
 
 pub fn markdown_to_html(md: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(md, options).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
         other => other,
@@ -23,11 +22,7 @@ pub fn markdown_to_text(md: &str) -> String {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
             Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::CodeBlock,
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock,
             )
             | Event::TaskListMarker(_)
                 if !out.ends_with(' ') =>
@@ -53,9 +48,6 @@ mod tests {
 
     #[test]
     fn text_drops_markup() {
-        assert_eq!(
-            markdown_to_text("**Art. 53** del [RDC](/guide/x)\n- uno"),
-            "Art. 53 del RDC uno"
-        );
+        assert_eq!(markdown_to_text("**Art. 53** del [RDC](/guide/x)\n- uno"), "Art. 53 del RDC uno");
     }
 }

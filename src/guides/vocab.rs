@@ -76,41 +76,23 @@ pub fn parse_topics(path: &Path, text: &str) -> Result<Topics, Vec<Diagnostic>> 
             faults.push(Diagnostic::error(
                 path,
                 line,
-                format!(
-                    "topic slug \"{}\" must be lower-case words joined by dashes",
-                    t.slug
-                ),
+                format!("topic slug \"{}\" must be lower-case words joined by dashes", t.slug),
             ));
         } else if t.it.trim().is_empty() || t.en.trim().is_empty() {
             faults.push(Diagnostic::error(
                 path,
                 line,
-                format!(
-                    "topic \"{}\" needs both an Italian and an English label",
-                    t.slug
-                ),
+                format!("topic \"{}\" needs both an Italian and an English label", t.slug),
             ));
         } else if topics.index.contains_key(&t.slug) {
-            faults.push(Diagnostic::error(
-                path,
-                line,
-                format!("topic \"{}\" is listed twice", t.slug),
-            ));
+            faults.push(Diagnostic::error(path, line, format!("topic \"{}\" is listed twice", t.slug)));
         } else {
             topics.index.insert(t.slug.clone(), topics.list.len());
-            topics.list.push(Topic {
-                slug: t.slug,
-                it: t.it.trim().into(),
-                en: t.en.trim().into(),
-            });
+            topics.list.push(Topic { slug: t.slug, it: t.it.trim().into(), en: t.en.trim().into() });
         }
     }
     if topics.list.is_empty() && faults.is_empty() {
-        faults.push(Diagnostic::error(
-            path,
-            1,
-            "no topics: add [[topic]] entries with slug, it and en",
-        ));
+        faults.push(Diagnostic::error(path, 1, "no topics: add [[topic]] entries with slug, it and en"));
     }
     if faults.is_empty() {
         Ok(topics)
@@ -145,18 +127,9 @@ pub fn parse_synonyms(path: &Path, text: &str) -> Result<Synonyms, Vec<Diagnosti
     let mut groups = Vec::new();
     for g in file.group {
         let line = line_of(text, g.span().start);
-        let terms: Vec<String> = g
-            .into_inner()
-            .terms
-            .into_iter()
-            .map(|t| t.trim().to_string())
-            .collect();
+        let terms: Vec<String> = g.into_inner().terms.into_iter().map(|t| t.trim().to_string()).collect();
         if terms.len() < 2 || terms.iter().any(|t| t.is_empty()) {
-            faults.push(Diagnostic::error(
-                path,
-                line,
-                "a synonym group needs at least two non-empty terms",
-            ));
+            faults.push(Diagnostic::error(path, line, "a synonym group needs at least two non-empty terms"));
             continue;
         }
         for t in &terms {
@@ -189,8 +162,7 @@ mod tests {
 
     #[test]
     fn synonyms_reject_a_term_in_two_groups() {
-        let text =
-            "[[group]]\nterms = [\"FSE+\", \"ESF+\"]\n\n[[group]]\nterms = [\"esf+\", \"x\"]\n";
+        let text = "[[group]]\nterms = [\"FSE+\", \"ESF+\"]\n\n[[group]]\nterms = [\"esf+\", \"x\"]\n";
         let errs = parse_synonyms(Path::new("s.toml"), text).unwrap_err();
         assert_eq!(errs[0].line, 4);
         assert!(errs[0].message.contains("already in the group at line 1"));
@@ -200,8 +172,6 @@ mod tests {
     fn topics_need_both_labels() {
         let text = "[[topic]]\nslug = \"a\"\nit = \"A\"\nen = \"\"\n";
         let errs = parse_topics(Path::new("t.toml"), text).unwrap_err();
-        assert!(errs[0]
-            .message
-            .contains("both an Italian and an English label"));
+        assert!(errs[0].message.contains("both an Italian and an English label"));
     }
 }

@@ -9,8 +9,8 @@
 //! - `en_stem`: plain + English stop words (keeping "not", "no") + Snowball English.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
-    TextAnalyzer, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 use tantivy::Index;
 
@@ -26,20 +26,18 @@ pub const ANALYZER_VERSION: u32 = 3;
 /// carry no meaning for search. "non" is deliberately absent: "spese non ammissibili"
 /// must not match "spese ammissibili" as well as it matches itself.
 const ITALIAN_STOP: &[&str] = &[
-    "a", "ad", "agli", "ai", "al", "all", "alla", "alle", "allo", "c", "che", "chi", "col", "con",
-    "d", "da", "dagli", "dai", "dal", "dall", "dalla", "dalle", "dallo", "degli", "dei", "del",
-    "dell", "della", "delle", "dello", "di", "e", "ed", "gli", "i", "il", "in", "l", "la", "le",
-    "lo", "negli", "nei", "nel", "nell", "nella", "nelle", "nello", "o", "per", "quest", "sono",
-    "su", "sugli", "sui", "sul", "sull", "sulla", "sulle", "sullo", "tra", "fra", "un", "una",
-    "uno", "è", "e'", "ci", "si", "ne", "cui", "anche", "come", "essere", "questo", "questa",
-    "questi", "queste", "quello", "quella",
+    "a", "ad", "agli", "ai", "al", "all", "alla", "alle", "allo", "c", "che", "chi", "col", "con", "d", "da", "dagli",
+    "dai", "dal", "dall", "dalla", "dalle", "dallo", "degli", "dei", "del", "dell", "della", "delle", "dello", "di",
+    "e", "ed", "gli", "i", "il", "in", "l", "la", "le", "lo", "negli", "nei", "nel", "nell", "nella", "nelle", "nello",
+    "o", "per", "quest", "sono", "su", "sugli", "sui", "sul", "sull", "sulla", "sulle", "sullo", "tra", "fra", "un",
+    "una", "uno", "è", "e'", "ci", "si", "ne", "cui", "anche", "come", "essere", "questo", "questa", "questi",
+    "queste", "quello", "quella",
 ];
 
 /// English stop words, keeping "not" and "no" for the same reason as Italian "non".
 const ENGLISH_STOP: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "if", "in", "into", "is", "it", "of",
-    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
-    "was", "will", "with",
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "if", "in", "into", "is", "it", "of", "on", "or", "such",
+    "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
 ];
 
 /// Words of a query that are search syntax, not content.
@@ -66,11 +64,7 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.token.reset();
-        WordStream {
-            text,
-            pos: 0,
-            token: &mut self.token,
-        }
+        WordStream { text, pos: 0, token: &mut self.token }
     }
 }
 
@@ -84,9 +78,7 @@ impl TokenStream for WordStream<'_> {
             return false;
         };
         let start = self.pos + start_rel;
-        let word_len = self.text[start..]
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(self.text.len() - start);
+        let word_len = self.text[start..].find(|c: char| !c.is_alphanumeric()).unwrap_or(self.text.len() - start);
         let mut end = start + word_len;
         self.token.text.push_str(&self.text[start..end]);
         let word = &self.text[start..end];
@@ -161,12 +153,7 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(t) = stream.next() {
-        out.push(Tok {
-            text: t.text.clone(),
-            position: t.position,
-            from: t.offset_from,
-            to: t.offset_to,
-        });
+        out.push(Tok { text: t.text.clone(), position: t.position, from: t.offset_from, to: t.offset_to });
     }
     out
 }
@@ -191,17 +178,11 @@ mod tests {
         assert_eq!(texts(italian(), "dell'avviso"), texts(italian(), "avviso"));
         assert_eq!(texts(italian(), "spese non ammissibili").len(), 3);
         assert_eq!(texts(italian(), "città"), texts(italian(), "citta"));
-        assert_eq!(
-            texts(italian(), "rendicontazione"),
-            texts(italian(), "rendicontazioni")
-        );
+        assert_eq!(texts(italian(), "rendicontazione"), texts(italian(), "rendicontazioni"));
     }
 
     #[test]
     fn english_stems_plurals() {
-        assert_eq!(
-            texts(english(), "unit costs"),
-            texts(english(), "unit cost")
-        );
+        assert_eq!(texts(english(), "unit costs"), texts(english(), "unit cost"));
     }
 }

@@ -71,9 +71,7 @@ fn text(tokenizer: &str) -> TextOptions {
 /// article in a short legal basis ranks above one citing it in passing.
 fn keywords() -> TextOptions {
     TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("raw")
-            .set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
     )
 }
 
@@ -99,28 +97,16 @@ pub fn schema() -> (Schema, Fields) {
 
 /// The stamp an index directory must carry to be reused for `corpus`.
 pub fn stamp(corpus: &Corpus) -> String {
-    format!(
-        "schema={SCHEMA_VERSION};analyzers={ANALYZER_VERSION};corpus={}",
-        corpus.hash
-    )
+    format!("schema={SCHEMA_VERSION};analyzers={ANALYZER_VERSION};corpus={}", corpus.hash)
 }
 
 /// Facet paths of a guide: `/fund/FSE+`, `/phase/avviso`, `/lang/it`, `/topic/…`.
 pub fn facet_paths(guide: &Guide) -> Vec<tantivy::schema::Facet> {
     use tantivy::schema::Facet;
-    let mut out: Vec<Facet> = guide
-        .funds
-        .iter()
-        .map(|f| Facet::from_path(["fund", f.as_str()]))
-        .collect();
+    let mut out: Vec<Facet> = guide.funds.iter().map(|f| Facet::from_path(["fund", f.as_str()])).collect();
     out.push(Facet::from_path(["phase", guide.phase.as_str()]));
     out.push(Facet::from_path(["lang", guide.lang.code()]));
-    out.extend(
-        guide
-            .topics
-            .iter()
-            .map(|t| Facet::from_path(["topic", t.as_str()])),
-    );
+    out.extend(guide.topics.iter().map(|t| Facet::from_path(["topic", t.as_str()])));
     out
 }
 
@@ -156,12 +142,7 @@ fn document(f: &Fields, guide: &Guide, order: u64, body: &str) -> TantivyDocumen
 
 /// Opens the index in `dir` if its stamp matches, otherwise rebuilds it there.
 /// Returns the index and whether it was rebuilt.
-pub fn open_or_build(
-    dir: &Path,
-    corpus: &Corpus,
-    bodies: &[String],
-    force: bool,
-) -> anyhow::Result<(Index, bool)> {
+pub fn open_or_build(dir: &Path, corpus: &Corpus, bodies: &[String], force: bool) -> anyhow::Result<(Index, bool)> {
     let want = stamp(corpus);
     let have = std::fs::read_to_string(dir.join(STAMP_FILE)).ok();
     if !force && have.as_deref() == Some(want.as_str()) {
@@ -179,10 +160,7 @@ pub fn open_or_build(
 /// Builds a fresh index beside `dir` and swaps it in, so a crash mid-build never leaves
 /// a half-written index behind a valid stamp.
 fn build(dir: &Path, corpus: &Corpus, bodies: &[String]) -> anyhow::Result<()> {
-    let parent = dir
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let parent = dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent)?;
     let tmp = parent.join(format!(
         ".{}-building-{}",

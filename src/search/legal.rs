@@ -22,14 +22,12 @@ static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static REGULATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:19|20)\d{2}/\d{2,4}|\d{1,4}/(?:19|20)\d{2})\b")
-        .expect("regulation pattern is valid")
+    Regex::new(r"\b((?:19|20)\d{2}/\d{2,4}|\d{1,4}/(?:19|20)\d{2})\b").expect("regulation pattern is valid")
 });
 
 static PARENS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\([0-9a-zA-Z]{1,4}\)").expect("parens pattern is valid"));
-static NUMBER_OR_SEP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d{1,3}|-|–").expect("number pattern is valid"));
+static NUMBER_OR_SEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}|-|–").expect("number pattern is valid"));
 
 /// A legal keyword and the part of the text it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,18 +53,10 @@ pub fn extract(text: &str) -> Vec<LegalRef> {
                     match prev {
                         Some(p) if range_pending && n > p && n - p <= MAX_RANGE => {
                             for k in p + 1..=n {
-                                out.push(LegalRef {
-                                    key: format!("art{k}"),
-                                    span: whole.clone(),
-                                    is_article: true,
-                                });
+                                out.push(LegalRef { key: format!("art{k}"), span: whole.clone(), is_article: true });
                             }
                         }
-                        _ => out.push(LegalRef {
-                            key: format!("art{n}"),
-                            span: whole.clone(),
-                            is_article: true,
-                        }),
+                        _ => out.push(LegalRef { key: format!("art{n}"), span: whole.clone(), is_article: true }),
                     }
                     prev = Some(n);
                     range_pending = false;
@@ -75,11 +65,7 @@ pub fn extract(text: &str) -> Vec<LegalRef> {
         }
     }
     for m in REGULATION.find_iter(text) {
-        out.push(LegalRef {
-            key: m.as_str().to_string(),
-            span: m.range(),
-            is_article: false,
-        });
+        out.push(LegalRef { key: m.as_str().to_string(), span: m.range(), is_article: false });
     }
     out
 }
@@ -99,10 +85,7 @@ mod tests {
         assert_eq!(keys("articolo 4(1)(g)"), ["art4"]);
         assert_eq!(keys("Article 74 and 75"), ["art74", "art75"]);
         assert_eq!(keys("artt. 63-64"), ["art63", "art64"]);
-        assert_eq!(
-            keys("art. 77-80 e 82"),
-            ["art77", "art78", "art79", "art80", "art82"]
-        );
+        assert_eq!(keys("art. 77-80 e 82"), ["art77", "art78", "art79", "art80", "art82"]);
     }
 
     #[test]
@@ -110,10 +93,7 @@ mod tests {
         let refs = extract("Reg. (UE) 2021/1060, art. 53 e DPR 66/2025");
         let keys: Vec<_> = refs.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, ["art53", "2021/1060", "66/2025"]);
-        assert_eq!(
-            &"Reg. (UE) 2021/1060, art. 53 e DPR 66/2025"[refs[0].span.clone()],
-            "art. 53"
-        );
+        assert_eq!(&"Reg. (UE) 2021/1060, art. 53 e DPR 66/2025"[refs[0].span.clone()], "art. 53");
     }
 
     #[test]

@@ -114,18 +114,10 @@ pub enum IndexOrigin {
 impl SearchEngine {
     /// Opens the index under `dir`, rebuilding it when the corpus or the schema changed
     /// (or always, with `force`).
-    pub fn open(
-        dir: &Path,
-        corpus: Arc<Corpus>,
-        force: bool,
-    ) -> anyhow::Result<(SearchEngine, IndexOrigin)> {
+    pub fn open(dir: &Path, corpus: Arc<Corpus>, force: bool) -> anyhow::Result<(SearchEngine, IndexOrigin)> {
         let bodies: Vec<String> = corpus.guides.iter().map(index::body_text).collect();
         let (index, rebuilt) = index::open_or_build(dir, &corpus, &bodies, force)?;
-        let origin = if rebuilt {
-            IndexOrigin::Rebuilt
-        } else {
-            IndexOrigin::Reused
-        };
+        let origin = if rebuilt { IndexOrigin::Rebuilt } else { IndexOrigin::Reused };
         Ok((Self::with_index(index, corpus, bodies)?, origin))
     }
 
@@ -135,30 +127,13 @@ impl SearchEngine {
         Self::with_index(index, corpus, bodies)
     }
 
-    fn with_index(
-        index: Index,
-        corpus: Arc<Corpus>,
-        bodies: Vec<String>,
-    ) -> anyhow::Result<SearchEngine> {
+    fn with_index(index: Index, corpus: Arc<Corpus>, bodies: Vec<String>) -> anyhow::Result<SearchEngine> {
         let (_, fields) = index::schema();
         let schema = index.schema();
-        anyhow::ensure!(
-            schema.get_field("legal").ok() == Some(fields.legal),
-            "index schema does not match"
-        );
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        anyhow::ensure!(schema.get_field("legal").ok() == Some(fields.legal), "index schema does not match");
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let synonyms = SynonymTable::new(&corpus.synonyms);
-        Ok(SearchEngine {
-            corpus,
-            bodies,
-            reader,
-            fields,
-            synonyms,
-            analyzers: Analyzers::new(),
-        })
+        Ok(SearchEngine { corpus, bodies, reader, fields, synonyms, analyzers: Analyzers::new() })
     }
 
     pub fn corpus(&self) -> &Arc<Corpus> {
@@ -177,41 +152,21 @@ impl SearchEngine {
         let fund = req.fund.map(Fund::as_str);
         let phase = req.phase.map(Phase::as_str);
         let lang = req.lang.map(Lang::code);
-        let filters = Filters {
-            fund,
-            phase,
-            lang,
-            topic: req.topic.as_deref(),
-        };
+        let filters = Filters { fund, phase, lang, topic: req.topic.as_deref() };
         let mut an = Analyzers {
             plain: self.analyzers.plain.clone(),
             it: self.analyzers.it.clone(),
             en: self.analyzers.en.clone(),
         };
         let q = req.q.trim();
-        let (mut query, mut understood) = query::build(
-            &searcher,
-            &self.fields,
-            &self.synonyms,
-            &mut an,
-            q,
-            &filters,
-            Strictness::Strict,
-        );
+        let (mut query, mut understood) =
+            query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters, Strictness::Strict);
         let strict_required = query::required_concepts(understood.concepts);
         let mut relaxed = false;
-        if understood.concepts > 1 && strict_required > 1 && searcher.search(&*query, &Count)? == 0
-        {
+        if understood.concepts > 1 && strict_required > 1 && searcher.search(&*query, &Count)? == 0 {
             // Nothing has every word: show what has some of them, and say so.
-            (query, understood) = query::build(
-                &searcher,
-                &self.fields,
-                &self.synonyms,
-                &mut an,
-                q,
-                &filters,
-                Strictness::Relaxed,
-            );
+            (query, understood) =
+                query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters, Strictness::Relaxed);
             relaxed = true;
         }
         let mut results = SearchResults {
@@ -233,19 +188,12 @@ impl SearchEngine {
         for name in ["/fund", "/phase", "/lang", "/topic"] {
             facets.add_facet(name);
         }
-        let top =
-            tantivy::collector::TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
+        let top = tantivy::collector::TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
         let browsing = q.is_empty();
         let (addresses, total, facet_counts) = if browsing {
-            let (docs, total, fc) = searcher.search(
-                &*query,
-                &(top.order_by_u64_field("order", Order::Asc), Count, facets),
-            )?;
-            (
-                docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
-                total,
-                fc,
-            )
+            let (docs, total, fc) =
+                searcher.search(&*query, &(top.order_by_u64_field("order", Order::Asc), Count, facets))?;
+            (docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(), total, fc)
         } else {
             searcher.search(&*query, &(top.order_by_score(), Count, facets))?
         };
@@ -278,21 +226,13 @@ impl SearchEngine {
             let snippet = if browsing {
                 None
             } else {
-                let generator = generators.entry(guide.lang).or_insert_with(|| {
-                    make_generator(&searcher, &*query, self.fields.body(guide.lang))
-                });
-                let mut s = generator
-                    .as_ref()
-                    .map(|g| g.snippet(body))
-                    .filter(|s| !s.highlighted().is_empty());
+                let generator = generators
+                    .entry(guide.lang)
+                    .or_insert_with(|| make_generator(&searcher, &*query, self.fields.body(guide.lang)));
+                let mut s = generator.as_ref().map(|g| g.snippet(body)).filter(|s| !s.highlighted().is_empty());
                 if s.is_none() {
-                    let g = plain_gen.get_or_insert_with(|| {
-                        make_generator(&searcher, &*query, self.fields.plain)
-                    });
-                    s = g
-                        .as_ref()
-                        .map(|g| g.snippet(body))
-                        .filter(|s| !s.highlighted().is_empty());
+                    let g = plain_gen.get_or_insert_with(|| make_generator(&searcher, &*query, self.fields.plain));
+                    s = g.as_ref().map(|g| g.snippet(body)).filter(|s| !s.highlighted().is_empty());
                 }
                 s
             };

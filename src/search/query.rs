@@ -4,9 +4,7 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
@@ -74,10 +72,7 @@ impl SynonymTable {
         let mut terms = Vec::new();
         for (g, group) in synonyms.groups.iter().enumerate() {
             for term in group {
-                let toks: Vec<String> = tokens(&mut plain, term)
-                    .into_iter()
-                    .map(|t| t.text)
-                    .collect();
+                let toks: Vec<String> = tokens(&mut plain, term).into_iter().map(|t| t.text).collect();
                 if !toks.is_empty() {
                     terms.push((toks, g));
                 }
@@ -90,11 +85,7 @@ impl SynonymTable {
         for list in by_first.values_mut() {
             list.sort_by_key(|&i| std::cmp::Reverse(terms[i].0.len()));
         }
-        SynonymTable {
-            terms,
-            by_first,
-            groups: synonyms.groups.clone(),
-        }
+        SynonymTable { terms, by_first, groups: synonyms.groups.clone() }
     }
 
     /// The longest term starting at `toks[0]`: (group, tokens used).
@@ -108,10 +99,7 @@ impl SynonymTable {
     }
 
     fn group_terms(&self, group: usize) -> impl Iterator<Item = &Vec<String>> {
-        self.terms
-            .iter()
-            .filter(move |(_, g)| *g == group)
-            .map(|(t, _)| t)
+        self.terms.iter().filter(move |(_, g)| *g == group).map(|(t, _)| t)
     }
 }
 
@@ -124,11 +112,7 @@ pub struct Analyzers {
 
 impl Analyzers {
     pub fn new() -> Analyzers {
-        Analyzers {
-            plain: analyzers::plain(),
-            it: analyzers::italian(),
-            en: analyzers::english(),
-        }
+        Analyzers { plain: analyzers::plain(), it: analyzers::italian(), en: analyzers::english() }
     }
 
     fn stem(&mut self, lang: Lang, word: &str) -> Option<String> {
@@ -155,45 +139,29 @@ pub struct Filters<'a> {
 
 impl Filters<'_> {
     fn clauses(&self, f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
-        [
-            ("fund", self.fund),
-            ("phase", self.phase),
-            ("lang", self.lang),
-            ("topic", self.topic),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name, v)))
-        .map(|(name, value)| {
-            let term = Term::from_facet(f.facets, &Facet::from_path([name, value]));
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-            )
-        })
-        .collect()
+        [("fund", self.fund), ("phase", self.phase), ("lang", self.lang), ("topic", self.topic)]
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .map(|(name, value)| {
+                let term = Term::from_facet(f.facets, &Facet::from_path([name, value]));
+                (Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+            })
+            .collect()
     }
 }
 
 fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Box<dyn Query> {
-    let q = TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    );
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
 fn phrase_q(field: tantivy::schema::Field, words: &[String], boost: f32) -> Box<dyn Query> {
-    let terms = words
-        .iter()
-        .map(|w| Term::from_field_text(field, w))
-        .collect();
+    let terms = words.iter().map(|w| Term::from_field_text(field, w)).collect();
     Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), boost))
 }
 
 fn any_of(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(
-        clauses.into_iter().map(|q| (Occur::Should, q)).collect(),
-    ))
+    Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
 /// Clauses for one plain word across every field, scaled by `scale`.
@@ -236,16 +204,10 @@ fn corrections(searcher: &Searcher, f: &Fields, word: &str) -> Vec<String> {
             }
         }
     }
-    let mut ranked: Vec<(usize, std::cmp::Reverse<u64>, String)> = found
-        .into_iter()
-        .map(|(t, df)| (edit_distance(word, &t), std::cmp::Reverse(df), t))
-        .collect();
+    let mut ranked: Vec<(usize, std::cmp::Reverse<u64>, String)> =
+        found.into_iter().map(|(t, df)| (edit_distance(word, &t), std::cmp::Reverse(df), t)).collect();
     ranked.sort();
-    ranked
-        .into_iter()
-        .take(weights::MAX_CORRECTIONS)
-        .map(|(_, _, t)| t)
-        .collect()
+    ranked.into_iter().take(weights::MAX_CORRECTIONS).map(|(_, _, t)| t).collect()
 }
 
 /// Optimal string alignment distance (a swap of two neighbours costs one).
@@ -262,9 +224,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -313,20 +273,14 @@ pub fn build(
 
     let (phrases, rest) = split_phrases(q);
     for phrase in phrases {
-        let words: Vec<String> = tokens(&mut an.plain, &phrase)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let words: Vec<String> = tokens(&mut an.plain, &phrase).into_iter().map(|t| t.text).collect();
         understood.has_terms |= !words.is_empty();
         match words.len() {
             0 => {}
             1 => clauses.push((Occur::Must, term_q(f.plain, &words[0], weights::EXACT))),
             _ => {
                 clauses.push((Occur::Must, phrase_q(f.plain, &words, weights::BODY)));
-                clauses.push((
-                    Occur::Should,
-                    phrase_q(f.title_plain, &words, weights::TITLE_PHRASE),
-                ));
+                clauses.push((Occur::Should, phrase_q(f.title_plain, &words, weights::TITLE_PHRASE)));
             }
         }
     }
@@ -338,15 +292,8 @@ pub fn build(
         text.replace_range(r.span.clone(), &" ".repeat(r.span.len()));
     }
     for r in &refs {
-        let boost = if r.is_article {
-            weights::ARTICLE
-        } else {
-            weights::REGULATION
-        };
-        let cited = vec![
-            term_q(f.legal_basis, &r.key, boost),
-            term_q(f.legal, &r.key, boost * weights::MENTIONED),
-        ];
+        let boost = if r.is_article { weights::ARTICLE } else { weights::REGULATION };
+        let cited = vec![term_q(f.legal_basis, &r.key, boost), term_q(f.legal, &r.key, boost * weights::MENTIONED)];
         clauses.push((Occur::Should, any_of(cited)));
         understood.legal.push(r.key.clone());
         understood.has_terms = true;
@@ -375,16 +322,12 @@ pub fn build(
         let word = &toks[i].text;
         let raw = &text[toks[i].from..toks[i].to];
         i += 1;
-        let is_operator =
-            OPERATORS.contains(&word.as_str()) && raw.chars().all(|c| c.is_uppercase());
+        let is_operator = OPERATORS.contains(&word.as_str()) && raw.chars().all(|c| c.is_uppercase());
         if is_operator || analyzers::is_stop_word(word) {
             continue;
         }
         understood.has_terms = true;
-        let known = searcher
-            .doc_freq(&Term::from_field_text(f.plain, word))
-            .unwrap_or(0)
-            > 0;
+        let known = searcher.doc_freq(&Term::from_field_text(f.plain, word)).unwrap_or(0) > 0;
         if known {
             clauses.push((Occur::Should, any_of(word_clauses(f, an, word, 1.0))));
             continue;
@@ -401,10 +344,7 @@ pub fn build(
         }
         clauses.push((Occur::Should, any_of(alternatives)));
         corrected_words.push((toks[i - 1].from..toks[i - 1].to, fixes[0].clone()));
-        understood.corrections.push(Correction {
-            typed: raw.to_string(),
-            to: fixes,
-        });
+        understood.corrections.push(Correction { typed: raw.to_string(), to: fixes });
     }
 
     if !corrected_words.is_empty() {
@@ -429,12 +369,7 @@ pub fn build(
         Strictness::Strict => required_concepts(concepts),
         Strictness::Relaxed => 1,
     };
-    (
-        Box::new(BooleanQuery::with_minimum_required_clauses(
-            clauses, required,
-        )),
-        understood,
-    )
+    (Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required)), understood)
 }
 
 /// How many of the query's concepts a guide must match to be a result: all of them for

@@ -46,11 +46,7 @@ pub struct CorrectionJson {
     pub to: Vec<String>,
 }
 
-async fn search(
-    State(state): State<AppState>,
-    lang: Lang,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Json<SearchResponse>> {
+async fn search(State(state): State<AppState>, lang: Lang, RawQuery(raw): RawQuery) -> AppResult<Json<SearchResponse>> {
     let params = Params::parse(raw.as_deref(), lang)?;
     let req = search_request(&params, &state.search.corpus().topics, lang)?;
     let r = state.search_guides(&req, lang)?;
@@ -62,10 +58,7 @@ async fn search(
         corrections: r
             .corrections
             .iter()
-            .map(|c| CorrectionJson {
-                typed: c.typed.clone(),
-                to: c.to.clone(),
-            })
+            .map(|c| CorrectionJson { typed: c.typed.clone(), to: c.to.clone() })
             .collect(),
         partial: r.relaxed,
         took_ms: r.took.as_secs_f64() * 1000.0,
@@ -140,11 +133,7 @@ pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
         sections: g
             .sections
             .iter()
-            .map(|s| SectionJson {
-                title: s.title.clone(),
-                markdown: s.body.clone(),
-                html: markdown_to_html(&s.body),
-            })
+            .map(|s| SectionJson { title: s.title.clone(), markdown: s.body.clone(), html: markdown_to_html(&s.body) })
             .collect(),
         url: g.url(),
     }
@@ -156,14 +145,10 @@ async fn guide(
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> AppResult<Json<GuideJson>> {
     let corpus = state.search.corpus();
-    let id = id
-        .map(|Path(id)| id)
-        .map_err(|_| AppError::bad_request(lang.t("identificativo non valido", "invalid id")))?;
+    let id =
+        id.map(|Path(id)| id).map_err(|_| AppError::bad_request(lang.t("identificativo non valido", "invalid id")))?;
     let g = corpus.get(&id).ok_or_else(|| {
-        AppError::NotFound(format!(
-            "{} \"{id}\"",
-            lang.t("nessuna guida con identificativo", "no guide with id")
-        ))
+        AppError::NotFound(format!("{} \"{id}\"", lang.t("nessuna guida con identificativo", "no guide with id")))
     })?;
     Ok(Json(guide_json(g, corpus.translation(g))))
 }

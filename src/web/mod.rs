@@ -79,10 +79,7 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
         StatusCode::NOT_FOUND => lang.t("Pagina non trovata", "Page not found"),
         StatusCode::BAD_REQUEST => lang.t("Richiesta non valida", "Invalid request"),
         s if s.is_server_error() => lang.t("Si è verificato un problema", "Something went wrong"),
-        _ => lang.t(
-            "Impossibile completare la richiesta",
-            "The request could not be completed",
-        ),
+        _ => lang.t("Impossibile completare la richiesta", "The request could not be completed"),
     };
     let body = html! {
         h1 { (title) }
@@ -101,10 +98,7 @@ async fn not_found(req: Request) -> AppError {
     let lang = Lang::from_cookie_header(req.headers().get(COOKIE).and_then(|v| v.to_str().ok()));
     AppError::NotFound(format!(
         "{} {}",
-        lang.t(
-            "Nessuna pagina a questo indirizzo:",
-            "No page at this address:"
-        ),
+        lang.t("Nessuna pagina a questo indirizzo:", "No page at this address:"),
         req.uri().path()
     ))
 }
@@ -117,49 +111,22 @@ async fn switch_language(
 ) -> Result<Response, AppError> {
     let p = params::Params::parse(raw.as_deref(), lang)?;
     let chosen = p.non_empty("l").and_then(Lang::parse).ok_or_else(|| {
-        AppError::field(
-            "l",
-            lang.t(
-                "lingua sconosciuta: usa it oppure en",
-                "unknown language: use it or en",
-            ),
-        )
+        AppError::field("l", lang.t("lingua sconosciuta: usa it oppure en", "unknown language: use it or en"))
     })?;
     // Only paths on this site: never send the user elsewhere.
-    let back = p
-        .non_empty("torna")
-        .filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\'))
-        .unwrap_or("/");
-    let secure = if state.config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
-        chosen.code()
-    );
+    let back =
+        p.non_empty("torna").filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or("/");
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", chosen.code());
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?,
-    );
-    headers.insert(
-        LOCATION,
-        HeaderValue::from_str(back).unwrap_or(HeaderValue::from_static("/")),
-    );
+    headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?);
+    headers.insert(LOCATION, HeaderValue::from_str(back).unwrap_or(HeaderValue::from_static("/")));
     Ok(response)
 }
 
 async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("style.css"),
-    )
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], include_str!("style.css"))
 }
 
 async fn healthz() -> &'static str {
@@ -176,10 +143,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "index_documents": docs,
         "guides": state.search.corpus().len(),
     });
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }

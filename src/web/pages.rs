@@ -15,11 +15,7 @@ use crate::i18n::Lang;
 use crate::search::{Facets, SearchRequest, SearchResults};
 
 pub async fn home(State(state): State<AppState>, lang: Lang) -> AppResult<Markup> {
-    let browse = state.search.search(&SearchRequest {
-        page: 1,
-        per_page: 1,
-        ..Default::default()
-    })?;
+    let browse = state.search.search(&SearchRequest { page: 1, per_page: 1, ..Default::default() })?;
     let body = html! {
         h1 { (lang.t("Fondi UE per la formazione digitale in sanità", "EU funds for digital-skills training in health")) }
         p.hint {
@@ -31,14 +27,7 @@ pub async fn home(State(state): State<AppState>, lang: Lang) -> AppResult<Markup
         (search_form(lang, "", None))
         (browse_by_fund(lang, &browse.facets, &state.search.corpus().topics))
     };
-    Ok(page(
-        Page {
-            lang,
-            title: lang.t("Home", "Home"),
-            here: "/",
-        },
-        body,
-    ))
+    Ok(page(Page { lang, title: lang.t("Home", "Home"), here: "/" }, body))
 }
 
 pub async fn search(
@@ -49,31 +38,21 @@ pub async fn search(
 ) -> AppResult<Response> {
     let here = here(uri.path(), raw_query.as_deref());
     let topics = &state.search.corpus().topics;
-    let req =
-        Params::parse(raw_query.as_deref(), lang).and_then(|p| search_request(&p, topics, lang));
+    let req = Params::parse(raw_query.as_deref(), lang).and_then(|p| search_request(&p, topics, lang));
     let req = match req {
         Ok(ok) => ok,
         Err(AppError::BadRequest { message, field }) => {
             // The form comes back with what was typed and the message next to the field.
             let typed = Params::parse(raw_query.as_deref(), lang)
                 .ok()
-                .and_then(|p| {
-                    p.get("q")
-                        .map(|q| q.chars().take(2_000).collect::<String>())
-                })
+                .and_then(|p| p.get("q").map(|q| q.chars().take(2_000).collect::<String>()))
                 .unwrap_or_default();
             let body = html! {
                 h1 { (lang.t("Cerca tra le guide", "Search the guides")) }
                 (search_form(lang, &typed, Some((field.as_deref().unwrap_or("q"), message.as_str()))))
             };
-            let markup = page(
-                Page {
-                    lang,
-                    title: lang.t("Richiesta non valida", "Invalid request"),
-                    here: &here,
-                },
-                body,
-            );
+            let markup =
+                page(Page { lang, title: lang.t("Richiesta non valida", "Invalid request"), here: &here }, body);
             let mut response = (axum::http::StatusCode::BAD_REQUEST, markup).into_response();
             response.extensions_mut().insert(Rendered);
             return Ok(response);
@@ -82,8 +61,7 @@ pub async fn search(
     };
     let results = state.search_guides(&req, lang)?;
     let title = if req.q.is_empty() {
-        lang.t("Cerca tra le guide", "Search the guides")
-            .to_string()
+        lang.t("Cerca tra le guide", "Search the guides").to_string()
     } else {
         format!("{} «{}»", lang.t("Ricerca", "Search"), req.q)
     };
@@ -103,15 +81,7 @@ pub async fn search(
             }
         }
     };
-    Ok(page(
-        Page {
-            lang,
-            title: &title,
-            here: &here,
-        },
-        body,
-    )
-    .into_response())
+    Ok(page(Page { lang, title: &title, here: &here }, body).into_response())
 }
 
 pub async fn guide(
@@ -122,20 +92,10 @@ pub async fn guide(
     let corpus = state.search.corpus();
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let guide = corpus.get(&id).ok_or_else(|| {
-        AppError::NotFound(format!(
-            "{} \"{id}\"",
-            lang.t("Nessuna guida con identificativo", "No guide with id")
-        ))
+        AppError::NotFound(format!("{} \"{id}\"", lang.t("Nessuna guida con identificativo", "No guide with id")))
     })?;
     let here = guide.url();
-    Ok(page(
-        Page {
-            lang,
-            title: &guide.title,
-            here: &here,
-        },
-        guide_body(lang, guide, corpus),
-    ))
+    Ok(page(Page { lang, title: &guide.title, here: &here }, guide_body(lang, guide, corpus)))
 }
 
 fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
@@ -336,9 +296,7 @@ fn facets_sidebar(lang: Lang, req: &SearchRequest, facets: &Facets, topics: &Top
         .iter()
         .map(|(slug, n)| {
             let active = req.topic.as_deref() == Some(slug.as_str());
-            let url = with_filter(req, |r| {
-                r.topic = if active { None } else { Some(slug.clone()) }
-            });
+            let url = with_filter(req, |r| r.topic = if active { None } else { Some(slug.clone()) });
             (topics.label(slug, lang).to_string(), url, *n, active)
         })
         .collect();
@@ -377,19 +335,13 @@ fn active_filters(lang: Lang, req: &SearchRequest, topics: &Topics) -> Markup {
         chips.push((fund_label(lang, f), with_filter(req, |r| r.fund = None)));
     }
     if let Some(p) = req.phase {
-        chips.push((
-            p.label(lang).to_string(),
-            with_filter(req, |r| r.phase = None),
-        ));
+        chips.push((p.label(lang).to_string(), with_filter(req, |r| r.phase = None)));
     }
     if let Some(l) = req.lang {
         chips.push((l.name().to_string(), with_filter(req, |r| r.lang = None)));
     }
     if let Some(t) = &req.topic {
-        chips.push((
-            topics.label(t, lang).to_string(),
-            with_filter(req, |r| r.topic = None),
-        ));
+        chips.push((topics.label(t, lang).to_string(), with_filter(req, |r| r.topic = None)));
     }
     html! {
         @if !chips.is_empty() {
@@ -489,9 +441,7 @@ fn pagination(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Marku
     let current = results.page;
     let link = |p: usize| format!("/cerca?{}", search_query_string(req, p));
     // First, last and two either side of the current page.
-    let shown: Vec<usize> = (1..=pages)
-        .filter(|&p| p == 1 || p == pages || p.abs_diff(current) <= 2)
-        .collect();
+    let shown: Vec<usize> = (1..=pages).filter(|&p| p == 1 || p == pages || p.abs_diff(current) <= 2).collect();
     html! {
         @if pages > 1 {
             nav.pages aria-label=(lang.t("Pagine dei risultati", "Result pages")) {

@@ -20,9 +20,7 @@ impl Params {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let decode = |s: &str| {
                 let spaced = s.replace('+', " ");
-                percent_decode(spaced.as_bytes())
-                    .decode_utf8()
-                    .map(|c| c.into_owned())
+                percent_decode(spaced.as_bytes()).decode_utf8().map(|c| c.into_owned())
             };
             let (Ok(k), Ok(v)) = (decode(k), decode(v)) else {
                 return Err(AppError::bad_request(lang.t(
@@ -54,10 +52,7 @@ impl Params {
                 key,
                 format!(
                     "{key}: {} 1 {} {max} ({} \"{v}\")",
-                    lang.t(
-                        "deve essere un numero intero da",
-                        "must be a whole number from"
-                    ),
+                    lang.t("deve essere un numero intero da", "must be a whole number from"),
                     lang.t("a", "to"),
                     lang.t("ricevuto", "got"),
                 ),
@@ -75,10 +70,7 @@ pub fn search_request(p: &Params, topics: &Topics, lang: Lang) -> Result<SearchR
             "q",
             format!(
                 "{} {MAX_QUERY_CHARS} {} ({q_chars})",
-                lang.t(
-                    "La ricerca è troppo lunga: al massimo",
-                    "The search is too long: at most"
-                ),
+                lang.t("La ricerca è troppo lunga: al massimo", "The search is too long: at most"),
                 lang.t("caratteri", "characters"),
             ),
         ));
@@ -178,12 +170,7 @@ pub fn search_query_string(req: &SearchRequest, page: usize) -> String {
     }
     let encoded: Vec<String> = parts
         .into_iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)
-            )
-        })
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
         .collect();
     encoded.join("&")
 }
@@ -202,14 +189,7 @@ mod tests {
     #[test]
     fn page_and_per_page_bounds() {
         let topics = Topics::default();
-        for bad in [
-            "page=-1",
-            "page=0",
-            "page=1000000",
-            "per_page=0",
-            "per_page=10000",
-            "page=abc",
-        ] {
+        for bad in ["page=-1", "page=0", "page=1000000", "per_page=0", "per_page=10000", "page=abc"] {
             let p = Params::parse(Some(bad), Lang::It).unwrap();
             assert!(search_request(&p, &topics, Lang::It).is_err(), "{bad}");
         }

@@ -4,15 +4,9 @@ use crate::foundation::copy_dir;
 use crate::helpers::repo_guides;
 
 fn check(dir: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fondilab"))
-        .args(["guides", "check"])
-        .arg(dir)
-        .output()
-        .expect("run fondilab");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_fondilab")).args(["guides", "check"]).arg(dir).output().expect("run fondilab");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn broken_copy(edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
@@ -40,40 +34,20 @@ fn faults_name_the_file_and_line() {
     let dir = broken_copy(|d| {
         let g = d.join("it/costi-unitari-fse-plus.md");
         rewrite(&g, "funds = [\"FSE+\"]", "funds = [\"FSE+\", \"FONDO\"]");
-        rewrite(
-            &d.join("it/somme-forfettarie.md"),
-            "phase = \"attuazione\"",
-            "phase = \"boh\"",
-        );
-        rewrite(
-            &d.join("it/de-minimis-rna.md"),
-            "+++\nid",
-            "+++\nid = \"x\"\nid",
-        );
+        rewrite(&d.join("it/somme-forfettarie.md"), "phase = \"attuazione\"", "phase = \"boh\"");
+        rewrite(&d.join("it/de-minimis-rna.md"), "+++\nid", "+++\nid = \"x\"\nid");
         let dup = std::fs::read_to_string(d.join("it/osc-obbligatorie.md")).unwrap();
-        std::fs::write(
-            d.join("en/osc-obbligatorie.md"),
-            dup.replace("lang = \"it\"", "lang = \"en\""),
-        )
-        .unwrap();
+        std::fs::write(d.join("en/osc-obbligatorie.md"), dup.replace("lang = \"it\"", "lang = \"en\"")).unwrap();
     });
     let (ok, out) = check(dir.path());
     assert!(!ok, "{out}");
     let p = dir.path().display().to_string();
     assert!(
-        out.contains(&format!("{p}/it/costi-unitari-fse-plus.md:"))
-            && out.contains("unknown fund \"FONDO\""),
+        out.contains(&format!("{p}/it/costi-unitari-fse-plus.md:")) && out.contains("unknown fund \"FONDO\""),
         "{out}"
     );
-    assert!(
-        out.contains(&format!("{p}/it/somme-forfettarie.md:"))
-            && out.contains("unknown phase \"boh\""),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!("{p}/it/de-minimis-rna.md:3:")),
-        "duplicate key reported on its line: {out}"
-    );
+    assert!(out.contains(&format!("{p}/it/somme-forfettarie.md:")) && out.contains("unknown phase \"boh\""), "{out}");
+    assert!(out.contains(&format!("{p}/it/de-minimis-rna.md:3:")), "duplicate key reported on its line: {out}");
     assert!(out.contains("duplicate id \"osc-obbligatorie\""), "{out}");
     for line in out.lines().filter(|l| l.contains(".md:")) {
         let rest = line.split(".md:").nth(1).unwrap();
@@ -89,11 +63,7 @@ fn missing_steps_links_translations_and_topics_are_errors() {
         let text = std::fs::read_to_string(&g).unwrap();
         let cut = text.find("\n## 1.").unwrap();
         std::fs::write(&g, format!("{}\nSolo un paragrafo.\n", &text[..cut])).unwrap();
-        rewrite(
-            &d.join("it/somme-forfettarie.md"),
-            "topics = [",
-            "topics = [\"astrologia\", ",
-        );
+        rewrite(&d.join("it/somme-forfettarie.md"), "topics = [", "topics = [\"astrologia\", ");
         rewrite(
             &d.join("en/osc-obbligatorie-en.md"),
             "translation_of = \"osc-obbligatorie\"",
@@ -101,32 +71,18 @@ fn missing_steps_links_translations_and_topics_are_errors() {
         );
         let g = d.join("it/disimpegno-n-piu-3.md");
         let text = std::fs::read_to_string(&g).unwrap();
-        std::fs::write(
-            &g,
-            text.replacen(
-                "\n## 1.",
-                "\nVedi [la guida](/guide/guida-inesistente).\n\n## 1.",
-                1,
-            ),
-        )
-        .unwrap();
+        std::fs::write(&g, text.replacen("\n## 1.", "\nVedi [la guida](/guide/guida-inesistente).\n\n## 1.", 1))
+            .unwrap();
     });
     let (ok, out) = check(dir.path());
     assert!(!ok);
-    assert!(
-        out.contains("tassi-cofinanziamento.md:") && out.contains("has no steps"),
-        "{out}"
-    );
+    assert!(out.contains("tassi-cofinanziamento.md:") && out.contains("has no steps"), "{out}");
     assert!(out.contains("unknown topic \"astrologia\""), "{out}");
     assert!(
-        out.contains("osc-obbligatorie-en.md:")
-            && out.contains("translation_of \"manca\" points at no guide"),
+        out.contains("osc-obbligatorie-en.md:") && out.contains("translation_of \"manca\" points at no guide"),
         "{out}"
     );
-    assert!(
-        out.contains("link to /guide/guida-inesistente points at no guide"),
-        "{out}"
-    );
+    assert!(out.contains("link to /guide/guida-inesistente points at no guide"), "{out}");
 }
 
 #[test]
@@ -134,42 +90,24 @@ fn old_review_dates_warn_but_pass() {
     let dir = broken_copy(|d| {
         let g = d.join("it/costi-unitari-fse-plus.md");
         let text = std::fs::read_to_string(&g).unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("reviewed = "))
-            .unwrap()
-            .to_string();
+        let line = text.lines().find(|l| l.starts_with("reviewed = ")).unwrap().to_string();
         rewrite(&g, &line, "reviewed = 2020-01-15");
     });
     let (ok, out) = check(dir.path());
     assert!(ok, "{out}");
-    assert!(
-        out.contains("costi-unitari-fse-plus.md:")
-            && out.contains("warning: reviewed on 2020-01-15"),
-        "{out}"
-    );
+    assert!(out.contains("costi-unitari-fse-plus.md:") && out.contains("warning: reviewed on 2020-01-15"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_refuses_a_broken_corpus_and_names_the_file() {
-    let dir = broken_copy(|d| {
-        rewrite(
-            &d.join("it/somme-forfettarie.md"),
-            "phase = \"attuazione\"",
-            "phase = \"boh\"",
-        )
-    });
+    let dir = broken_copy(|d| rewrite(&d.join("it/somme-forfettarie.md"), "phase = \"attuazione\"", "phase = \"boh\""));
     let data = tempfile::tempdir().unwrap();
-    let config =
-        fondilab::config::Config::for_data_dir(data.path().to_path_buf(), dir.path().to_path_buf());
+    let config = fondilab::config::Config::for_data_dir(data.path().to_path_buf(), dir.path().to_path_buf());
     let err = match fondilab::app::Application::build(config).await {
         Ok(_) => panic!("the server started on a broken corpus"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(
-        err.contains("somme-forfettarie.md:") && err.contains("unknown phase"),
-        "{err}"
-    );
+    assert!(err.contains("somme-forfettarie.md:") && err.contains("unknown phase"), "{err}");
     // The binary says the same and exits non-zero.
     let out = Command::new(env!("CARGO_BIN_EXE_fondilab"))
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -180,10 +118,7 @@ async fn the_server_refuses_a_broken_corpus_and_names_the_file() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("somme-forfettarie.md:") && stderr.contains("unknown phase"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("somme-forfettarie.md:") && stderr.contains("unknown phase"), "{stderr}");
 }
 
 #[test]
@@ -191,14 +126,7 @@ fn the_coverage_table_in_guides_readme_is_current() {
     let report = fondilab::guides::load(&repo_guides(), chrono::Local::now().date_naive());
     let table = fondilab::cli::coverage_table(&report.corpus.expect("corpus loads"));
     let readme = std::fs::read_to_string(repo_guides().join("README.md")).unwrap();
-    let start = readme
-        .find("<!-- coverage:start -->\n")
-        .expect("start marker")
-        + "<!-- coverage:start -->\n".len();
+    let start = readme.find("<!-- coverage:start -->\n").expect("start marker") + "<!-- coverage:start -->\n".len();
     let end = readme.find("<!-- coverage:end -->").expect("end marker");
-    assert_eq!(
-        &readme[start..end],
-        table,
-        "run `fondilab guides coverage` and paste the table into guides/README.md"
-    );
+    assert_eq!(&readme[start..end], table, "run `fondilab guides coverage` and paste the table into guides/README.md");
 }

@@ -3,24 +3,17 @@ use crate::helpers::{Backend, TestApp};
 
 db_test!(migrations_apply_from_empty, |app| {
     let pool = app.state.db.pool();
-    let applied: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = $1")
-            .bind(true)
-            .fetch_one(pool)
-            .await
-            .expect("migration table");
-    assert!(applied >= 1, "no migration recorded on {:?}", app.backend);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_log")
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = $1")
+        .bind(true)
         .fetch_one(pool)
         .await
-        .expect("search_log exists");
+        .expect("migration table");
+    assert!(applied >= 1, "no migration recorded on {:?}", app.backend);
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM search_log").fetch_one(pool).await.expect("search_log exists");
     assert_eq!(rows, 0);
     // Applying again is a no-op, as at every restart.
-    app.state
-        .db
-        .migrate()
-        .await
-        .expect("migrations are idempotent");
+    app.state.db.migrate().await.expect("migrations are idempotent");
 });
 
 db_test!(health_and_readiness, |app| {
@@ -33,9 +26,7 @@ db_test!(health_and_readiness, |app| {
 });
 
 db_test!(every_search_is_recorded_without_personal_data, |app| {
-    let (status, _) = app
-        .get_json("/api/v1/guides/search?q=costi%20unitari&fund=FSE%2B")
-        .await;
+    let (status, _) = app.get_json("/api/v1/guides/search?q=costi%20unitari&fund=FSE%2B").await;
     assert_eq!(status, 200);
     let (status, _) = app.get_text("/cerca?q=parolachenonesistedavvero").await;
     assert_eq!(status, 200);
@@ -49,10 +40,7 @@ db_test!(every_search_is_recorded_without_personal_data, |app| {
     assert_eq!(rows[0].0, "costi unitari");
     assert!(rows[0].1.contains("\"fund\":\"FSE+\""), "{}", rows[0].1);
     assert!(rows[0].2 > 0);
-    assert_eq!(
-        rows[1],
-        ("parolachenonesistedavvero".into(), rows[1].1.clone(), 0)
-    );
+    assert_eq!(rows[1], ("parolachenonesistedavvero".into(), rows[1].1.clone(), 0));
     let columns: Vec<String> = match app.backend {
         Backend::Sqlite => sqlx::query_scalar("SELECT name FROM pragma_table_info('search_log')")
             .fetch_all(app.state.db.pool())
@@ -66,10 +54,7 @@ db_test!(every_search_is_recorded_without_personal_data, |app| {
         .expect("columns"),
     };
     for personal in ["ip", "user_id", "email", "user_agent"] {
-        assert!(
-            !columns.iter().any(|c| c == personal),
-            "search_log stores {personal}"
-        );
+        assert!(!columns.iter().any(|c| c == personal), "search_log stores {personal}");
     }
 });
 
@@ -87,18 +72,9 @@ async fn home_is_italian_and_switches_to_english() {
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(r.headers()["location"], "/cerca?q=x");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        cookie.starts_with("fondilab_lang=en;")
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Lax")
-    );
+    assert!(cookie.starts_with("fondilab_lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
 
-    let html = app
-        .get_with_cookie("/", "fondilab_lang=en")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_with_cookie("/", "fondilab_lang=en").await.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Browse by fund"));
 
@@ -128,13 +104,7 @@ async fn openapi_describes_the_search_api() {
     let (status, doc) = app.get_json("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
-    assert!(
-        doc["paths"]["/guides/search"]["get"]["parameters"]
-            .as_array()
-            .unwrap()
-            .len()
-            >= 7
-    );
+    assert!(doc["paths"]["/guides/search"]["get"]["parameters"].as_array().unwrap().len() >= 7);
     assert!(doc["paths"]["/guides/{id}"].is_object());
     app.stop().await;
 }
@@ -146,13 +116,7 @@ async fn index_is_reused_until_the_corpus_changes() {
     let guides = tempfile::tempdir().unwrap();
     copy_dir(&crate::helpers::repo_guides(), guides.path());
     let today = chrono::Local::now().date_naive();
-    let load = || {
-        std::sync::Arc::new(
-            fondilab::guides::load(guides.path(), today)
-                .corpus
-                .expect("corpus loads"),
-        )
-    };
+    let load = || std::sync::Arc::new(fondilab::guides::load(guides.path(), today).corpus.expect("corpus loads"));
     let dir = data.path().join("index");
     let (_, origin) = SearchEngine::open(&dir, load(), false).unwrap();
     assert_eq!(origin, IndexOrigin::Rebuilt);
@@ -163,20 +127,11 @@ async fn index_is_reused_until_the_corpus_changes() {
     // Editing a guide changes the corpus hash: the next start rebuilds.
     let path = guides.path().join("it/costi-unitari-fse-plus.md");
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        text.replacen("\n## 1.", "\nParola nuova zirconio.\n\n## 1.", 1),
-    )
-    .unwrap();
+    std::fs::write(&path, text.replacen("\n## 1.", "\nParola nuova zirconio.\n\n## 1.", 1)).unwrap();
     let (engine, origin) = SearchEngine::open(&dir, load(), false).unwrap();
     assert_eq!(origin, IndexOrigin::Rebuilt);
     let hits = engine
-        .search(&fondilab::search::SearchRequest {
-            q: "zirconio".into(),
-            page: 1,
-            per_page: 5,
-            ..Default::default()
-        })
+        .search(&fondilab::search::SearchRequest { q: "zirconio".into(), page: 1, per_page: 5, ..Default::default() })
         .unwrap();
     assert_eq!(hits.hits[0].id, "costi-unitari-fse-plus");
     // A stamp from another schema or analyzer version is never trusted.

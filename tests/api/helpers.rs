@@ -52,30 +52,18 @@ impl PgDatabase {
         );
         let db = fondilab::db::Db::connect(&admin_url)
             .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at FONDILAB_TEST_POSTGRES_URL is not reachable: {e:#}")
-            });
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(db.pool())
-            .await
-            .expect("create test database");
+            .unwrap_or_else(|e| panic!("PostgreSQL at FONDILAB_TEST_POSTGRES_URL is not reachable: {e:#}"));
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create test database");
         db.close().await;
         let mut url = url::Url::parse(&admin_url).expect("FONDILAB_TEST_POSTGRES_URL is a URL");
         url.set_path(&name);
-        PgDatabase {
-            admin_url,
-            url: url.to_string(),
-            name,
-        }
+        PgDatabase { admin_url, url: url.to_string(), name }
     }
 }
 
 fn rand_suffix() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
 }
 
 impl Drop for PgDatabase {
@@ -84,15 +72,11 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // A runtime of its own: the test's runtime may be shutting down.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
                 if let Ok(db) = fondilab::db::Db::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(db.pool())
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await;
                     db.close().await;
                 }
             });
@@ -103,13 +87,15 @@ impl Drop for PgDatabase {
 
 pub struct Options {
     pub guides_dir: PathBuf,
+    /// Whether the app runs its own delivery worker; tests of delivery drive one themselves.
+    pub with_worker: bool,
+    pub clock: fondilab::clock::SharedClock,
+    pub smtp_url: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            guides_dir: repo_guides(),
-        }
+        Options { guides_dir: repo_guides(), with_worker: false, clock: fondilab::clock::system(), smtp_url: None }
     }
 }
 
@@ -121,6 +107,7 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
+        config.smtp_url = opts.smtp_url;
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
@@ -129,9 +116,7 @@ impl TestApp {
                 Some(pg)
             }
         };
-        let app = Application::build(config)
-            .await
-            .expect("application builds");
+        let app = Application::build_with(config, opts.clock, opts.with_worker).await.expect("application builds");
         let address = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -142,10 +127,8 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
         TestApp {
             address,
             client,
@@ -163,20 +146,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).header("cookie", cookie).send().await.expect("request")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {

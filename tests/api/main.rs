@@ -2,9 +2,13 @@
 //! PostgreSQL, the real guide corpus and a real tantivy index.
 
 mod helpers;
+mod smtp_server;
 
 mod corpus_check;
 mod foundation;
+mod jobs;
+mod outbox;
+mod outbox_processes;
 mod relevance;
 mod search_api;
 mod search_pages;

@@ -7,44 +7,28 @@ async fn app() -> TestApp {
 }
 
 fn ids(body: &Value) -> Vec<String> {
-    body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
+    body["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_response_has_the_contract_shape() {
     let app = app().await;
-    let (status, body) = app
-        .get_json("/api/v1/guides/search?q=costi%20unitari%20FSE%2B")
-        .await;
+    let (status, body) = app.get_json("/api/v1/guides/search?q=costi%20unitari%20FSE%2B").await;
     assert_eq!(status, 200, "{body}");
     for key in ["total", "page", "hits", "facets"] {
         assert!(body.get(key).is_some(), "missing {key}: {body}");
     }
     let hit = &body["hits"][0];
-    for key in [
-        "id", "title", "lang", "funds", "phase", "topics", "snippet", "url", "score",
-    ] {
+    for key in ["id", "title", "lang", "funds", "phase", "topics", "snippet", "url", "score"] {
         assert!(hit.get(key).is_some(), "hit lacks {key}: {hit}");
     }
-    assert_eq!(
-        hit["url"],
-        format!("/guide/{}", hit["id"].as_str().unwrap())
-    );
+    assert_eq!(hit["url"], format!("/guide/{}", hit["id"].as_str().unwrap()));
     for facet in ["fund", "phase", "lang", "topic"] {
         assert!(body["facets"][facet].is_object(), "facet {facet}");
     }
     assert!(body["facets"]["fund"]["FSE+"].as_u64().unwrap() >= 1);
     // Matched words are highlighted; everything else is escaped text.
-    assert!(body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|h| h["snippet"].as_str().unwrap().contains("<mark>")));
+    assert!(body["hits"].as_array().unwrap().iter().any(|h| h["snippet"].as_str().unwrap().contains("<mark>")));
     assert!(!hit["snippet"].as_str().unwrap().contains("<script"));
     app.stop().await;
 }
@@ -53,45 +37,26 @@ async fn search_response_has_the_contract_shape() {
 async fn filters_narrow_and_facets_count() {
     let app = app().await;
     let (_, all) = app.get_json("/api/v1/guides/search?q=controlli").await;
-    let (status, jtf) = app
-        .get_json("/api/v1/guides/search?q=controlli&fund=JTF&per_page=50")
-        .await;
+    let (status, jtf) = app.get_json("/api/v1/guides/search?q=controlli&fund=JTF&per_page=50").await;
     assert_eq!(status, 200);
     assert!(jtf["total"].as_u64().unwrap() < all["total"].as_u64().unwrap());
     for h in jtf["hits"].as_array().unwrap() {
-        assert!(
-            h["funds"].as_array().unwrap().contains(&Value::from("JTF")),
-            "{h}"
-        );
+        assert!(h["funds"].as_array().unwrap().contains(&Value::from("JTF")), "{h}");
     }
     // English aliases are accepted for funds.
-    let (_, erdf) = app
-        .get_json("/api/v1/guides/search?fund=ERDF&per_page=50")
-        .await;
-    let (_, fesr) = app
-        .get_json("/api/v1/guides/search?fund=FESR&per_page=50")
-        .await;
+    let (_, erdf) = app.get_json("/api/v1/guides/search?fund=ERDF&per_page=50").await;
+    let (_, fesr) = app.get_json("/api/v1/guides/search?fund=FESR&per_page=50").await;
     assert_eq!(ids(&erdf), ids(&fesr));
     assert_eq!(erdf["total"], erdf["facets"]["fund"]["FESR"]);
 
-    let (_, en) = app
-        .get_json("/api/v1/guides/search?q=audit&lang=en&phase=controllo")
-        .await;
+    let (_, en) = app.get_json("/api/v1/guides/search?q=audit&lang=en&phase=controllo").await;
     for h in en["hits"].as_array().unwrap() {
-        assert_eq!(
-            (h["lang"].as_str(), h["phase"].as_str()),
-            (Some("en"), Some("controllo"))
-        );
+        assert_eq!((h["lang"].as_str(), h["phase"].as_str()), (Some("en"), Some("controllo")));
     }
-    let (_, topic) = app
-        .get_json("/api/v1/guides/search?topic=opzioni-semplificate-costi&per_page=50")
-        .await;
+    let (_, topic) = app.get_json("/api/v1/guides/search?topic=opzioni-semplificate-costi&per_page=50").await;
     assert!(topic["total"].as_u64().unwrap() >= 4);
     for h in topic["hits"].as_array().unwrap() {
-        assert!(h["topics"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("opzioni-semplificate-costi")));
+        assert!(h["topics"].as_array().unwrap().contains(&Value::from("opzioni-semplificate-costi")));
     }
     app.stop().await;
 }
@@ -99,20 +64,14 @@ async fn filters_narrow_and_facets_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pagination_walks_the_results() {
     let app = app().await;
-    let (_, p1) = app
-        .get_json("/api/v1/guides/search?q=FSE%2B&per_page=3")
-        .await;
-    let (_, p2) = app
-        .get_json("/api/v1/guides/search?q=FSE%2B&per_page=3&page=2")
-        .await;
+    let (_, p1) = app.get_json("/api/v1/guides/search?q=FSE%2B&per_page=3").await;
+    let (_, p2) = app.get_json("/api/v1/guides/search?q=FSE%2B&per_page=3&page=2").await;
     assert_eq!(p1["page"], 1);
     assert_eq!(p2["page"], 2);
     assert_eq!(ids(&p1).len(), 3);
     assert!(ids(&p1).iter().all(|id| !ids(&p2).contains(id)));
     // Past the end: an empty page with the real total, not an error.
-    let (status, far) = app
-        .get_json("/api/v1/guides/search?q=FSE%2B&page=400")
-        .await;
+    let (status, far) = app.get_json("/api/v1/guides/search?q=FSE%2B&page=400").await;
     assert_eq!(status, 200);
     assert!(ids(&far).is_empty());
     assert_eq!(far["total"], p1["total"]);
@@ -124,16 +83,9 @@ async fn empty_query_browses_by_title() {
     let app = app().await;
     let (status, body) = app.get_json("/api/v1/guides/search?per_page=50").await;
     assert_eq!(status, 200);
-    assert_eq!(
-        body["total"].as_u64().unwrap() as usize,
-        app.state.search.corpus().len()
-    );
-    let titles: Vec<String> = body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["title"].as_str().unwrap().to_lowercase())
-        .collect();
+    assert_eq!(body["total"].as_u64().unwrap() as usize, app.state.search.corpus().len());
+    let titles: Vec<String> =
+        body["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap().to_lowercase()).collect();
     let mut sorted = titles.clone();
     sorted.sort();
     assert_eq!(titles, sorted);
@@ -156,9 +108,7 @@ async fn bad_parameters_get_clear_json_errors() {
         ("topic=astrologia".to_string(), "topic"),
     ];
     for (query, field) in cases {
-        let (status, body) = app
-            .get_json(&format!("/api/v1/guides/search?{query}"))
-            .await;
+        let (status, body) = app.get_json(&format!("/api/v1/guides/search?{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
         assert_eq!(body["field"], field, "{query}: {body}");
         assert!(body["error"].as_str().unwrap().len() > 10, "{body}");
@@ -167,23 +117,16 @@ async fn bad_parameters_get_clear_json_errors() {
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("UTF-8"), "{body}");
     // Messages follow the interface language.
-    let r = app
-        .get_with_cookie("/api/v1/guides/search?fund=XYZ", "fondilab_lang=en")
-        .await;
+    let r = app.get_with_cookie("/api/v1/guides/search?fund=XYZ", "fondilab_lang=en").await;
     let body: Value = r.json().await.unwrap();
-    assert!(
-        body["error"].as_str().unwrap().starts_with("Unknown fund"),
-        "{body}"
-    );
+    assert!(body["error"].as_str().unwrap().starts_with("Unknown fund"), "{body}");
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn punctuation_and_operators_give_an_empty_result() {
     let app = app().await;
-    for q in [
-        "%22", "AND%20(", "*", "%2B", "OR%20NOT", "%22%22", "(((", "-",
-    ] {
+    for q in ["%22", "AND%20(", "*", "%2B", "OR%20NOT", "%22%22", "(((", "-"] {
         let (status, body) = app.get_json(&format!("/api/v1/guides/search?q={q}")).await;
         assert_eq!(status, 200, "{q}: {body}");
         assert_eq!(body["total"], 0, "{q}: {body}");
@@ -217,15 +160,10 @@ async fn fse_plus_is_not_the_2014_2020_fse() {
     // "FSE+" and "FSE" are different tokens everywhere, so a guide that only speaks of
     // the 2014-2020 FSE never matches a search for FSE+ by that word.
     let mut plain = analyzers::plain();
-    let toks: Vec<String> = analyzers::tokens(&mut plain, "FSE+ FSE ESF+")
-        .into_iter()
-        .map(|t| t.text)
-        .collect();
+    let toks: Vec<String> = analyzers::tokens(&mut plain, "FSE+ FSE ESF+").into_iter().map(|t| t.text).collect();
     assert_eq!(toks, ["fseplus", "fse", "esfplus"]);
     let app = app().await;
-    let (_, body) = app
-        .get_json("/api/v1/guides/search?q=FSE%2B&per_page=50")
-        .await;
+    let (_, body) = app.get_json("/api/v1/guides/search?q=FSE%2B&per_page=50").await;
     for h in body["hits"].as_array().unwrap() {
         let id = h["id"].as_str().unwrap();
         let g = app.state.search.corpus().get(id).unwrap();

@@ -5,10 +5,7 @@ async fn results_page_has_hits_facets_and_pages() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (status, html) = app.get_text("/cerca?q=costi+unitari+FSE%2B").await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains("<a href=\"/guide/costi-unitari-fse-plus"),
-        "{html}"
-    );
+    assert!(html.contains("<a href=\"/guide/costi-unitari-fse-plus"), "{html}");
     assert!(html.contains("<mark>"));
     assert!(html.contains("aria-label=\"Restringi i risultati\""));
     assert!(
@@ -19,19 +16,14 @@ async fn results_page_has_hits_facets_and_pages() {
     );
     assert!(html.contains("guide trovate"));
     // Facet links keep the query and add the filter.
-    assert!(
-        html.contains("href=\"/cerca?q=costi%20unitari%20FSE%2B&amp;fund=FSE%2B\""),
-        "{html}"
-    );
+    assert!(html.contains("href=\"/cerca?q=costi%20unitari%20FSE%2B&amp;fund=FSE%2B\""), "{html}");
 
     let (_, html) = app.get_text("/cerca?q=FSE%2B&per_page=2").await;
     assert!(html.contains("aria-label=\"Pagine dei risultati\""));
     assert!(html.contains("rel=\"next\""));
     let (_, html2) = app.get_text("/cerca?q=FSE%2B&per_page=2&page=2").await;
     assert!(html2.contains("rel=\"prev\""));
-    assert!(html2.contains(
-        "<span aria-current=\"page\"><span class=\"visually-hidden\">Pagina </span>2</span>"
-    ));
+    assert!(html2.contains("<span aria-current=\"page\"><span class=\"visually-hidden\">Pagina </span>2</span>"));
     app.stop().await;
 }
 
@@ -66,9 +58,7 @@ async fn empty_query_shows_browse_by_fund() {
     let (status, html) = app.get_text("/cerca?q=").await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("Sfoglia per fondo")
-            && html.contains("Sfoglia per fase")
-            && html.contains("Sfoglia per tema")
+        html.contains("Sfoglia per fondo") && html.contains("Sfoglia per fase") && html.contains("Sfoglia per tema")
     );
     app.stop().await;
 }
@@ -77,16 +67,11 @@ async fn empty_query_shows_browse_by_fund() {
 async fn bad_input_rerenders_the_form_with_the_message() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let long = "parola ".repeat(300);
-    let (status, html) = app
-        .get_text(&format!("/cerca?q={}", long.replace(' ', "+")))
-        .await;
+    let (status, html) = app.get_text(&format!("/cerca?q={}", long.replace(' ', "+"))).await;
     assert_eq!(status, 400);
     assert!(html.contains("La ricerca è troppo lunga"), "{html}");
     assert!(html.contains("aria-invalid=\"true\""));
-    assert!(
-        html.contains("value=\"parola parola"),
-        "the typed text is kept"
-    );
+    assert!(html.contains("value=\"parola parola"), "the typed text is kept");
     let (status, html) = app.get_text("/cerca?q=x&page=-1").await;
     assert_eq!(status, 400);
     assert!(html.contains("page"), "{html}");
@@ -106,11 +91,7 @@ async fn guide_page_shows_steps_references_and_translation() {
     assert_eq!(status, 200);
     assert!(html.contains("<ol class=\"steps\""), "{html}");
     assert!(html.contains("id=\"passo-1\""));
-    assert!(
-        html.contains("Base giuridica")
-            && html.contains("Fonti")
-            && html.contains("Ultima revisione")
-    );
+    assert!(html.contains("Base giuridica") && html.contains("Fonti") && html.contains("Ultima revisione"));
     assert!(html.contains("href=\"/guide/costi-unitari-fse-plus-en\""));
     assert!(html.contains("Read this guide in English"));
     assert!(html.contains("<time datetime=\"20"));

@@ -1,0 +1,330 @@
+//! Measurements behind BENCHMARKS.md. Every subcommand prints what it measured and how.
+//!
+//! - `gen-corpus --out DIR [--count N]`: a synthetic corpus of N valid guides made by
+//!   recombining the real guides' steps (for scale tests).
+//! - `latency [--count N] [--iterations K]`: server-side search latency over a fixed query
+//!   mix, on the real corpus and on the real corpus plus N generated guides.
+//! - `rebuild [--count N]`: full index rebuild time and cold open of an existing index.
+//! - `relevance`: success@5 on the judged queries, for fondilab and for SQLite FTS5.
+//! - `queries --out FILE`: the ≥200 distinct queries the HTTP load test rotates over.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use fondilab::guides::{self, Corpus, Fund, Guide, Phase, Section, Step};
+use fondilab::i18n::Lang;
+use fondilab::search::{SearchEngine, SearchRequest};
+use rand::rngs::StdRng;
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let count: usize = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(10_000);
+    let guides_dir = PathBuf::from(flag("--guides").unwrap_or_else(|| "guides".into()));
+    let real = load_real(&guides_dir)?;
+    match args.first().map(String::as_str) {
+        Some("gen-corpus") => {
+            let out = PathBuf::from(flag("--out").context("--out DIR")?);
+            write_corpus(&out, &guides_dir, &generate(&real, count))?;
+            println!("wrote {count} generated guides to {}", out.display());
+        }
+        Some("latency") => {
+            let iterations: usize = flag("--iterations").map(|c| c.parse()).transpose()?.unwrap_or(20);
+            latency("real corpus", Arc::new(real.clone()), iterations)?;
+            let mut big = real.guides.clone();
+            big.extend(generate(&real, count));
+            let big = Corpus::from_guides(big, real.topics.clone(), real.synonyms.clone());
+            latency(&format!("real + {count} generated"), Arc::new(big), iterations)?;
+        }
+        Some("rebuild") => rebuild(&real, count)?,
+        Some("relevance") => relevance(&real)?,
+        Some("queries") => {
+            let out = PathBuf::from(flag("--out").context("--out FILE")?);
+            let qs = query_mix(&real);
+            let encoded: Vec<String> = qs
+                .iter()
+                .map(|q| percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC).to_string())
+                .collect();
+            std::fs::write(&out, encoded.join("\n") + "\n")?;
+            println!("wrote {} distinct queries to {}", qs.len(), out.display());
+        }
+        _ => anyhow::bail!("usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries [--count N]"),
+    }
+    Ok(())
+}
+
+fn load_real(dir: &Path) -> anyhow::Result<Corpus> {
+    let report = guides::load(dir, chrono::Local::now().date_naive());
+    report.corpus.with_context(|| format!("the corpus in {} has errors", dir.display()))
+}
+
+#[derive(Deserialize)]
+struct Judged {
+    query: Vec<JudgedQuery>,
+}
+
+#[derive(Deserialize)]
+struct JudgedQuery {
+    q: String,
+    expect: Vec<String>,
+}
+
+fn judged() -> anyhow::Result<Vec<JudgedQuery>> {
+    let text = std::fs::read_to_string("tests/data/judged-queries.toml").context("run from the repository root")?;
+    Ok(toml::from_str::<Judged>(&text)?.query)
+}
+
+/// The judged queries, title fragments, single words, typos and filtered searches:
+/// at least 200 distinct strings.
+fn query_mix(corpus: &Corpus) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut set: BTreeSet<String> = judged().map(|j| j.into_iter().map(|q| q.q).collect()).unwrap_or_default();
+    for g in &corpus.guides {
+        let words: Vec<&str> = g.title.split_whitespace().filter(|w| w.len() > 3).collect();
+        if words.len() >= 2 {
+            set.insert(format!("{} {}", words[0], words[1]));
+        }
+        if let Some(w) = words.choose(&mut rng) {
+            let w: String = w.chars().filter(|c| c.is_alphanumeric()).collect();
+            if w.chars().count() > 6 {
+                // A dropped letter: the typo officers make most.
+                let drop = rng.random_range(1..w.chars().count() - 1);
+                let typo: String = w.chars().enumerate().filter(|(i, _)| *i != drop).map(|(_, c)| c).collect();
+                set.insert(typo.to_lowercase());
+            }
+            set.insert(w.to_lowercase());
+        }
+    }
+    for art in [38, 40, 49, 53, 54, 55, 56, 63, 64, 69, 73, 74, 77, 79, 82, 91, 98, 105, 112] {
+        set.insert(format!("art. {art}"));
+    }
+    set.into_iter().filter(|q| !q.trim().is_empty()).collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn latency(label: &str, corpus: Arc<Corpus>, iterations: usize) -> anyhow::Result<()> {
+    let dir = tempfile_dir("latency")?;
+    let queries = query_mix(&corpus);
+    let (engine, _) = SearchEngine::open(&dir, corpus.clone(), true)?;
+    let funds = [None, Some(Fund::FsePlus), Some(Fund::Fesr)];
+    // Warm-up: one pass, not measured.
+    for q in &queries {
+        engine.search(&SearchRequest { q: q.clone(), page: 1, per_page: 10, ..Default::default() })?;
+    }
+    let mut times = Vec::with_capacity(queries.len() * iterations);
+    for i in 0..iterations {
+        for (n, q) in queries.iter().enumerate() {
+            let req = SearchRequest {
+                q: q.clone(),
+                fund: funds[(n + i) % funds.len()],
+                page: 1 + (n % 3 == 0) as usize,
+                per_page: 10,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            engine.search(&req)?;
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    println!(
+        "latency [{label}]: {} guides, {} distinct queries x {iterations} = {} searches: p50 {} p95 {} p99 {} max {}",
+        corpus.len(),
+        queries.len(),
+        times.len(),
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.95)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().unwrap_or(&Duration::ZERO)),
+    );
+    std::fs::remove_dir_all(dir.parent().unwrap_or(&dir)).ok();
+    Ok(())
+}
+
+fn tempfile_dir(name: &str) -> anyhow::Result<PathBuf> {
+    let base = std::env::temp_dir().join(format!("fondilab-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&base)?;
+    Ok(base.join("index"))
+}
+
+fn rebuild(real: &Corpus, count: usize) -> anyhow::Result<()> {
+    let gen_dir = std::env::temp_dir().join(format!("fondilab-bench-corpus-{}", std::process::id()));
+    write_corpus(&gen_dir, Path::new("guides"), &generate(real, count))?;
+    let t = Instant::now();
+    let corpus = Arc::new(load_real(&gen_dir)?);
+    let load = t.elapsed();
+    let dir = tempfile_dir("rebuild")?;
+    let t = Instant::now();
+    let (engine, _) = SearchEngine::open(&dir, corpus.clone(), true)?;
+    let build = t.elapsed();
+    drop(engine);
+    let t = Instant::now();
+    let (engine, origin) = SearchEngine::open(&dir, corpus.clone(), false)?;
+    let reopen = t.elapsed();
+    let r = engine.search(&SearchRequest { q: "costi unitari".into(), page: 1, per_page: 10, ..Default::default() })?;
+    println!(
+        "rebuild: {} guides read and checked from disk in {}; full index rebuild {}; reopen existing index ({origin:?}) {}; first query {} hits",
+        corpus.len(),
+        ms(load),
+        ms(build),
+        ms(reopen),
+        r.total
+    );
+    std::fs::remove_dir_all(&gen_dir).ok();
+    std::fs::remove_dir_all(dir.parent().unwrap_or(&dir)).ok();
+    Ok(())
+}
+
+/// Guides made from the real corpus' steps and sections, shuffled into new combinations
+/// with new ids and titles. Every generated guide passes `guides check`.
+fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
+    let mut rng = StdRng::seed_from_u64(42);
+    let steps: Vec<&Step> = real.guides.iter().flat_map(|g| &g.steps).collect();
+    let sections: Vec<&Section> = real.guides.iter().flat_map(|g| &g.sections).collect();
+    let title_words: Vec<&str> =
+        real.guides.iter().flat_map(|g| g.title.split_whitespace()).filter(|w| w.len() > 3).collect();
+    let topics: Vec<String> = real.topics.all().iter().map(|t| t.slug.clone()).collect();
+    let template = &real.guides[0];
+    (0..count)
+        .map(|i| {
+            let n_steps = rng.random_range(4..=9);
+            let mut own_steps: Vec<Step> = steps.choose_multiple(&mut rng, n_steps).map(|s| (*s).clone()).collect();
+            for (k, s) in own_steps.iter_mut().enumerate() {
+                s.number = k as u32 + 1;
+            }
+            let n_funds = rng.random_range(1..=3);
+            let mut funds: Vec<Fund> = Fund::ALL.choose_multiple(&mut rng, n_funds).copied().collect();
+            funds.sort();
+            let mut words: Vec<&str> = title_words.choose_multiple(&mut rng, 6).copied().collect();
+            words.shuffle(&mut rng);
+            Guide {
+                id: format!("generata-{i:05}"),
+                title: words.join(" "),
+                lang: if i % 3 == 0 { Lang::En } else { Lang::It },
+                translation_of: None,
+                audience: template.audience.clone(),
+                funds,
+                phase: *Phase::ALL.choose(&mut rng).expect("phases"),
+                topics: topics.choose_multiple(&mut rng, 2).cloned().collect(),
+                legal_basis: real.guides.choose(&mut rng).map(|g| g.legal_basis.clone()).unwrap_or_default(),
+                sources: template.sources.clone(),
+                reviewed: template.reviewed,
+                intro: steps.choose(&mut rng).map(|s| s.body.clone()).unwrap_or_default(),
+                steps: own_steps,
+                sections: sections.choose_multiple(&mut rng, 2).map(|s| (*s).clone()).collect(),
+                path: PathBuf::new(),
+            }
+        })
+        .collect()
+}
+
+fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Result<()> {
+    for lang in Lang::ALL {
+        std::fs::create_dir_all(out.join(lang.code()))?;
+    }
+    for file in ["topics.toml", "synonyms.toml"] {
+        std::fs::copy(real_dir.join(file), out.join(file))?;
+    }
+    for g in generated {
+        let q = |v: &[String]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
+        let funds: Vec<String> = g.funds.iter().map(|f| f.as_str().to_string()).collect();
+        let mut text = format!(
+            "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\nlegal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
+            g.id,
+            g.title,
+            g.lang.code(),
+            q(&funds),
+            g.phase.as_str(),
+            q(&g.topics),
+            q(&g.legal_basis),
+            q(&g.sources),
+            g.reviewed,
+            g.intro
+        );
+        for s in &g.steps {
+            text.push_str(&format!("## {}. {}\n{}\n\n", s.number, s.title, s.body));
+        }
+        for s in &g.sections {
+            text.push_str(&format!("## {}\n{}\n\n", s.title, s.body));
+        }
+        std::fs::write(out.join(g.lang.code()).join(format!("{}.md", g.id)), text)?;
+    }
+    Ok(())
+}
+
+/// success@5 of fondilab and of SQLite FTS5 (unicode61, diacritics removed, bm25 with the
+/// title weighted, the query's words OR-ed) on the same guides and judged queries.
+fn relevance(real: &Corpus) -> anyhow::Result<()> {
+    let judged = judged()?;
+    let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
+    let mut ours = 0;
+    for j in &judged {
+        let r = engine.search(&SearchRequest { q: j.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
+        if r.hits.iter().any(|h| j.expect.contains(&h.id)) {
+            ours += 1;
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let fts = rt.block_on(fts5_success(real, &judged))?;
+    let n = judged.len() as f64;
+    println!(
+        "relevance: {} judged queries; success@5 fondilab {:.1}% ({ours}/{}), SQLite FTS5 {:.1}% ({fts}/{}); difference {:.1} points",
+        judged.len(),
+        100.0 * ours as f64 / n,
+        judged.len(),
+        100.0 * fts as f64 / n,
+        judged.len(),
+        100.0 * (ours as f64 - fts as f64) / n
+    );
+    Ok(())
+}
+
+async fn fts5_success(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<usize> {
+    use sqlx::sqlite::SqlitePoolOptions;
+    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
+    sqlx::query(
+        "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')",
+    )
+    .execute(&pool)
+    .await?;
+    for g in &real.guides {
+        sqlx::query("INSERT INTO docs (id, title, body) VALUES ($1, $2, $3)")
+            .bind(&g.id)
+            .bind(&g.title)
+            .bind(fondilab::guides::render::markdown_to_text(&g.body_text()))
+            .execute(&pool)
+            .await?;
+    }
+    let mut hits = 0;
+    for j in judged {
+        // What a developer would write: every word quoted (so FTS5 syntax cannot break), OR-ed.
+        let words: Vec<String> =
+            j.q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"")).collect();
+        if words.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM docs WHERE docs MATCH $1 ORDER BY bm25(docs, 0.0, 5.0, 1.0) LIMIT 5")
+                .bind(words.join(" OR "))
+                .fetch_all(&pool)
+                .await?;
+        if ids.iter().any(|id| j.expect.contains(id)) {
+            hits += 1;
+        }
+    }
+    Ok(hits)
+}

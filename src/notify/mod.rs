@@ -1,0 +1,205 @@
+//! Notifications through a durable outbox.
+//!
+//! Business code calls [`Outbox::enqueue`] inside the transaction of the change that causes
+//! the message, with an idempotency key: a retried request or a crash neither loses nor
+//! doubles a message, and business code never talks SMTP. A [`worker::Worker`] claims due
+//! rows, delivers them through a [`transport::Transport`] (pooled SMTP, or `.eml` files
+//! when no server is configured), retries transient failures with backoff and parks a
+//! message as `dead` with its last error when it cannot be delivered.
+
+pub mod metrics;
+pub mod store;
+pub mod template;
+pub mod transport;
+pub mod worker;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use lettre::Address;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use tokio::sync::Notify;
+
+use crate::i18n::Lang;
+pub use template::Content;
+
+/// Largest message stored: subject, both bodies and attachments together.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+pub const MAX_SUBJECT_CHARS: usize = 250;
+
+/// A text attachment (calendar invites are the ones fondilab sends).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
+}
+
+/// A message to send, as business code describes it.
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// Unique per message: enqueueing the same key twice stores one message.
+    pub key: String,
+    /// What the message is about (`signin`, `event.confirm` …), for filters and metrics.
+    pub kind: String,
+    pub to: String,
+    pub to_name: String,
+    pub lang: Lang,
+    pub content: Content,
+    pub attachments: Vec<Attachment>,
+    /// Not sent before this time (Unix ms); `None` sends as soon as possible.
+    pub not_before: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    #[error("indirizzo email non valido: \"{0}\"")]
+    InvalidRecipient(String),
+    #[error("messaggio troppo grande: {0} byte (massimo {MAX_MESSAGE_BYTES})")]
+    TooLarge(usize),
+    #[error("oggetto mancante o troppo lungo (massimo {MAX_SUBJECT_CHARS} caratteri)")]
+    BadSubject,
+    #[error("chiave di idempotenza mancante")]
+    MissingKey,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<EnqueueError> for crate::error::AppError {
+    fn from(e: EnqueueError) -> Self {
+        match e {
+            EnqueueError::Database(db) => db.into(),
+            other => crate::error::AppError::bad_request(other.to_string()),
+        }
+    }
+}
+
+/// Whether an enqueue stored a new message or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Stored(i64),
+    AlreadyStored,
+}
+
+/// The handle business code uses; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    from: Mailbox,
+    domain: String,
+    wake: Arc<Notify>,
+}
+
+/// Checks an address the way the SMTP layer will read it.
+pub fn parse_address(s: &str) -> Option<Address> {
+    let s = s.trim();
+    if s.len() > 254 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    Address::from_str(s).ok()
+}
+
+impl Outbox {
+    pub fn new(mail_from: &str) -> anyhow::Result<Outbox> {
+        let from = Mailbox::from_str(mail_from)
+            .map_err(|e| anyhow::anyhow!("FONDILAB_MAIL_FROM \"{mail_from}\" is not an address: {e}"))?;
+        let domain = from.email.domain().to_string();
+        Ok(Outbox { from, domain, wake: Arc::new(Notify::new()) })
+    }
+
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// The Message-ID of the message with this idempotency key: stable across retries,
+    /// so a message delivered twice after a crash is recognisable as one.
+    pub fn message_id(&self, key: &str) -> String {
+        let digest = Sha256::digest(key.as_bytes());
+        format!("<{}@{}>", hex::encode(&digest[..16]), self.domain)
+    }
+
+    /// Stores the message in the caller's transaction.
+    pub async fn enqueue(
+        &self,
+        conn: &mut AnyConnection,
+        now_ms: i64,
+        email: &Email,
+    ) -> Result<Enqueued, EnqueueError> {
+        if email.key.trim().is_empty() {
+            return Err(EnqueueError::MissingKey);
+        }
+        if parse_address(&email.to).is_none() {
+            return Err(EnqueueError::InvalidRecipient(email.to.clone()));
+        }
+        let subject_chars = email.content.subject.chars().count();
+        if subject_chars == 0 || subject_chars > MAX_SUBJECT_CHARS || email.content.subject.contains(['\r', '\n']) {
+            return Err(EnqueueError::BadSubject);
+        }
+        let rendered = template::render(email.lang, &email.to_name, &email.content);
+        let attachments = serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into());
+        let size = rendered.subject.len() + rendered.text.len() + rendered.html.len() + attachments.len();
+        if size > MAX_MESSAGE_BYTES {
+            return Err(EnqueueError::TooLarge(size));
+        }
+        let id = store::insert(
+            conn,
+            &store::NewRow {
+                key: &email.key,
+                message_id: &self.message_id(&email.key),
+                kind: &email.kind,
+                recipient: email.to.trim(),
+                recipient_name: email.to_name.trim(),
+                lang: email.lang.code(),
+                subject: &rendered.subject,
+                body_text: &rendered.text,
+                body_html: &rendered.html,
+                attachments: &attachments,
+                not_before: email.not_before.unwrap_or(now_ms),
+                now: now_ms,
+            },
+        )
+        .await?;
+        Ok(match id {
+            Some(id) => Enqueued::Stored(id),
+            None => Enqueued::AlreadyStored,
+        })
+    }
+
+    /// Cancels a pending message (a reminder for a registration that was cancelled).
+    /// Returns whether a pending message was cancelled.
+    pub async fn cancel(&self, conn: &mut AnyConnection, now_ms: i64, key: &str) -> Result<bool, sqlx::Error> {
+        store::cancel(conn, now_ms, key).await
+    }
+
+    /// Tells a worker in this process that there is new mail (after the transaction commits).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_like_smtp_reads_them() {
+        assert!(parse_address("maria.rossi@regione.puglia.it").is_some());
+        for bad in ["", "maria", "maria@", "a b@c.it", "x@y.it\r\nBcc: z@w.it", "<x@y.it>"] {
+            assert!(parse_address(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn message_id_is_stable_per_key() {
+        let o = Outbox::new("fondilab <noreply@fondilab.example>").unwrap();
+        assert_eq!(o.message_id("a"), o.message_id("a"));
+        assert_ne!(o.message_id("a"), o.message_id("b"));
+        assert!(o.message_id("a").ends_with("@fondilab.example>"));
+    }
+}
