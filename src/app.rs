@@ -199,7 +199,9 @@ impl Application {
         let metrics =
             state.config.metrics_bind.map(|addr| tokio::spawn(serve_metrics(addr, state.db.clone(), stop_rx)));
         let app = Self::router(state.clone());
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;

@@ -18,6 +18,12 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(super::openapi::document))
         .route("/guides/search", get(search))
         .route("/guides/{id}", get(guide))
+        .merge(
+            Router::new()
+                .route("/outbox", get(super::outbox::api_list))
+                .route("/outbox/{id}/retry", axum::routing::post(super::outbox::api_retry))
+                .route_layer(axum::middleware::from_fn(super::access::local_only)),
+        )
         .fallback(not_found)
 }
 

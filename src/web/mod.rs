@@ -1,9 +1,11 @@
 //! HTTP: the route table, the HTML error pages, the language extractor and the small
 //! handlers that belong to no area (health, language switch, stylesheet).
 
+pub mod access;
 pub mod api;
 pub mod layout;
 pub mod openapi;
+pub mod outbox;
 pub mod pages;
 pub mod params;
 
@@ -28,6 +30,12 @@ pub fn router(state: AppState) -> Router {
         .route("/guide/{id}", get(pages::guide))
         .route("/lingua", get(switch_language))
         .route("/static/style.css", get(stylesheet))
+        .merge(
+            Router::new()
+                .route("/coordinamento/posta", get(outbox::page_list))
+                .route("/coordinamento/posta/{id}/riprova", axum::routing::post(outbox::page_retry))
+                .route_layer(middleware::from_fn(access::local_only)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::router())
@@ -78,6 +86,7 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
     let title = match info.status {
         StatusCode::NOT_FOUND => lang.t("Pagina non trovata", "Page not found"),
         StatusCode::BAD_REQUEST => lang.t("Richiesta non valida", "Invalid request"),
+        StatusCode::FORBIDDEN => lang.t("Accesso non consentito", "Access not allowed"),
         s if s.is_server_error() => lang.t("Si è verificato un problema", "Something went wrong"),
         _ => lang.t("Impossibile completare la richiesta", "The request could not be completed"),
     };

@@ -53,6 +53,35 @@ pub fn spec() -> Value {
                         "404": error_response("No guide with that id")
                     }
                 }
+            },
+            "/outbox": {
+                "get": {
+                    "summary": "Outgoing mail, newest first (coordinators)",
+                    "parameters": [
+                        {"name": "status", "in": "query", "required": false, "schema": {"type": "string", "enum": ["pending", "sending", "sent", "dead", "cancelled"]}},
+                        string_param("recipient", "Part of the recipient address"),
+                        string_param("kind", "Kind of message"),
+                        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 25}}
+                    ],
+                    "responses": {
+                        "200": {"description": "One page of messages with counts per status"},
+                        "400": error_response("A filter is unknown or out of range"),
+                        "403": error_response("Not a coordinator")
+                    }
+                }
+            },
+            "/outbox/{id}/retry": {
+                "post": {
+                    "summary": "Put a dead message back in the queue now (coordinators)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": {"description": "Queued again"},
+                        "403": error_response("Not a coordinator"),
+                        "404": error_response("No such message"),
+                        "409": error_response("The message is not dead")
+                    }
+                }
             }
         },
         "components": {

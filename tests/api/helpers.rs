@@ -91,12 +91,24 @@ pub struct Options {
     pub with_worker: bool,
     pub clock: fondilab::clock::SharedClock,
     pub smtp_url: Option<String>,
+    pub metrics_bind: Option<std::net::SocketAddr>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { guides_dir: repo_guides(), with_worker: false, clock: fondilab::clock::system(), smtp_url: None }
+        Options {
+            guides_dir: repo_guides(),
+            with_worker: false,
+            clock: fondilab::clock::system(),
+            smtp_url: None,
+            metrics_bind: None,
+        }
     }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl TestApp {
@@ -108,6 +120,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
         config.smtp_url = opts.smtp_url;
+        config.metrics_bind = opts.metrics_bind;
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
@@ -164,6 +177,10 @@ impl TestApp {
         let r = self.get(path).await;
         let status = r.status().as_u16();
         (status, r.text().await.expect("text body"))
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.client.post(self.url(path)).send().await.expect("request")
     }
 
     /// Stops the server and waits for it to finish (flushing what it buffers).

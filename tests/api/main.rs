@@ -8,6 +8,7 @@ mod corpus_check;
 mod foundation;
 mod jobs;
 mod outbox;
+mod outbox_pages;
 mod outbox_processes;
 mod relevance;
 mod search_api;
