@@ -221,8 +221,24 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         }
     }
 
+    if fm.audience.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        faults.push(Diagnostic::error(path, id_line, "audience is missing: say who the guide is for"));
+    }
+
     let body_first_line = close + 2; // 1-based number of the line after the closing fence
     let body = Body::parse(path, &lines[close + 1..], body_first_line, &mut faults);
+    if let Some(lang) = lang {
+        let end_line = body_first_line + lines.len().saturating_sub(close + 2);
+        for required in required_sections(lang) {
+            if !body.sections.iter().any(|s| s.title.eq_ignore_ascii_case(required)) {
+                faults.push(Diagnostic::error(
+                    path,
+                    end_line,
+                    format!("add a \"## {required}\" section after the steps"),
+                ));
+            }
+        }
+    }
 
     if !faults.is_empty() {
         return Err(faults);
@@ -379,6 +395,14 @@ impl Body {
     }
 }
 
+/// Sections every guide ends with, after its steps.
+pub fn required_sections(lang: Lang) -> [&'static str; 2] {
+    match lang {
+        Lang::It => ["Errori frequenti", "Checklist"],
+        Lang::En => ["Common mistakes", "Checklist"],
+    }
+}
+
 /// `"3. Verify the hours"` → `(3, "Verify the hours")`.
 fn split_step_heading(heading: &str) -> Option<(u32, &str)> {
     let (num, rest) = heading.split_once('.')?;
@@ -405,12 +429,12 @@ mod tests {
     fn sample(front_extra: &str, body: &str) -> String {
         format!(
             "+++\nid = \"prova\"\ntitle = \"Prova\"\nlang = \"it\"\nfunds = [\"FSE+\"]\nphase = \"avviso\"\n\
-             topics = [\"avvisi\"]\nlegal_basis = [\"Reg. (UE) 2021/1060, art. 53\"]\n\
+             topics = [\"avvisi\"]\naudience = \"AdG\"\nlegal_basis = [\"Reg. (UE) 2021/1060, art. 53\"]\n\
              sources = [\"https://eur-lex.europa.eu/eli/reg/2021/1060/oj\"]\nreviewed = 2026-11-01\n{front_extra}+++\n{body}"
         )
     }
 
-    const STEPS: &str = "Intro.\n## 1. Uno\nTesto uno.\n## 2. Due\nTesto [qui](/guide/altra).\n## 3. Tre\nTesto.\n## 4. Quattro\nTesto.\n## Errori frequenti\n- x\n";
+    const STEPS: &str = "Intro.\n## 1. Uno\nTesto uno.\n## 2. Due\nTesto [qui](/guide/altra).\n## 3. Tre\nTesto.\n## 4. Quattro\nTesto.\n## Errori frequenti\n- x\n## Checklist\n- [ ] y\n";
 
     fn path() -> PathBuf {
         PathBuf::from("guides/it/prova.md")
@@ -425,7 +449,7 @@ mod tests {
         assert_eq!(p.guide.funds, vec![Fund::FsePlus]);
         assert_eq!(p.links.len(), 1);
         assert_eq!(p.links[0].target, "altra");
-        assert_eq!(p.links[0].line, 16);
+        assert_eq!(p.links[0].line, 17);
     }
 
     #[test]
@@ -448,7 +472,7 @@ mod tests {
     fn steps_must_be_numbered_and_enough() {
         let errs = parse_guide(&path(), &sample("", "Intro.\n## 1. Uno\nx\n## 3. Tre\ny\n")).unwrap_err();
         let msgs: Vec<_> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
-        assert!(msgs.iter().any(|(l, m)| *l == 15 && m.contains("should be step 2")), "{msgs:?}");
+        assert!(msgs.iter().any(|(l, m)| *l == 16 && m.contains("should be step 2")), "{msgs:?}");
         assert!(msgs.iter().any(|(_, m)| m.contains("needs at least 4")), "{msgs:?}");
         let errs = parse_guide(&path(), &sample("", "Solo testo.\n")).unwrap_err();
         assert!(errs[0].message.contains("no steps"));
@@ -474,5 +498,13 @@ mod tests {
     fn id_must_match_file_name() {
         let errs = parse_guide(&PathBuf::from("guides/it/altro.md"), &sample("", STEPS)).unwrap_err();
         assert!(errs[0].message.contains("must match the file name"));
+    }
+
+    #[test]
+    fn closing_sections_and_audience_are_required() {
+        let text = sample("", STEPS).replace("## Checklist\n- [ ] y\n", "").replace("audience = \"AdG\"\n", "");
+        let errs = parse_guide(&path(), &text).unwrap_err();
+        assert!(errs.iter().any(|e| e.message.contains("add a \"## Checklist\" section")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.message.contains("audience is missing")), "{errs:?}");
     }
 }

@@ -37,7 +37,8 @@ fn faults_name_the_file_and_line() {
         rewrite(&d.join("it/somme-forfettarie.md"), "phase = \"attuazione\"", "phase = \"boh\"");
         rewrite(&d.join("it/de-minimis-rna.md"), "+++\nid", "+++\nid = \"x\"\nid");
         let dup = std::fs::read_to_string(d.join("it/osc-obbligatorie.md")).unwrap();
-        std::fs::write(d.join("en/osc-obbligatorie.md"), dup.replace("lang = \"it\"", "lang = \"en\"")).unwrap();
+        let dup = dup.replace("lang = \"it\"", "lang = \"en\"").replace("## Errori frequenti", "## Common mistakes");
+        std::fs::write(d.join("en/osc-obbligatorie.md"), dup).unwrap();
     });
     let (ok, out) = check(dir.path());
     assert!(!ok, "{out}");

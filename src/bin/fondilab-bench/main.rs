@@ -7,6 +7,10 @@
 //! - `rebuild [--count N]`: full index rebuild time and cold open of an existing index.
 //! - `relevance`: success@5 on the judged queries, for fondilab and for SQLite FTS5.
 //! - `queries --out FILE`: the ≥200 distinct queries the HTTP load test rotates over.
+//! - `outbox [--count N] [--outage SECONDS] [--database-url URL]`: mail through the
+//!   outbox to an SMTP server on loopback, optionally stopped for a while mid-run.
+
+mod outbox;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -44,6 +48,11 @@ fn main() -> anyhow::Result<()> {
         }
         Some("rebuild") => rebuild(&real, count)?,
         Some("relevance") => relevance(&real)?,
+        Some("outbox") => {
+            let outage = flag("--outage").map(|s| s.parse::<u64>()).transpose()?.map(Duration::from_secs);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(outbox::run(outbox::Run { messages: count, outage, database_url: flag("--database-url") }))?;
+        }
         Some("queries") => {
             let out = PathBuf::from(flag("--out").context("--out FILE")?);
             let qs = query_mix(&real);
@@ -54,7 +63,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&out, encoded.join("\n") + "\n")?;
             println!("wrote {} distinct queries to {}", qs.len(), out.display());
         }
-        _ => anyhow::bail!("usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries [--count N]"),
+        _ => anyhow::bail!("usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox [--count N]"),
     }
     Ok(())
 }
