@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{self, Application};
-use crate::config::{Cli, Command, CommonArgs, Config, GuidesCommand, ServeArgs};
+use crate::config::{Cli, Command, CommonArgs, Config, GuidesCommand, ServeArgs, TokenCommand, UserCommand};
 use crate::guides::{self, Fund, Phase};
 use crate::search::SearchEngine;
 
@@ -33,6 +33,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Some(Command::Guides { command }) => guides_command(&cli.common, command).await,
+            Some(Command::User { command }) => user_command(&cli.common, command).await,
+            Some(Command::Token { command }) => token_command(&cli.common, command).await,
         }
     });
     match result {
@@ -164,4 +166,61 @@ impl ServeArgs {
         }
         Only::try_parse_from(["fondilab"]).map(|o| o.serve).unwrap_or_default()
     }
+}
+
+async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::new(common, &ServeArgs::default_from_env())?;
+    let db = app::open_database(&config).await?;
+    match command {
+        UserCommand::Add { email, role, region, name, lang } => {
+            let lang = match lang.as_deref() {
+                Some(l) => Some(
+                    crate::i18n::Lang::parse(l)
+                        .ok_or_else(|| anyhow::anyhow!("unknown --lang \"{l}\": use it or en"))?,
+                ),
+                None => None,
+            };
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+            let draft = crate::accounts::NewUser { email, name, role, region_code: region, lang, ..Default::default() };
+            let valid = match crate::accounts::validate(&db, &draft).await {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("fondilab: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let mut tx = db.begin_write().await?;
+            let id = match crate::accounts::create(&mut tx, crate::db::now_ms(), &valid).await {
+                Ok(id) => id,
+                Err(e) => {
+                    eprintln!("fondilab: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            tx.commit().await?;
+            println!("user #{id} created: {} ({}); sign in at {}/accedi", valid.email, valid.role, config.public_url);
+        }
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token_command(common: &CommonArgs, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let config = Config::new(common, &ServeArgs::default_from_env())?;
+    let db = app::open_database(&config).await?;
+    match command {
+        TokenCommand::Create { email, name } => {
+            let Some(user) = crate::accounts::find_by_email(&db, &email).await?.filter(|u| u.active && !u.erased)
+            else {
+                eprintln!("fondilab: no active user with the address {email}");
+                return Ok(ExitCode::FAILURE);
+            };
+            let (_, secret) = crate::accounts::tokens::create(&db, user.id, &name, crate::db::now_ms()).await?;
+            // The token alone on stdout, so scripts can capture it.
+            println!("{secret}");
+            eprintln!("token for {} ({}): shown only now; revoke it from the profile page", user.email, user.role);
+        }
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
 }

@@ -40,6 +40,48 @@ pub enum Command {
         #[command(subcommand)]
         command: GuidesCommand,
     },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (the first coordinator, typically).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// officer, mentor or coordinator
+        #[arg(long)]
+        role: String,
+        /// Region or Autonomous Province code (required for officers), e.g. PUG, PAT
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// it or en
+        #[arg(long)]
+        lang: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for a user and print it (shown only once).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

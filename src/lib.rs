@@ -3,6 +3,7 @@
 //! digital-skills training for health workers (WP5 of the Regional Partnership on
 //! Digital Skills for Health, coordinated by ProMIS).
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod clock;

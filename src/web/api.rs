@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::params::{search_request, Params};
+use crate::accounts::policy::{Rule, COORDINATORS};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guides::render::markdown_to_html;
@@ -18,11 +19,18 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(super::openapi::document))
         .route("/guides/search", get(search))
         .route("/guides/{id}", get(guide))
+        .route("/regions", get(super::users::api_regions))
+        .merge(
+            Router::new()
+                .route("/me", get(super::account::me))
+                .route_layer(axum::middleware::from_fn_with_state(Rule::SignedIn, super::auth::guard)),
+        )
         .merge(
             Router::new()
                 .route("/outbox", get(super::outbox::api_list))
                 .route("/outbox/{id}/retry", axum::routing::post(super::outbox::api_retry))
-                .route_layer(axum::middleware::from_fn(super::access::local_only)),
+                .route("/users", get(super::users::api_users))
+                .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),
         )
         .fallback(not_found)
 }

@@ -2,6 +2,8 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::auth::{Auth, CSRF_FIELD};
+use crate::accounts::Role;
 use crate::i18n::Lang;
 
 pub struct Page<'a> {
@@ -9,10 +11,18 @@ pub struct Page<'a> {
     pub title: &'a str,
     /// Path and query of this page, so the language switch comes back here.
     pub here: &'a str,
+    /// Who is looking (`None` on error pages rendered outside authentication).
+    pub auth: Option<&'a Auth>,
+}
+
+/// The hidden field every state-changing form carries.
+pub fn csrf_field(auth: &Auth) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(auth.csrf()); }
 }
 
 pub fn page(p: Page<'_>, body: Markup) -> Markup {
     let lang = p.lang;
+    let user = p.auth.and_then(Auth::user);
     let other = lang.other();
     let switch = format!(
         "/lingua?l={}&torna={}",
@@ -37,7 +47,23 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                             ul {
                                 li { a href="/" { (lang.t("Home", "Home")) } }
                                 li { a href="/cerca" { (lang.t("Guide", "Guides")) } }
+                                @if let Some(user) = user {
+                                    @if user.role == Role::Coordinator {
+                                        li { a href="/coordinamento/utenti" { (lang.t("Utenti", "Users")) } }
+                                        li { a href="/coordinamento/posta" { (lang.t("Posta", "Mail")) } }
+                                    }
+                                    li { a href="/profilo" { (lang.t("Profilo", "Profile")) } }
+                                }
                             }
+                        }
+                        @if let (Some(user), Some(auth)) = (user, p.auth) {
+                            form.signout method="post" action="/esci" {
+                                (csrf_field(auth))
+                                span { (user.name) " " }
+                                button type="submit" { (lang.t("Esci", "Sign out")) }
+                            }
+                        } @else {
+                            a href="/accedi" { (lang.t("Accedi", "Sign in")) }
                         }
                         a.lang href=(switch) lang=(other.code()) hreflang=(other.code()) {
                             (lang.t("English", "Italiano"))
@@ -46,6 +72,11 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                 }
                 main id="contenuto" tabindex="-1" { (body) }
                 footer.site {
+                    p {
+                        a href="/privacy" { (lang.t("Informativa privacy", "Privacy notice")) }
+                        " · "
+                        a href="/accessibilita" { (lang.t("Dichiarazione di accessibilità", "Accessibility statement")) }
+                    }
                     p {
                         (lang.t(
                             "fondilab — Partenariato regionale per le competenze digitali in sanità, WP5 (coordinamento ProMIS). ",

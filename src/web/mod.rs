@@ -1,13 +1,16 @@
 //! HTTP: the route table, the HTML error pages, the language extractor and the small
 //! handlers that belong to no area (health, language switch, stylesheet).
 
-pub mod access;
+pub mod account;
 pub mod api;
+pub mod auth;
 pub mod layout;
+pub mod legal;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
 pub mod params;
+pub mod users;
 
 use axum::extract::{FromRequestParts, RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -15,32 +18,55 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use maud::html;
 
+use crate::accounts::policy::{Rule, COORDINATORS};
 use crate::app::AppState;
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::{Lang, LANG_COOKIE};
 
+/// Routes that need a rule other than "public" are grouped under it, so the rule of
+/// every route is read here (and walked by the authorization test).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let public = Router::new()
         .route("/", get(pages::home))
         .route("/cerca", get(pages::search))
         .route("/guide/{id}", get(pages::guide))
         .route("/lingua", get(switch_language))
         .route("/static/style.css", get(stylesheet))
-        .merge(
-            Router::new()
-                .route("/coordinamento/posta", get(outbox::page_list))
-                .route("/coordinamento/posta/{id}/riprova", axum::routing::post(outbox::page_retry))
-                .route_layer(middleware::from_fn(access::local_only)),
-        )
+        .route("/accedi", get(account::signin_page).post(account::signin_request))
+        .route("/accedi/{token}", get(account::link_page).post(account::link_use))
+        .route("/privacy", get(account::privacy))
+        .route("/accessibilita", get(account::accessibility))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/readyz", get(readyz));
+    let signed_in = Router::new()
+        .route("/esci", post(account::signout))
+        .route("/profilo", get(account::profile).post(account::profile_save))
+        .route("/profilo/token", post(account::token_create))
+        .route("/profilo/token/{id}/revoca", post(account::token_revoke))
+        .route("/profilo/dati.json", get(account::data_export))
+        .route("/profilo/cancella", post(account::erase))
+        .route_layer(middleware::from_fn_with_state(Rule::SignedIn, auth::guard));
+    let coordinators = Router::new()
+        .route("/coordinamento/posta", get(outbox::page_list))
+        .route("/coordinamento/posta/{id}/riprova", post(outbox::page_retry))
+        .route("/coordinamento/utenti", get(users::page_list).post(users::invite))
+        .route("/coordinamento/utenti/{id}/ruolo", post(users::change_role))
+        .route("/coordinamento/utenti/{id}/disattiva", post(users::deactivate))
+        .route("/coordinamento/utenti/{id}/riattiva", post(users::reactivate))
+        .route_layer(middleware::from_fn_with_state(COORDINATORS, auth::guard));
+    public
+        .merge(signed_in)
+        .merge(coordinators)
         .nest("/api/v1", api::router())
         .fallback(not_found)
+        .layer(middleware::from_fn(auth::csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn(html_errors))
+        .layer(middleware::from_fn(auth::security_headers))
         .with_state(state)
 }
 
@@ -48,8 +74,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(COOKIE).and_then(|v| v.to_str().ok());
-        Ok(Lang::from_cookie_header(header))
+        Ok(auth::language(&parts.headers, &parts.extensions))
     }
 }
 
@@ -99,7 +124,7 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
             a href="/cerca" { (lang.t("Cerca tra le guide", "Search the guides")) }
         }
     };
-    let markup = layout::page(layout::Page { lang, title, here }, body);
+    let markup = layout::page(layout::Page { lang, title, here, auth: None }, body);
     (info.status, markup).into_response()
 }
 
@@ -116,6 +141,7 @@ async fn not_found(req: Request) -> AppError {
 async fn switch_language(
     State(state): State<AppState>,
     lang: Lang,
+    auth: auth::Auth,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let p = params::Params::parse(raw.as_deref(), lang)?;
@@ -125,6 +151,10 @@ async fn switch_language(
     // Only paths on this site: never send the user elsewhere.
     let back =
         p.non_empty("torna").filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or("/");
+    // A signed-in user keeps the choice in the profile too (and in the language of emails).
+    if let Some(user) = auth.user() {
+        crate::accounts::set_lang(&state.db, user.id, chosen).await?;
+    }
     let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", chosen.code());
     let mut response = StatusCode::SEE_OTHER.into_response();

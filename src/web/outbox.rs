@@ -8,7 +8,8 @@ use axum::Json;
 use maud::{html, Markup};
 use serde::Serialize;
 
-use super::layout::{page, Page};
+use super::auth::Auth;
+use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -119,7 +120,12 @@ pub async fn page_retry(State(state): State<AppState>, lang: Lang, Path(id): Pat
     Ok(Redirect::to("/coordinamento/posta?status=pending").into_response())
 }
 
-pub async fn page_list(State(state): State<AppState>, lang: Lang, RawQuery(raw): RawQuery) -> AppResult<Response> {
+pub async fn page_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
     let here = super::here("/coordinamento/posta", raw.as_deref());
     let q = match parse(raw.as_deref(), lang) {
         Ok(q) => q,
@@ -127,7 +133,10 @@ pub async fn page_list(State(state): State<AppState>, lang: Lang, RawQuery(raw):
             let body = html! { h1 { (lang.t("Posta in uscita", "Outgoing mail")) } p.notice.error role="alert" { (message) } (filters(lang, &Filter::default(), &[])) };
             let mut r = (
                 StatusCode::BAD_REQUEST,
-                page(Page { lang, title: lang.t("Posta in uscita", "Outgoing mail"), here: &here }, body),
+                page(
+                    Page { lang, title: lang.t("Posta in uscita", "Outgoing mail"), here: &here, auth: Some(&auth) },
+                    body,
+                ),
             )
                 .into_response();
             r.extensions_mut().insert(super::Rendered);
@@ -188,6 +197,7 @@ pub async fn page_list(State(state): State<AppState>, lang: Lang, RawQuery(raw):
                             td {
                                 @if r.status == "dead" {
                                     form method="post" action=(format!("/coordinamento/posta/{}/riprova", r.id)) {
+                                        (csrf_field(&auth))
                                         button type="submit" { (lang.t("Riprova ora", "Retry now")) }
                                     }
                                 }
@@ -205,7 +215,8 @@ pub async fn page_list(State(state): State<AppState>, lang: Lang, RawQuery(raw):
             }
         }
     };
-    Ok(page(Page { lang, title: lang.t("Posta in uscita", "Outgoing mail"), here: &here }, body).into_response())
+    Ok(page(Page { lang, title: lang.t("Posta in uscita", "Outgoing mail"), here: &here, auth: Some(&auth) }, body)
+        .into_response())
 }
 
 fn filters(lang: Lang, f: &Filter, kinds: &[String]) -> Markup {

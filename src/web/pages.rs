@@ -4,6 +4,7 @@ use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 
+use super::auth::Auth;
 use super::layout::{date, page, raw, Page};
 use super::params::{search_query_string, search_request, Params};
 use super::{here, Rendered};
@@ -14,7 +15,7 @@ use crate::guides::{Corpus, Fund, Guide, Phase, Topics};
 use crate::i18n::Lang;
 use crate::search::{Facets, SearchRequest, SearchResults};
 
-pub async fn home(State(state): State<AppState>, lang: Lang) -> AppResult<Markup> {
+pub async fn home(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
     let browse = state.search.search(&SearchRequest { page: 1, per_page: 1, ..Default::default() })?;
     let body = html! {
         h1 { (lang.t("Fondi UE per la formazione digitale in sanità", "EU funds for digital-skills training in health")) }
@@ -27,12 +28,13 @@ pub async fn home(State(state): State<AppState>, lang: Lang) -> AppResult<Markup
         (search_form(lang, "", None))
         (browse_by_fund(lang, &browse.facets, &state.search.corpus().topics))
     };
-    Ok(page(Page { lang, title: lang.t("Home", "Home"), here: "/" }, body))
+    Ok(page(Page { lang, title: lang.t("Home", "Home"), here: "/", auth: Some(&auth) }, body))
 }
 
 pub async fn search(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw_query): RawQuery,
 ) -> AppResult<Response> {
@@ -51,8 +53,10 @@ pub async fn search(
                 h1 { (lang.t("Cerca tra le guide", "Search the guides")) }
                 (search_form(lang, &typed, Some((field.as_deref().unwrap_or("q"), message.as_str()))))
             };
-            let markup =
-                page(Page { lang, title: lang.t("Richiesta non valida", "Invalid request"), here: &here }, body);
+            let markup = page(
+                Page { lang, title: lang.t("Richiesta non valida", "Invalid request"), here: &here, auth: Some(&auth) },
+                body,
+            );
             let mut response = (axum::http::StatusCode::BAD_REQUEST, markup).into_response();
             response.extensions_mut().insert(Rendered);
             return Ok(response);
@@ -81,12 +85,13 @@ pub async fn search(
             }
         }
     };
-    Ok(page(Page { lang, title: &title, here: &here }, body).into_response())
+    Ok(page(Page { lang, title: &title, here: &here, auth: Some(&auth) }, body).into_response())
 }
 
 pub async fn guide(
     State(state): State<AppState>,
     lang: Lang,
+    auth: Auth,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> AppResult<Markup> {
     let corpus = state.search.corpus();
@@ -95,7 +100,7 @@ pub async fn guide(
         AppError::NotFound(format!("{} \"{id}\"", lang.t("Nessuna guida con identificativo", "No guide with id")))
     })?;
     let here = guide.url();
-    Ok(page(Page { lang, title: &guide.title, here: &here }, guide_body(lang, guide, corpus)))
+    Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, guide_body(lang, guide, corpus)))
 }
 
 fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {

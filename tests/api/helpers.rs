@@ -179,8 +179,67 @@ impl TestApp {
         (status, r.text().await.expect("text body"))
     }
 
-    pub async fn post(&self, path: &str) -> reqwest::Response {
-        self.client.post(self.url(path)).send().await.expect("request")
+    /// A user with a live session, made directly in the database.
+    pub async fn user(&self, email: &str, role: &str, region: Option<&str>) -> Visitor {
+        let draft = fondilab::accounts::NewUser {
+            email: email.into(),
+            name: format!("Utente {email}"),
+            role: role.into(),
+            region_code: region.map(String::from),
+            ..Default::default()
+        };
+        let valid = fondilab::accounts::validate(&self.state.db, &draft).await.expect("valid user");
+        let mut tx = self.state.db.begin_write().await.unwrap();
+        let id = fondilab::accounts::create(&mut tx, fondilab::db::now_ms(), &valid).await.expect("user created");
+        tx.commit().await.unwrap();
+        let (secret, session) =
+            fondilab::accounts::session::create(&self.state.db, id, fondilab::db::now_ms()).await.expect("session");
+        Visitor { id, cookie: format!("fondilab_session={secret}"), csrf: session.csrf }
+    }
+
+    /// A browser with no session: its CSRF cookie, as the sign-in page sets it.
+    pub async fn anonymous(&self) -> Visitor {
+        let r = self.get("/accedi").await;
+        let set = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("fondilab_csrf="));
+        let csrf = set
+            .and_then(|c| c.split(';').next())
+            .and_then(|kv| kv.split_once('='))
+            .map(|(_, v)| v.to_string())
+            .expect("csrf cookie");
+        Visitor { id: 0, cookie: format!("fondilab_csrf={csrf}"), csrf }
+    }
+
+    pub async fn get_as(&self, who: &Visitor, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header("cookie", &who.cookie).send().await.expect("request")
+    }
+
+    pub async fn get_json_as(&self, who: &Visitor, path: &str) -> (u16, serde_json::Value) {
+        let r = self.get_as(who, path).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// A JSON-API post as `who` with the session's CSRF header.
+    pub async fn post_api_as(&self, who: &Visitor, path: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A form post as `who`, with the CSRF field added.
+    pub async fn post_form(&self, who: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &who.csrf));
+        self.client.post(self.url(path)).header("cookie", &who.cookie).form(&all).send().await.expect("request")
     }
 
     /// Stops the server and waits for it to finish (flushing what it buffers).
@@ -223,4 +282,12 @@ macro_rules! db_test {
             }
         }
     };
+}
+
+/// Someone using the app: their cookie header and the CSRF token their forms carry.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub id: i64,
+    pub cookie: String,
+    pub csrf: String,
 }

@@ -4,6 +4,8 @@
 mod helpers;
 mod smtp_server;
 
+mod accounts;
+mod authz;
 mod corpus_check;
 mod foundation;
 mod jobs;

@@ -31,46 +31,49 @@ async fn seed(app: &TestApp) -> SmtpServer {
 
 db_test!(the_outbox_api_lists_filters_and_retries, |app| {
     let _smtp = seed(&app).await;
-    let (status, all) = app.get_json("/api/v1/outbox").await;
+    let coord = app.user("coord@example.org", "coordinator", None).await;
+    let (status, all) = app.get_json_as(&coord, "/api/v1/outbox").await;
     assert_eq!(status, 200, "{all}");
     assert_eq!(all["total"], 3);
     assert_eq!(all["counts"]["sent"], 2);
     assert_eq!(all["counts"]["dead"], 1);
-    let (_, dead) = app.get_json("/api/v1/outbox?status=dead").await;
+    let (_, dead) = app.get_json_as(&coord, "/api/v1/outbox?status=dead").await;
     assert_eq!(dead["total"], 1);
     let row = &dead["messages"][0];
     assert_eq!(row["recipient"], "carla@example.org");
     assert_eq!(row["kind"], "promemoria");
     assert!(row["last_error"].as_str().unwrap().contains("550"), "{row}");
     assert!(row.get("body_html").is_none(), "bodies stay out of the listing");
-    let (_, by_recipient) = app.get_json("/api/v1/outbox?recipient=BRUNO").await;
+    let (_, by_recipient) = app.get_json_as(&coord, "/api/v1/outbox?recipient=BRUNO").await;
     assert_eq!(by_recipient["total"], 1);
-    let (_, by_kind) = app.get_json("/api/v1/outbox?kind=prova").await;
+    let (_, by_kind) = app.get_json_as(&coord, "/api/v1/outbox?kind=prova").await;
     assert_eq!(by_kind["total"], 2);
-    let (status, body) = app.get_json("/api/v1/outbox?status=perso").await;
+    let (status, body) = app.get_json_as(&coord, "/api/v1/outbox?status=perso").await;
     assert_eq!((status, body["field"].as_str()), (400, Some("status")));
-    let (status, _) = app.get_json("/api/v1/outbox?per_page=0").await;
+    let (status, _) = app.get_json_as(&coord, "/api/v1/outbox?per_page=0").await;
     assert_eq!(status, 400);
 
     let id = row["id"].as_i64().unwrap();
-    let r = app.post(&format!("/api/v1/outbox/{id}/retry")).await;
+    let r = app.post_api_as(&coord, &format!("/api/v1/outbox/{id}/retry")).await;
     assert_eq!(r.status().as_u16(), 200);
-    let (_, pending) = app.get_json("/api/v1/outbox?status=pending").await;
+    let (_, pending) = app.get_json_as(&coord, "/api/v1/outbox?status=pending").await;
     assert_eq!(pending["total"], 1);
     assert_eq!(pending["messages"][0]["attempts"], 0);
-    let r = app.post(&format!("/api/v1/outbox/{id}/retry")).await;
+    let r = app.post_api_as(&coord, &format!("/api/v1/outbox/{id}/retry")).await;
     assert_eq!(r.status().as_u16(), 409, "only dead messages are retried");
     let body: Value = r.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("pending"));
-    assert_eq!(app.post("/api/v1/outbox/999999/retry").await.status().as_u16(), 404);
-    assert_eq!(app.post("/api/v1/outbox/abc/retry").await.status().as_u16(), 404);
+    assert_eq!(app.post_api_as(&coord, "/api/v1/outbox/999999/retry").await.status().as_u16(), 404);
+    assert_eq!(app.post_api_as(&coord, "/api/v1/outbox/abc/retry").await.status().as_u16(), 404);
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_page_shows_dead_mail_with_a_retry_button() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let _smtp = seed(&app).await;
-    let (status, html) = app.get_text("/coordinamento/posta").await;
+    let coord = app.user("coord@example.org", "coordinator", None).await;
+    let text = |r: reqwest::Response| async move { (r.status().as_u16(), r.text().await.unwrap()) };
+    let (status, html) = text(app.get_as(&coord, "/coordinamento/posta").await).await;
     assert_eq!(status, 200);
     assert!(html.contains("Posta in uscita"));
     assert!(html.contains("Non recapitato") && html.contains("carla@example.org"));
@@ -79,25 +82,15 @@ async fn the_outbox_page_shows_dead_mail_with_a_retry_button() {
     let dead_id: i64 =
         sqlx::query_scalar("SELECT id FROM outbox WHERE status = 'dead'").fetch_one(app.state.db.pool()).await.unwrap();
     assert!(html.contains(&format!("action=\"/coordinamento/posta/{dead_id}/riprova\"")));
-    let r = app.post(&format!("/coordinamento/posta/{dead_id}/riprova")).await;
+    let r = app.post_form(&coord, &format!("/coordinamento/posta/{dead_id}/riprova"), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
-    let (_, html) = app.get_text("/coordinamento/posta?status=pending").await;
+    let (_, html) = text(app.get_as(&coord, "/coordinamento/posta?status=pending").await).await;
     assert!(html.contains("carla@example.org"));
-    let (_, html) = app.get_text("/coordinamento/posta?status=dead").await;
+    let (_, html) = text(app.get_as(&coord, "/coordinamento/posta?status=dead").await).await;
     assert!(html.contains("Nessun messaggio con questi filtri"));
-    let (status, html) = app.get_text("/coordinamento/posta?status=boh").await;
+    let (status, html) = text(app.get_as(&coord, "/coordinamento/posta?status=boh").await).await;
     assert_eq!(status, 400);
     assert!(html.contains("Stato sconosciuto"));
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn coordinator_pages_refuse_requests_through_a_proxy() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    for path in ["/coordinamento/posta", "/api/v1/outbox"] {
-        let r = app.client.get(app.url(path)).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 403, "{path}");
-    }
     app.stop().await;
 }
 

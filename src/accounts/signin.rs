@@ -1,0 +1,173 @@
+//! Sign-in by emailed one-time link. The response to a request never says whether the
+//! address exists; links are valid for 15 minutes and work once; requests are limited
+//! per address and per client, counted in the database so limits hold across instances.
+
+use super::session::{hash, random_secret};
+use super::User;
+use crate::db::Db;
+use crate::notify::{Content, Email, EnqueueError, Outbox};
+
+pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
+/// Links in welcome mail wait longer: the invited person may read it days later.
+pub const WELCOME_LINK_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const RATE_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const PER_ADDRESS: i64 = 5;
+pub const PER_CLIENT: i64 = 20;
+
+/// Records one event in `bucket` unless `limit` events already happened in the window;
+/// returns whether the event was allowed.
+pub async fn allow(db: &Db, bucket: &str, limit: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at > $2")
+        .bind(bucket)
+        .bind(now - RATE_WINDOW_MS)
+        .fetch_one(&mut *tx)
+        .await?;
+    if recent >= limit {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO rate_events (bucket, at) VALUES ($1, $2)")
+        .bind(bucket)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    // Old events are of no use to any window.
+    sqlx::query("DELETE FROM rate_events WHERE bucket = $1 AND at <= $2")
+        .bind(bucket)
+        .bind(now - RATE_WINDOW_MS)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("too many requests")]
+    RateLimited,
+    #[error(transparent)]
+    Enqueue(#[from] EnqueueError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Handles a request for a sign-in link: checks the limits, and when the address belongs
+/// to an active user, stores a token and the email that carries it in one transaction.
+pub async fn request_link(
+    db: &Db,
+    outbox: &Outbox,
+    public_url: &str,
+    email: &str,
+    client: &str,
+    now: i64,
+) -> Result<(), LinkError> {
+    let email = super::normalise_email(email);
+    if !allow(db, &format!("signin:client:{client}"), PER_CLIENT, now).await?
+        || !allow(db, &format!("signin:email:{}", hash(&email)), PER_ADDRESS, now).await?
+    {
+        return Err(LinkError::RateLimited);
+    }
+    let Some(user) = super::find_by_email(db, &email).await? else { return Ok(()) };
+    if !user.active || user.erased {
+        return Ok(());
+    }
+    send_link(db, outbox, public_url, &user, now, LINK_TTL_MS, false).await
+}
+
+/// Stores a fresh token for `user` and enqueues the mail with the link.
+pub async fn send_link(
+    db: &Db,
+    outbox: &Outbox,
+    public_url: &str,
+    user: &User,
+    now: i64,
+    ttl_ms: i64,
+    welcome: bool,
+) -> Result<(), LinkError> {
+    let token = random_secret();
+    let token_hash = hash(&token);
+    let link = format!("{public_url}/accedi/{token}");
+    let lang = user.lang;
+    let content = if welcome {
+        Content {
+            subject: lang.t("Benvenuto su fondilab", "Welcome to fondilab").to_string(),
+            paragraphs: vec![
+                lang.t(
+                    "il coordinamento ProMIS ti ha invitato su fondilab, il servizio del Partenariato regionale per le competenze digitali in sanità dedicato all'uso dei fondi UE.",
+                    "ProMIS coordinators have invited you to fondilab, the Regional Partnership on Digital Skills for Health's service on using EU funds.",
+                )
+                .to_string(),
+                lang.t(
+                    "Per entrare usa il pulsante qui sotto: il link vale 7 giorni e funziona una sola volta. In seguito potrai chiedere un nuovo link dalla pagina di accesso.",
+                    "Use the button below to sign in: the link is valid for 7 days and works once. Later you can ask for a new link on the sign-in page.",
+                )
+                .to_string(),
+            ],
+            action: Some((lang.t("Accedi a fondilab", "Sign in to fondilab").to_string(), link)),
+        }
+    } else {
+        Content {
+            subject: lang.t("Il tuo link di accesso a fondilab", "Your fondilab sign-in link").to_string(),
+            paragraphs: vec![
+                lang.t(
+                    "hai chiesto di accedere a fondilab. Il link qui sotto vale 15 minuti e funziona una sola volta.",
+                    "you asked to sign in to fondilab. The link below is valid for 15 minutes and works once.",
+                )
+                .to_string(),
+                lang.t(
+                    "Se non sei stato tu, ignora questo messaggio: senza il link nessuno può entrare con il tuo indirizzo.",
+                    "If this was not you, ignore this message: without the link nobody can sign in with your address.",
+                )
+                .to_string(),
+            ],
+            action: Some((lang.t("Accedi", "Sign in").to_string(), link)),
+        }
+    };
+    let mut tx = db.begin_write().await?;
+    sqlx::query("INSERT INTO signin_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(&token_hash)
+        .bind(user.id)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+    let email = Email {
+        key: format!("signin:{token_hash}"),
+        kind: if welcome { "welcome" } else { "signin" }.to_string(),
+        to: user.email.clone(),
+        to_name: user.name.clone(),
+        lang,
+        content,
+        attachments: vec![],
+        not_before: None,
+    };
+    outbox.enqueue(&mut tx, now, &email).await?;
+    tx.commit().await?;
+    outbox.wake();
+    Ok(())
+}
+
+/// Uses a link: valid, unexpired and unused, for an active user. Marks it used.
+pub async fn consume(db: &Db, token: &str, now: i64) -> Result<Option<User>, sqlx::Error> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE signin_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(hash(token))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(user_id) = user_id else { return Ok(None) };
+    let user = super::get(db, user_id).await?.filter(|u| u.active && !u.erased);
+    if let Some(u) = &user {
+        sqlx::query("UPDATE users SET last_signin_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(u.id)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(user)
+}

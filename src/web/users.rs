@@ -1,0 +1,307 @@
+//! Users, for coordinators: who is registered, invitations (with a welcome email carrying a
+//! sign-in link), role changes, deactivation. Also the JSON lists of users and Regions.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use maud::{html, Markup};
+
+use super::account::{form, rendered};
+use super::auth::Auth;
+use super::layout::{csrf_field, page, Page};
+use super::params::Params;
+use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
+use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+
+fn filter(p: &Params, lang: Lang) -> Result<UserFilter, AppError> {
+    let role = match p.non_empty("role") {
+        Some(r) => Some(Role::parse(r).ok_or_else(|| {
+            AppError::field(
+                "role",
+                format!("{} \"{r}\": officer, mentor, coordinator", lang.t("ruolo sconosciuto", "unknown role")),
+            )
+        })?),
+        None => None,
+    };
+    let active = match p.non_empty("active") {
+        None => None,
+        Some("1") => Some(true),
+        Some("0") => Some(false),
+        Some(_) => return Err(AppError::field("active", lang.t("active vale 1 oppure 0", "active is 1 or 0"))),
+    };
+    Ok(UserFilter { role, region: p.non_empty("region").map(|r| r.to_uppercase()), active })
+}
+
+async fn checked_filter(state: &AppState, raw: Option<&str>, lang: Lang) -> AppResult<UserFilter> {
+    let f = filter(&Params::parse(raw, lang)?, lang)?;
+    if let Some(code) = &f.region {
+        if accounts::region(&state.db, code).await?.is_none() {
+            return Err(AppError::field(
+                "region",
+                format!("{} \"{code}\"", lang.t("Regione sconosciuta", "Unknown Region")),
+            ));
+        }
+    }
+    Ok(f)
+}
+
+pub async fn api_users(
+    State(state): State<AppState>,
+    lang: Lang,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<Vec<User>>> {
+    let f = checked_filter(&state, raw.as_deref(), lang).await?;
+    Ok(Json(accounts::list(&state.db, &f).await?))
+}
+
+pub async fn api_regions(State(state): State<AppState>) -> AppResult<Json<Vec<Region>>> {
+    Ok(Json(accounts::regions(&state.db).await?))
+}
+
+pub async fn page_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    let f = checked_filter(&state, raw.as_deref(), lang).await?;
+    let markup = users_page(&state, lang, &auth, &f, &NewUser::default(), None).await?;
+    Ok(markup.into_response())
+}
+
+async fn users_page(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    f: &UserFilter,
+    draft: &NewUser,
+    error: Option<(&str, &str)>,
+) -> AppResult<Markup> {
+    let users = accounts::list(&state.db, f).await?;
+    let regions = accounts::regions(&state.db).await?;
+    let region_name = |code: &Option<String>| {
+        code.as_deref().and_then(|c| regions.iter().find(|r| r.code == c)).map(|r| r.name.clone()).unwrap_or_default()
+    };
+    let err_for = |field: &str| error.filter(|(f, _)| *f == field).map(|(_, m)| m);
+    let body = html! {
+        h1 { (lang.t("Utenti", "Users")) }
+        form.search method="get" action="/coordinamento/utenti" {
+            div.field {
+                label for="f-role" { (lang.t("Ruolo", "Role")) }
+                select #f-role name="role" {
+                    option value="" { (lang.t("Tutti", "All")) }
+                    @for r in Role::ALL { option value=(r.as_str()) selected[f.role == Some(r)] { (r.label(lang)) } }
+                }
+            }
+            div.field {
+                label for="f-region" { (lang.t("Regione / PA", "Region / AP")) }
+                select #f-region name="region" {
+                    option value="" { (lang.t("Tutte", "All")) }
+                    @for r in &regions { option value=(r.code) selected[f.region.as_deref() == Some(r.code.as_str())] { (r.name) } }
+                }
+            }
+            button type="submit" { (lang.t("Filtra", "Filter")) }
+        }
+        @if users.is_empty() {
+            p.notice role="status" { (lang.t("Nessun utente con questi filtri.", "No user matches these filters.")) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Ruolo", "Role")) }
+                    th scope="col" { (lang.t("Regione / PA", "Region / AP")) } th scope="col" { (lang.t("Ente", "Organisation")) }
+                    th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { span.visually-hidden { (lang.t("Azioni", "Actions")) } }
+                } }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td { (u.name) } td { (u.email) } td { (u.role.label(lang)) } td { (region_name(&u.region_code)) }
+                            td { @if let Some(o) = &u.organisation { (o) } }
+                            td { @if u.active { (lang.t("attivo", "active")) } @else { (lang.t("disattivato", "deactivated")) } }
+                            td {
+                                form method="post" action=(format!("/coordinamento/utenti/{}/ruolo", u.id)) {
+                                    (csrf_field(auth))
+                                    label.visually-hidden for=(format!("role-{}", u.id)) { (lang.t("Nuovo ruolo di ", "New role for ")) (u.name) }
+                                    select id=(format!("role-{}", u.id)) name="role" {
+                                        @for r in Role::ALL { option value=(r.as_str()) selected[u.role == r] { (r.label(lang)) } }
+                                    }
+                                    label.visually-hidden for=(format!("region-{}", u.id)) { (lang.t("Regione di ", "Region of ")) (u.name) }
+                                    select id=(format!("region-{}", u.id)) name="region" {
+                                        option value="" { "—" }
+                                        @for r in &regions { option value=(r.code) selected[u.region_code.as_deref() == Some(r.code.as_str())] { (r.name) } }
+                                    }
+                                    button type="submit" { (lang.t("Cambia ruolo", "Change role")) }
+                                }
+                                form method="post" action=(format!("/coordinamento/utenti/{}/{}", u.id, if u.active { "disattiva" } else { "riattiva" })) {
+                                    (csrf_field(auth))
+                                    button type="submit" { @if u.active { (lang.t("Disattiva", "Deactivate")) } @else { (lang.t("Riattiva", "Reactivate")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 #invita { (lang.t("Invita un utente", "Invite a user")) }
+        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        form.stack method="post" action="/coordinamento/utenti" {
+            (csrf_field(auth))
+            (text_field("email", "email", lang.t("Email", "Email"), &draft.email, err_for("email")))
+            (text_field("name", "text", lang.t("Nome e cognome", "Full name"), &draft.name, err_for("name")))
+            div.field {
+                label for="role" { (lang.t("Ruolo", "Role")) }
+                select #role name="role" {
+                    @for r in Role::ALL { option value=(r.as_str()) selected[draft.role == r.as_str()] { (r.label(lang)) } }
+                }
+            }
+            div.field {
+                label for="region" { (lang.t("Regione / PA (obbligatoria per i funzionari; per i mentor, l'ente che li impiega)", "Region / AP (required for officers; for mentors, their employer)")) }
+                select #region name="region" aria-invalid=[err_for("region").map(|_| "true")] {
+                    option value="" { "—" }
+                    @for r in &regions {
+                        option value=(r.code) selected[draft.region_code.as_deref() == Some(r.code.as_str())] {
+                            (r.name) " (" (category_label(&r.category, lang)) ")"
+                        }
+                    }
+                }
+                @if let Some(m) = err_for("region") { p.field-error { (m) } }
+            }
+            (text_field("organisation", "text", lang.t("Ente (dipartimento, ASL, ospedale, ente di formazione)", "Organisation (department, ASL, hospital, training body)"), draft.organisation.as_deref().unwrap_or(""), None))
+            div.field {
+                label for="organisation_kind" { (lang.t("Tipo di ente", "Kind of organisation")) }
+                select #organisation_kind name="organisation_kind" {
+                    option value="" { "—" }
+                    @for (code, it, en) in ORGANISATION_KINDS { option value=(code) selected[draft.organisation_kind.as_deref() == Some(code)] { (lang.t(it, en)) } }
+                }
+            }
+            div.field {
+                label for="lang" { (lang.t("Lingua", "Language")) }
+                select #lang name="lang" { @for l in Lang::ALL { option value=(l.code()) selected[draft.lang == Some(l)] { (l.name()) } } }
+            }
+            div { button type="submit" { (lang.t("Invita e invia il benvenuto", "Invite and send the welcome email")) } }
+        }
+    };
+    Ok(page(Page { lang, title: lang.t("Utenti", "Users"), here: "/coordinamento/utenti", auth: Some(auth) }, body))
+}
+
+fn text_field(name: &str, kind: &str, label: &str, value: &str, error: Option<&str>) -> Markup {
+    html! {
+        div.field {
+            label for=(name) { (label) }
+            input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[error.map(|_| "true")];
+            @if let Some(m) = error { p.field-error role="alert" { (m) } }
+        }
+    }
+}
+
+pub async fn invite(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
+    let f = form(&body, lang)?;
+    let draft = NewUser {
+        email: f.get("email").unwrap_or("").to_string(),
+        name: f.get("name").unwrap_or("").to_string(),
+        role: f.get("role").unwrap_or("").to_string(),
+        region_code: f.non_empty("region").map(String::from),
+        organisation: f.non_empty("organisation").map(String::from),
+        organisation_kind: f.non_empty("organisation_kind").map(String::from),
+        lang: f.non_empty("lang").and_then(Lang::parse),
+    };
+    let now = state.clock.now_ms();
+    let result = async {
+        let valid = accounts::validate(&state.db, &draft).await?;
+        let mut tx = state.db.begin_write().await.map_err(accounts::AccountError::from)?;
+        let id = accounts::create(&mut tx, now, &valid).await?;
+        tx.commit().await.map_err(accounts::AccountError::from)?;
+        Ok::<i64, accounts::AccountError>(id)
+    }
+    .await;
+    let id = match result {
+        Ok(id) => id,
+        Err(accounts::AccountError::Database(e)) => return Err(e.into()),
+        Err(e) => {
+            let status = if matches!(e, accounts::AccountError::Exists(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let message = e.to_string();
+            let markup = users_page(
+                &state,
+                lang,
+                &auth,
+                &UserFilter::default(),
+                &draft,
+                Some((e.field().unwrap_or("email"), &message)),
+            )
+            .await?;
+            return Ok(rendered(status, markup));
+        }
+    };
+    let user =
+        accounts::get(&state.db, id).await?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {id} vanished")))?;
+    signin::send_link(&state.db, &state.outbox, &state.config.public_url, &user, now, WELCOME_LINK_TTL_MS, true)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+    Ok(back())
+}
+
+fn back() -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(LOCATION, HeaderValue::from_static("/coordinamento/utenti"));
+    r
+}
+
+async fn target(state: &AppState, id: &str, lang: Lang) -> AppResult<User> {
+    let missing = || AppError::NotFound(lang.t("utente inesistente", "no such user").into());
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    accounts::get(&state.db, id).await?.filter(|u| !u.erased).ok_or_else(missing)
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = target(&state, &id, lang).await?;
+    let f = form(&body, lang)?;
+    let role_text = f.get("role").unwrap_or("");
+    let role = Role::parse(role_text).ok_or_else(|| accounts::AccountError::UnknownRole(role_text.to_string()))?;
+    if user.role == Role::Coordinator && role != Role::Coordinator {
+        last_coordinator_guard(&state, lang).await?;
+    }
+    accounts::set_role(&state.db, user.id, state.clock.now_ms(), role, f.non_empty("region")).await?;
+    Ok(back())
+}
+
+async fn last_coordinator_guard(state: &AppState, lang: Lang) -> AppResult<()> {
+    if accounts::active_coordinators(&state.db).await? <= 1 {
+        return Err(AppError::Conflict(
+            lang.t(
+                "Serve almeno un coordinatore attivo: nominane un altro prima.",
+                "At least one active coordinator is needed: appoint another first.",
+            )
+            .into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn deactivate(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
+    let user = target(&state, &id, lang).await?;
+    if user.role == Role::Coordinator && user.active {
+        last_coordinator_guard(&state, lang).await?;
+    }
+    accounts::set_active(&state.db, user.id, state.clock.now_ms(), false).await?;
+    Ok(back())
+}
+
+pub async fn reactivate(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
+    let user = target(&state, &id, lang).await?;
+    accounts::set_active(&state.db, user.id, state.clock.now_ms(), true).await?;
+    Ok(back())
+}

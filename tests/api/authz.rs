@@ -1,0 +1,152 @@
+//! Authorization in one table: every route, walked as anonymous, an officer of the
+//! Region concerned, an officer of another Region, a mentor and a coordinator, with the
+//! status each must get. A test also checks that no route in the route table is missing
+//! here, so every later route has to join it.
+
+use crate::db_test;
+use crate::helpers::{TestApp, Visitor};
+
+#[derive(Clone, Copy)]
+enum M {
+    Get,
+    Post,
+}
+
+/// (method, path pattern, path used, [anonymous, officer of the Region, officer of another Region, mentor, coordinator])
+type Row = (M, &'static str, String, [u16; 5]);
+
+fn table(target: i64) -> Vec<Row> {
+    use M::*;
+    const ALL: [u16; 5] = [200; 5];
+    const SIGNED_IN: [u16; 5] = [302, 200, 200, 200, 200];
+    const COORD_PAGE: [u16; 5] = [302, 403, 403, 403, 200];
+    const COORD_API: [u16; 5] = [401, 403, 403, 403, 200];
+    let s = |p: &str| p.to_string();
+    vec![
+        (Get, "/", s("/"), ALL),
+        (Get, "/cerca", s("/cerca?q=costi"), ALL),
+        (Get, "/guide/{id}", s("/guide/costi-unitari-fse-plus"), ALL),
+        (Get, "/lingua", s("/lingua?l=it&torna=/"), [303; 5]),
+        (Get, "/static/style.css", s("/static/style.css"), ALL),
+        (Get, "/accedi", s("/accedi"), ALL),
+        (Post, "/accedi", s("/accedi"), [200; 5]),
+        (Get, "/accedi/{token}", s(&format!("/accedi/{}", "a".repeat(64))), ALL),
+        (Post, "/accedi/{token}", s(&format!("/accedi/{}", "a".repeat(64))), [400; 5]),
+        (Get, "/privacy", s("/privacy"), ALL),
+        (Get, "/accessibilita", s("/accessibilita"), ALL),
+        (Get, "/healthz", s("/healthz"), ALL),
+        (Get, "/readyz", s("/readyz"), ALL),
+        (Get, "/profilo", s("/profilo"), SIGNED_IN),
+        (Post, "/profilo", s("/profilo"), [302, 400, 400, 400, 400]),
+        (Post, "/profilo/token", s("/profilo/token"), SIGNED_IN),
+        (Post, "/profilo/token/{id}/revoca", s("/profilo/token/999999/revoca"), [302, 404, 404, 404, 404]),
+        (Get, "/profilo/dati.json", s("/profilo/dati.json"), SIGNED_IN),
+        (Post, "/profilo/cancella", s("/profilo/cancella"), [302, 400, 400, 400, 400]),
+        (Get, "/coordinamento/posta", s("/coordinamento/posta"), COORD_PAGE),
+        (
+            Post,
+            "/coordinamento/posta/{id}/riprova",
+            s("/coordinamento/posta/999999/riprova"),
+            [302, 403, 403, 403, 404],
+        ),
+        (Get, "/coordinamento/utenti", s("/coordinamento/utenti"), COORD_PAGE),
+        (Post, "/coordinamento/utenti", s("/coordinamento/utenti"), [302, 403, 403, 403, 400]),
+        (
+            Post,
+            "/coordinamento/utenti/{id}/ruolo",
+            s(&format!("/coordinamento/utenti/{target}/ruolo")),
+            [302, 403, 403, 403, 400],
+        ),
+        (
+            Post,
+            "/coordinamento/utenti/{id}/disattiva",
+            s(&format!("/coordinamento/utenti/{target}/disattiva")),
+            [302, 403, 403, 403, 303],
+        ),
+        (
+            Post,
+            "/coordinamento/utenti/{id}/riattiva",
+            s(&format!("/coordinamento/utenti/{target}/riattiva")),
+            [302, 403, 403, 403, 303],
+        ),
+        (Get, "/api/v1/openapi.json", s("/api/v1/openapi.json"), ALL),
+        (Get, "/api/v1/guides/search", s("/api/v1/guides/search?q=art.%2053"), ALL),
+        (Get, "/api/v1/guides/{id}", s("/api/v1/guides/osc-obbligatorie"), ALL),
+        (Get, "/api/v1/regions", s("/api/v1/regions"), ALL),
+        (Get, "/api/v1/me", s("/api/v1/me"), [401, 200, 200, 200, 200]),
+        (Get, "/api/v1/outbox", s("/api/v1/outbox"), COORD_API),
+        (Post, "/api/v1/outbox/{id}/retry", s("/api/v1/outbox/999999/retry"), [401, 403, 403, 403, 404]),
+        (Get, "/api/v1/users", s("/api/v1/users"), COORD_API),
+        // Last: it ends the sessions it is sent with.
+        (Post, "/esci", s("/esci"), [302, 303, 303, 303, 303]),
+    ]
+}
+
+async fn send(app: &TestApp, who: &Visitor, method: M, path: &str) -> u16 {
+    let r = match method {
+        M::Get => app.get_as(who, path).await,
+        M::Post if path.starts_with("/api/") => app
+            .client
+            .post(app.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .send()
+            .await
+            .unwrap(),
+        M::Post if path == "/accedi" => app.post_form(who, path, &[("email", "qualcuno@example.org")]).await,
+        M::Post => app.post_form(who, path, &[]).await,
+    };
+    r.status().as_u16()
+}
+
+db_test!(every_route_answers_each_role_as_the_table_says, |app| {
+    let anonymous = app.anonymous().await;
+    let officer = app.user("officer.pug@example.org", "officer", Some("PUG")).await;
+    let other_region = app.user("officer.sic@example.org", "officer", Some("SIC")).await;
+    let mentor = app.user("mentor@example.org", "mentor", None).await;
+    let coordinator = app.user("coord@example.org", "coordinator", None).await;
+    let target = app.user("bersaglio@example.org", "mentor", None).await;
+    let actors = [&anonymous, &officer, &other_region, &mentor, &coordinator];
+    let names = ["anonymous", "officer (own Region)", "officer (other Region)", "mentor", "coordinator"];
+    let mut wrong = Vec::new();
+    for (method, _, path, expected) in table(target.id) {
+        for (i, who) in actors.iter().enumerate() {
+            let got = send(&app, who, method, &path).await;
+            if got != expected[i] {
+                wrong.push(format!("{path} as {}: got {got}, expected {}", names[i], expected[i]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "authorization table mismatches:\n{}", wrong.join("\n"));
+});
+
+#[test]
+fn every_registered_route_is_in_the_table() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let table: Vec<String> = table(1).iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
+    let mut missing = Vec::new();
+    for (file, prefix) in [("src/web/mod.rs", ""), ("src/web/api.rs", "/api/v1")] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        for part in text.split(".route(\"").skip(1) {
+            let pattern = format!("{prefix}{}", &part[..part.find('"').unwrap()]);
+            if !table.contains(&pattern) {
+                missing.push(pattern);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "routes missing from the authorization table: {missing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_carry_security_headers() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    for path in ["/", "/api/v1/guides/search?q=x", "/non-esiste"] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'none'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+    }
+    app.stop().await;
+}
