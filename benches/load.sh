@@ -20,8 +20,6 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm
 trap cleanup EXIT
 
 ./target/release/fondilab-bench gen-corpus --out "$work/guides" --count "$count" >/dev/null
-cp guides/it/*.md "$work/guides/it/"
-cp guides/en/*.md "$work/guides/en/"
 ./target/release/fondilab-bench queries --out "$work/queries.txt"
 export FONDILAB_DATA_DIR="$work/data" FONDILAB_GUIDES_DIR="$work/guides" FONDILAB_BIND="127.0.0.1:$port" RUST_LOG=warn
 

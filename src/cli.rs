@@ -1,5 +1,6 @@
 //! The subcommands of the `fondilab` binary.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
@@ -82,14 +83,14 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             let dir = dir.unwrap_or_else(|| common.guides_dir.clone());
             let report = guides::load(&dir, today);
             for d in &report.diagnostics {
-                println!("{d}");
+                say(d);
             }
             let errors = report.errors().count();
             let warnings = report.warnings().count();
             match &report.corpus {
                 Some(c) if errors == 0 => {
                     let en = c.guides.iter().filter(|g| g.lang == crate::i18n::Lang::En).count();
-                    println!(
+                    say(format_args!(
                         "{}: {} guides ({} Italian, {} English), {} topics, {} synonym groups; {} warning(s)",
                         dir.display(),
                         c.len(),
@@ -98,11 +99,11 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
                         c.topics.all().len(),
                         c.synonyms.groups.len(),
                         warnings
-                    );
+                    ));
                     Ok(ExitCode::SUCCESS)
                 }
                 _ => {
-                    println!("{}: {errors} error(s), {warnings} warning(s)", dir.display());
+                    say(format_args!("{}: {errors} error(s), {warnings} warning(s)", dir.display()));
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -125,14 +126,19 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             let report = guides::load(&dir, today);
             let Some(corpus) = report.corpus else {
                 for d in report.errors() {
-                    println!("{d}");
+                    say(d);
                 }
                 return Ok(ExitCode::FAILURE);
             };
-            print!("{}", coverage_table(&corpus));
+            let _ = write!(std::io::stdout().lock(), "{}", coverage_table(&corpus));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A line on standard output; a closed pipe (`fondilab guides check | head`) is not an error.
+fn say(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// Markdown table of Italian guides per fund and phase (a guide counts under each of its funds).

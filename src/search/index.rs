@@ -16,13 +16,15 @@ use crate::guides::{Corpus, Guide};
 use crate::i18n::Lang;
 
 /// Bumped whenever the fields below change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const STAMP_FILE: &str = "fondilab-index-stamp";
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
     pub id: Field,
     pub order: Field,
+    /// Position of the guide in the corpus, read as a fast field for each hit.
+    pub gidx: Field,
     pub facets: Field,
     pub title_it: Field,
     pub title_en: Field,
@@ -80,6 +82,7 @@ pub fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         order: b.add_u64_field("order", FAST | INDEXED),
+        gidx: b.add_u64_field("gidx", FAST),
         facets: b.add_facet_field("facets", INDEXED),
         title_it: b.add_text_field("title_it", text(IT_STEM)),
         title_en: b.add_text_field("title_en", text(EN_STEM)),
@@ -115,8 +118,8 @@ pub fn body_text(guide: &Guide) -> String {
     markdown_to_text(&guide.body_text())
 }
 
-fn document(f: &Fields, guide: &Guide, order: u64, body: &str) -> TantivyDocument {
-    let mut d = doc!(f.id => guide.id.as_str(), f.order => order);
+fn document(f: &Fields, guide: &Guide, gidx: u64, order: u64, body: &str) -> TantivyDocument {
+    let mut d = doc!(f.id => guide.id.as_str(), f.order => order, f.gidx => gidx);
     for facet in facet_paths(guide) {
         d.add_facet(f.facets, facet);
     }
@@ -202,7 +205,7 @@ fn fill(index: &Index, fields: &Fields, corpus: &Corpus, bodies: &[String]) -> a
         order[i] = rank as u64;
     }
     for (i, guide) in corpus.guides.iter().enumerate() {
-        writer.add_document(document(fields, guide, order[i], &bodies[i]))?;
+        writer.add_document(document(fields, guide, i as u64, order[i], &bodies[i]))?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;

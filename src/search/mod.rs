@@ -2,6 +2,7 @@
 //! The HTML pages and the JSON API both call [`SearchEngine::search`].
 
 pub mod analyzers;
+pub mod highlight;
 pub mod index;
 pub mod legal;
 pub mod log;
@@ -14,9 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector};
-use tantivy::schema::Value;
-use tantivy::snippet::{Snippet, SnippetGenerator};
-use tantivy::{Index, IndexReader, Order, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, Order, ReloadPolicy};
 
 use crate::guides::{Corpus, Fund, Guide, Phase};
 use crate::i18n::Lang;
@@ -93,6 +92,9 @@ impl SearchResults {
     }
 }
 
+/// Ranked hits (score, address), total count and facet counts of one query.
+type Collected = (Vec<(f32, tantivy::DocAddress)>, usize, tantivy::collector::FacetCounts);
+
 pub struct SearchEngine {
     corpus: Arc<Corpus>,
     /// Plain text of each guide body, aligned with `corpus.guides`.
@@ -159,23 +161,13 @@ impl SearchEngine {
             en: self.analyzers.en.clone(),
         };
         let q = req.q.trim();
-        let (mut query, mut understood) =
-            query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters, Strictness::Strict);
-        let strict_required = query::required_concepts(understood.concepts);
-        let mut relaxed = false;
-        if understood.concepts > 1 && strict_required > 1 && searcher.search(&*query, &Count)? == 0 {
-            // Nothing has every word: show what has some of them, and say so.
-            (query, understood) =
-                query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters, Strictness::Relaxed);
-            relaxed = true;
-        }
+        let (plan, understood) = query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters);
         let mut results = SearchResults {
             page,
             per_page,
-            corrections: understood.corrections,
-            corrected_query: understood.corrected_query,
-            expanded: understood.expanded,
-            relaxed,
+            corrections: understood.corrections.clone(),
+            corrected_query: understood.corrected_query.clone(),
+            expanded: understood.expanded.clone(),
             ..Default::default()
         };
         if !q.is_empty() && !understood.has_terms {
@@ -184,19 +176,27 @@ impl SearchEngine {
             return Ok(results);
         }
 
-        let mut facets = FacetCollector::for_field("facets");
-        for name in ["/fund", "/phase", "/lang", "/topic"] {
-            facets.add_facet(name);
-        }
-        let top = tantivy::collector::TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
         let browsing = q.is_empty();
-        let (addresses, total, facet_counts) = if browsing {
-            let (docs, total, fc) =
-                searcher.search(&*query, &(top.order_by_u64_field("order", Order::Asc), Count, facets))?;
-            (docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(), total, fc)
-        } else {
-            searcher.search(&*query, &(top.order_by_score(), Count, facets))?
+        let run = |query: &dyn tantivy::query::Query| -> tantivy::Result<Collected> {
+            let mut facets = FacetCollector::for_field("facets");
+            for name in ["/fund", "/phase", "/lang", "/topic"] {
+                facets.add_facet(name);
+            }
+            let top = tantivy::collector::TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
+            if browsing {
+                let (docs, total, fc) =
+                    searcher.search(query, &(top.order_by_u64_field("order", Order::Asc), Count, facets))?;
+                Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total, fc))
+            } else {
+                searcher.search(query, &(top.order_by_score(), Count, facets))
+            }
         };
+        let (mut addresses, mut total, mut facet_counts) = run(&*plan.query(Strictness::Strict))?;
+        if total == 0 && plan.can_relax() {
+            // Nothing has every word: show what has some of them, and say so.
+            (addresses, total, facet_counts) = run(&*plan.query(Strictness::Relaxed))?;
+            results.relaxed = total > 0;
+        }
         results.total = total;
         for (name, target) in [
             ("/fund", &mut results.facets.fund),
@@ -211,31 +211,17 @@ impl SearchEngine {
             }
         }
 
-        let mut generators: BTreeMap<Lang, Option<SnippetGenerator>> = BTreeMap::new();
-        let mut plain_gen: Option<Option<SnippetGenerator>> = None;
+        let highlight = &understood.highlight;
+        let mut columns: Vec<Option<tantivy::columnar::Column<u64>>> = vec![None; searcher.segment_readers().len()];
         for (score, address) in addresses {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) else {
-                continue;
-            };
-            let Some(idx) = self.corpus.position(id) else {
-                continue;
-            };
-            let guide = &self.corpus.guides[idx];
-            let body = &self.bodies[idx];
-            let snippet = if browsing {
-                None
-            } else {
-                let generator = generators
-                    .entry(guide.lang)
-                    .or_insert_with(|| make_generator(&searcher, &*query, self.fields.body(guide.lang)));
-                let mut s = generator.as_ref().map(|g| g.snippet(body)).filter(|s| !s.highlighted().is_empty());
-                if s.is_none() {
-                    let g = plain_gen.get_or_insert_with(|| make_generator(&searcher, &*query, self.fields.plain));
-                    s = g.as_ref().map(|g| g.snippet(body)).filter(|s| !s.highlighted().is_empty());
-                }
-                s
-            };
+            let seg = address.segment_ord as usize;
+            if columns[seg].is_none() {
+                columns[seg] = Some(searcher.segment_reader(address.segment_ord).fast_fields().u64("gidx")?);
+            }
+            let Some(idx) = columns[seg].as_ref().and_then(|c| c.first(address.doc_id)) else { continue };
+            let Some(guide) = self.corpus.guides.get(idx as usize) else { continue };
+            let body = &self.bodies[idx as usize];
+            let snippet = if browsing { None } else { highlight.snippet(body, SNIPPET_CHARS) };
             results.hits.push(hit(guide, snippet, body, score));
         }
         results.took = started.elapsed();
@@ -243,21 +229,8 @@ impl SearchEngine {
     }
 }
 
-fn make_generator(
-    searcher: &tantivy::Searcher,
-    query: &dyn tantivy::query::Query,
-    field: tantivy::schema::Field,
-) -> Option<SnippetGenerator> {
-    let mut g = SnippetGenerator::create(searcher, query, field).ok()?;
-    g.set_max_num_chars(SNIPPET_CHARS);
-    Some(g)
-}
-
-fn hit(guide: &Guide, snippet: Option<Snippet>, body: &str, score: f32) -> Hit {
-    let snippet = match snippet {
-        Some(s) => snippet_html(&s),
-        None => escape(&lead(body, SNIPPET_CHARS)),
-    };
+fn hit(guide: &Guide, snippet: Option<String>, body: &str, score: f32) -> Hit {
+    let snippet = snippet.unwrap_or_else(|| escape(&lead(body, SNIPPET_CHARS)));
     Hit {
         id: guide.id.clone(),
         title: guide.title.clone(),
@@ -293,29 +266,5 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// The fragment with highlighted ranges wrapped in `<mark>`, all text escaped.
-fn snippet_html(s: &Snippet) -> String {
-    let text = s.fragment();
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut at = 0;
-    for r in s.highlighted() {
-        if r.start < at || r.end > text.len() {
-            continue;
-        }
-        out.push_str(&escape(&text[at..r.start]));
-        out.push_str("<mark>");
-        out.push_str(&escape(&text[r.clone()]));
-        out.push_str("</mark>");
-        at = r.end;
-    }
-    out.push_str(&escape(&text[at..]));
-    let mut out = out.trim().to_string();
-    if s.fragment_range().start > 0 {
-        out.insert(0, '…');
-    }
-    out.push('…');
     out
 }

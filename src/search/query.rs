@@ -10,6 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use super::analyzers::{self, tokens, Tok, OPERATORS};
+use super::highlight::Highlighter;
 use super::index::Fields;
 use super::legal;
 use crate::guides::Synonyms;
@@ -53,6 +54,8 @@ pub struct Understood {
     pub legal: Vec<String>,
     /// Whether the query had anything to search for at all.
     pub has_terms: bool,
+    /// The words snippets mark.
+    pub highlight: Highlighter,
     /// How many independent things the query asks for (words, synonym groups, references).
     pub concepts: usize,
 }
@@ -164,12 +167,15 @@ fn any_of(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
-/// Clauses for one plain word across every field, scaled by `scale`.
-fn word_clauses(f: &Fields, an: &mut Analyzers, word: &str, scale: f32) -> Vec<Box<dyn Query>> {
+/// Clauses for one plain word across every field, scaled by `scale`; the word and its
+/// stems are also what snippets mark.
+fn word_clauses(f: &Fields, an: &mut Analyzers, h: &mut Highlighter, word: &str, scale: f32) -> Vec<Box<dyn Query>> {
     use weights::*;
     let mut out = Vec::with_capacity(8);
+    h.add_word(word);
     for lang in Lang::ALL {
         if let Some(stem) = an.stem(lang, word) {
+            h.add_stem(&stem);
             out.push(term_q(f.title(lang), &stem, TITLE * scale));
             out.push(term_q(f.head(lang), &stem, HEADING * scale));
             out.push(term_q(f.body(lang), &stem, BODY * scale));
@@ -257,8 +263,8 @@ fn split_phrases(q: &str) -> (Vec<String>, String) {
     (phrases, rest)
 }
 
-/// Builds the query for `q` with `filters`. Returns `None` when `q` holds nothing to search
-/// for and no filter narrows the corpus (the caller shows the browse page).
+/// Reads `q` with `filters` into a [`Plan`]: one clause per concept (word, synonym group,
+/// legal reference) plus the required phrases and filters.
 pub fn build(
     searcher: &Searcher,
     f: &Fields,
@@ -266,8 +272,7 @@ pub fn build(
     an: &mut Analyzers,
     q: &str,
     filters: &Filters,
-    strictness: Strictness,
-) -> (Box<dyn Query>, Understood) {
+) -> (Plan, Understood) {
     let mut understood = Understood::default();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters.clauses(f);
 
@@ -275,6 +280,7 @@ pub fn build(
     for phrase in phrases {
         let words: Vec<String> = tokens(&mut an.plain, &phrase).into_iter().map(|t| t.text).collect();
         understood.has_terms |= !words.is_empty();
+        words.iter().for_each(|w| understood.highlight.add_word(w));
         match words.len() {
             0 => {}
             1 => clauses.push((Occur::Must, term_q(f.plain, &words[0], weights::EXACT))),
@@ -296,6 +302,9 @@ pub fn build(
         let cited = vec![term_q(f.legal_basis, &r.key, boost), term_q(f.legal, &r.key, boost * weights::MENTIONED)];
         clauses.push((Occur::Should, any_of(cited)));
         understood.legal.push(r.key.clone());
+        if let Some(number) = r.key.strip_prefix("art") {
+            understood.highlight.add_word(number);
+        }
         understood.has_terms = true;
     }
 
@@ -307,8 +316,9 @@ pub fn build(
             let mut alternatives = Vec::new();
             for term in syn.group_terms(group) {
                 if term.len() == 1 {
-                    alternatives.extend(word_clauses(f, an, &term[0], 1.0));
+                    alternatives.extend(word_clauses(f, an, &mut understood.highlight, &term[0], 1.0));
                 } else {
+                    term.iter().for_each(|w| understood.highlight.add_word(w));
                     alternatives.push(phrase_q(f.plain, term, weights::BODY * 2.0));
                     alternatives.push(phrase_q(f.title_plain, term, weights::TITLE_PHRASE));
                 }
@@ -329,18 +339,18 @@ pub fn build(
         understood.has_terms = true;
         let known = searcher.doc_freq(&Term::from_field_text(f.plain, word)).unwrap_or(0) > 0;
         if known {
-            clauses.push((Occur::Should, any_of(word_clauses(f, an, word, 1.0))));
+            clauses.push((Occur::Should, any_of(word_clauses(f, an, &mut understood.highlight, word, 1.0))));
             continue;
         }
         let fixes = corrections(searcher, f, word);
         if fixes.is_empty() {
             // Still searched: the word may be a stem of something the corpus has.
-            clauses.push((Occur::Should, any_of(word_clauses(f, an, word, 1.0))));
+            clauses.push((Occur::Should, any_of(word_clauses(f, an, &mut understood.highlight, word, 1.0))));
             continue;
         }
         let mut alternatives = Vec::new();
         for fix in &fixes {
-            alternatives.extend(word_clauses(f, an, fix, weights::CORRECTED));
+            alternatives.extend(word_clauses(f, an, &mut understood.highlight, fix, weights::CORRECTED));
         }
         clauses.push((Occur::Should, any_of(alternatives)));
         corrected_words.push((toks[i - 1].from..toks[i - 1].to, fixes[0].clone()));
@@ -357,19 +367,38 @@ pub fn build(
 
     let concepts = clauses.iter().filter(|(o, _)| *o == Occur::Should).count();
     understood.concepts = concepts;
-    if concepts == 0 && !clauses.iter().any(|(o, _)| *o == Occur::Must) {
-        return (Box::new(tantivy::query::AllQuery), understood);
+    (Plan { clauses, concepts, has_terms: understood.has_terms }, understood)
+}
+
+/// The clauses of a query, from which the strict and the relaxed query are made.
+pub struct Plan {
+    clauses: Vec<(Occur, Box<dyn Query>)>,
+    concepts: usize,
+    has_terms: bool,
+}
+
+impl Plan {
+    /// Whether a relaxed query could find more than the strict one.
+    pub fn can_relax(&self) -> bool {
+        self.has_terms && required_concepts(self.concepts) > 1
     }
-    if concepts == 0 || !understood.has_terms {
-        // Filters only: every guide that passes them.
-        clauses.push((Occur::Should, Box::new(tantivy::query::AllQuery)));
-        return (Box::new(BooleanQuery::new(clauses)), understood);
+
+    pub fn query(&self, strictness: Strictness) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = self.clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+        if self.concepts == 0 && !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            return Box::new(tantivy::query::AllQuery);
+        }
+        if self.concepts == 0 || !self.has_terms {
+            // Filters only: every guide that passes them.
+            clauses.push((Occur::Should, Box::new(tantivy::query::AllQuery)));
+            return Box::new(BooleanQuery::new(clauses));
+        }
+        let required = match strictness {
+            Strictness::Strict => required_concepts(self.concepts),
+            Strictness::Relaxed => 1,
+        };
+        Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required))
     }
-    let required = match strictness {
-        Strictness::Strict => required_concepts(concepts),
-        Strictness::Relaxed => 1,
-    };
-    (Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required)), understood)
 }
 
 /// How many of the query's concepts a guide must match to be a result: all of them for
