@@ -18,8 +18,10 @@ use super::Attachment;
 
 /// How long one SMTP exchange may take before it counts as a (transient) timeout.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-/// Connections kept open to the SMTP server.
-pub const POOL_SIZE: u32 = 8;
+/// Connections kept open to the SMTP server, and messages in flight at once. Many, because
+/// each message spends most of its time waiting: lettre writes the message body in several
+/// small segments, and the last one waits for the server's delayed acknowledgement.
+pub const POOL_SIZE: u32 = 32;
 
 #[derive(Clone)]
 pub enum Transport {

@@ -33,7 +33,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
-            batch: 32,
+            batch: 64,
             lease_ms: 120_000,
             max_attempts: 12,
             first_retry_ms: 5_000,

@@ -145,7 +145,7 @@ fn document(f: &Fields, guide: &Guide, gidx: u64, order: u64, body: &str) -> Tan
 
 /// Opens the index in `dir` if its stamp matches, otherwise rebuilds it there.
 /// Returns the index and whether it was rebuilt.
-pub fn open_or_build(dir: &Path, corpus: &Corpus, bodies: &[String], force: bool) -> anyhow::Result<(Index, bool)> {
+pub fn open_or_build(dir: &Path, corpus: &Corpus, force: bool) -> anyhow::Result<(Index, bool)> {
     let want = stamp(corpus);
     let have = std::fs::read_to_string(dir.join(STAMP_FILE)).ok();
     if !force && have.as_deref() == Some(want.as_str()) {
@@ -154,7 +154,7 @@ pub fn open_or_build(dir: &Path, corpus: &Corpus, bodies: &[String], force: bool
             return Ok((index, false));
         }
     }
-    build(dir, corpus, bodies)?;
+    build(dir, corpus)?;
     let index = Index::open_in_dir(dir)?;
     analyzers::register(&index);
     Ok((index, true))
@@ -162,7 +162,7 @@ pub fn open_or_build(dir: &Path, corpus: &Corpus, bodies: &[String], force: bool
 
 /// Builds a fresh index beside `dir` and swaps it in, so a crash mid-build never leaves
 /// a half-written index behind a valid stamp.
-fn build(dir: &Path, corpus: &Corpus, bodies: &[String]) -> anyhow::Result<()> {
+fn build(dir: &Path, corpus: &Corpus) -> anyhow::Result<()> {
     let parent = dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent)?;
     let tmp = parent.join(format!(
@@ -177,7 +177,7 @@ fn build(dir: &Path, corpus: &Corpus, bodies: &[String]) -> anyhow::Result<()> {
     let (schema, fields) = schema();
     let index = Index::create_in_dir(&tmp, schema)?;
     analyzers::register(&index);
-    fill(&index, &fields, corpus, bodies)?;
+    fill(&index, &fields, corpus)?;
     std::fs::write(tmp.join(STAMP_FILE), stamp(corpus))?;
     if dir.exists() {
         std::fs::remove_dir_all(dir)?;
@@ -187,15 +187,15 @@ fn build(dir: &Path, corpus: &Corpus, bodies: &[String]) -> anyhow::Result<()> {
 }
 
 /// An index in memory, for tests and benchmarks that should not touch the disk.
-pub fn build_in_ram(corpus: &Corpus, bodies: &[String]) -> anyhow::Result<Index> {
+pub fn build_in_ram(corpus: &Corpus) -> anyhow::Result<Index> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
     analyzers::register(&index);
-    fill(&index, &fields, corpus, bodies)?;
+    fill(&index, &fields, corpus)?;
     Ok(index)
 }
 
-fn fill(index: &Index, fields: &Fields, corpus: &Corpus, bodies: &[String]) -> anyhow::Result<()> {
+fn fill(index: &Index, fields: &Fields, corpus: &Corpus) -> anyhow::Result<()> {
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 64_000_000)?;
     // Browsing without a query lists guides by title; `order` is that rank.
     let mut by_title: Vec<usize> = (0..corpus.guides.len()).collect();
@@ -205,7 +205,7 @@ fn fill(index: &Index, fields: &Fields, corpus: &Corpus, bodies: &[String]) -> a
         order[i] = rank as u64;
     }
     for (i, guide) in corpus.guides.iter().enumerate() {
-        writer.add_document(document(fields, guide, i as u64, order[i], &bodies[i]))?;
+        writer.add_document(document(fields, guide, i as u64, order[i], &body_text(guide)))?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;

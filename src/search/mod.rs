@@ -97,8 +97,6 @@ type Collected = (Vec<(f32, tantivy::DocAddress)>, usize, tantivy::collector::Fa
 
 pub struct SearchEngine {
     corpus: Arc<Corpus>,
-    /// Plain text of each guide body, aligned with `corpus.guides`.
-    bodies: Vec<String>,
     reader: IndexReader,
     fields: Fields,
     synonyms: SynonymTable,
@@ -117,25 +115,23 @@ impl SearchEngine {
     /// Opens the index under `dir`, rebuilding it when the corpus or the schema changed
     /// (or always, with `force`).
     pub fn open(dir: &Path, corpus: Arc<Corpus>, force: bool) -> anyhow::Result<(SearchEngine, IndexOrigin)> {
-        let bodies: Vec<String> = corpus.guides.iter().map(index::body_text).collect();
-        let (index, rebuilt) = index::open_or_build(dir, &corpus, &bodies, force)?;
+        let (index, rebuilt) = index::open_or_build(dir, &corpus, force)?;
         let origin = if rebuilt { IndexOrigin::Rebuilt } else { IndexOrigin::Reused };
-        Ok((Self::with_index(index, corpus, bodies)?, origin))
+        Ok((Self::with_index(index, corpus)?, origin))
     }
 
     pub fn in_memory(corpus: Arc<Corpus>) -> anyhow::Result<SearchEngine> {
-        let bodies: Vec<String> = corpus.guides.iter().map(index::body_text).collect();
-        let index = index::build_in_ram(&corpus, &bodies)?;
-        Self::with_index(index, corpus, bodies)
+        let index = index::build_in_ram(&corpus)?;
+        Self::with_index(index, corpus)
     }
 
-    fn with_index(index: Index, corpus: Arc<Corpus>, bodies: Vec<String>) -> anyhow::Result<SearchEngine> {
+    fn with_index(index: Index, corpus: Arc<Corpus>) -> anyhow::Result<SearchEngine> {
         let (_, fields) = index::schema();
         let schema = index.schema();
         anyhow::ensure!(schema.get_field("legal").ok() == Some(fields.legal), "index schema does not match");
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let synonyms = SynonymTable::new(&corpus.synonyms);
-        Ok(SearchEngine { corpus, bodies, reader, fields, synonyms, analyzers: Analyzers::new() })
+        Ok(SearchEngine { corpus, reader, fields, synonyms, analyzers: Analyzers::new() })
     }
 
     pub fn corpus(&self) -> &Arc<Corpus> {
@@ -220,7 +216,8 @@ impl SearchEngine {
             }
             let Some(idx) = columns[seg].as_ref().and_then(|c| c.first(address.doc_id)) else { continue };
             let Some(guide) = self.corpus.guides.get(idx as usize) else { continue };
-            let body = &self.bodies[idx as usize];
+            // Made for the few hits shown rather than kept for every guide: memory matters more.
+            let body = &index::body_text(guide);
             let snippet = if browsing { None } else { highlight.snippet(body, SNIPPET_CHARS) };
             results.hits.push(hit(guide, snippet, body, score));
         }

@@ -237,6 +237,8 @@ struct Session {
 
 impl Session {
     fn new(stream: TcpStream, shared: Arc<Shared>) -> Session {
+        // Replies go out at once, as a mail server's do: no waiting for the client's ACK.
+        let _ = stream.set_nodelay(true);
         let (reader, writer) = stream.into_split();
         let mode = shared.mode.subscribe();
         Session { reader: BufReader::new(reader), writer, shared, mode, from: None, to: Vec::new() }
