@@ -18,7 +18,7 @@ use crate::accounts::signin::{self, LinkError};
 use crate::accounts::{self, tokens, User};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Lang, LANG_COOKIE};
+use crate::i18n::Lang;
 
 /// Parses a urlencoded form body with the same rules as query strings.
 pub fn form(body: &Bytes, lang: Lang) -> Result<Params, AppError> {
@@ -35,9 +35,9 @@ pub fn rendered(status: StatusCode, markup: Markup) -> Response {
     r
 }
 
-/// Only paths of this site: never send anyone elsewhere after signing in.
-pub fn local_path(p: Option<&str>) -> &str {
-    p.filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or("/profilo")
+/// Where to go after signing in: a path of this site, the profile by default.
+fn local_path(p: Option<&str>) -> &str {
+    super::local_path(p, "/profilo")
 }
 
 fn signin_form(lang: Lang, auth: &Auth, email: &str, torna: &str, error: Option<&str>) -> Markup {
@@ -182,12 +182,7 @@ pub async fn link_use(
         HeaderValue::from_str(local_path(f.get("torna"))).unwrap_or(HeaderValue::from_static("/profilo")),
     );
     h.append(SET_COOKIE, HeaderValue::from_str(&session::cookie(Some(&secret), secure)).map_err(anyhow::Error::new)?);
-    let lang_cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
-        user.lang.code(),
-        if secure { "; Secure" } else { "" }
-    );
-    h.append(SET_COOKIE, HeaderValue::from_str(&lang_cookie).map_err(anyhow::Error::new)?);
+    h.append(SET_COOKIE, HeaderValue::from_str(&super::lang_cookie(user.lang, secure)).map_err(anyhow::Error::new)?);
     Ok(r)
 }
 
@@ -332,7 +327,7 @@ pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth,
     .await?;
     let mut r = StatusCode::SEE_OTHER.into_response();
     r.headers_mut().insert(LOCATION, HeaderValue::from_static("/profilo"));
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", new_lang.code());
+    let cookie = super::lang_cookie(new_lang, state.config.secure_cookies());
     r.headers_mut().append(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?);
     Ok(r)
 }

@@ -78,6 +78,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
+/// The cookie that remembers the interface language for a year.
+pub fn lang_cookie(lang: Lang, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code())
+}
+
+/// A path of this site to go back to, or `default`: never send anyone elsewhere.
+pub fn local_path<'a>(p: Option<&'a str>, default: &'a str) -> &'a str {
+    p.filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or(default)
+}
+
 /// Path and query of the request, for "come back here" links.
 pub fn here(path: &str, query: Option<&str>) -> String {
     match query {
@@ -149,14 +160,12 @@ async fn switch_language(
         AppError::field("l", lang.t("lingua sconosciuta: usa it oppure en", "unknown language: use it or en"))
     })?;
     // Only paths on this site: never send the user elsewhere.
-    let back =
-        p.non_empty("torna").filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or("/");
+    let back = local_path(p.non_empty("torna"), "/");
     // A signed-in user keeps the choice in the profile too (and in the language of emails).
     if let Some(user) = auth.user() {
         crate::accounts::set_lang(&state.db, user.id, chosen).await?;
     }
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", chosen.code());
+    let cookie = lang_cookie(chosen, state.config.secure_cookies());
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?);
