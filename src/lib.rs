@@ -13,6 +13,7 @@ pub mod error;
 pub mod guides;
 pub mod i18n;
 pub mod jobs;
+pub mod matching;
 pub mod notify;
 pub mod search;
 pub mod web;
