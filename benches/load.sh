@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 count="${1:-10000}"
 seconds="${2:-20}"
 port="${FONDILAB_BENCH_PORT:-18471}"
+threads="${WRK_THREADS:-2}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release --bins --quiet
@@ -42,11 +43,11 @@ t0=$(ms); ./target/release/fondilab serve & server=$!; wait_ready; t1=$(ms)
 echo "cold start with existing index (process start to /readyz 200): $((t1 - t0)) ms"
 echo "guides: $(curl -fs "http://127.0.0.1:$port/readyz")"
 
-echo "--- search: wrk -t2 -c32 -d${seconds}s, $(wc -l < "$work/queries.txt") distinct queries"
-QUERIES="$work/queries.txt" wrk -t2 -c32 -d"${seconds}s" --latency -s benches/search.lua "http://127.0.0.1:$port" | tee "$work/search.out"
+echo "--- search: wrk -t"$threads" -c32 -d${seconds}s, $(wc -l < "$work/queries.txt") distinct queries"
+QUERIES="$work/queries.txt" wrk -t"$threads" -c32 -d"${seconds}s" --latency -s benches/search.lua "http://127.0.0.1:$port" | tee "$work/search.out"
 grep -E "^(VmRSS|VmHWM)" "/proc/$server/status" | sed 's/^/server memory after search load: /'
-echo "--- /healthz: wrk -t2 -c32 -d${seconds}s"
-wrk -t2 -c32 -d"${seconds}s" --latency "http://127.0.0.1:$port/healthz" | tee "$work/health.out"
+echo "--- /healthz: wrk -t"$threads" -c32 -d${seconds}s"
+wrk -t"$threads" -c32 -d"${seconds}s" --latency "http://127.0.0.1:$port/healthz" | tee "$work/health.out"
 s=$(awk '/Requests\/sec/ {print $2}' "$work/search.out")
 h=$(awk '/Requests\/sec/ {print $2}' "$work/health.out")
 echo "search/healthz ratio: $(awk -v s="$s" -v h="$h" 'BEGIN { printf "%.3f", s / h }')"

@@ -4,9 +4,7 @@
 //! stems, so "costi" also marks "costo" and a corrected typo is marked too. Only
 //! lower-casing and accent folding run over the text: no stemmer, which keeps it cheap.
 
-use std::collections::HashSet;
-
-use super::analyzers::{self, tokens};
+use super::analyzers;
 use super::escape;
 
 /// Stems shorter than this match whole words only ("art" must not mark "articolo"'s
@@ -15,14 +13,15 @@ const MIN_STEM: usize = 4;
 
 #[derive(Debug, Default, Clone)]
 pub struct Highlighter {
-    words: HashSet<String>,
+    /// A handful of words: a list beats a hash set here.
+    words: Vec<String>,
     stems: Vec<String>,
 }
 
 impl Highlighter {
     pub fn add_word(&mut self, word: &str) {
-        if !word.is_empty() && !analyzers::is_stop_word(word) {
-            self.words.insert(word.to_string());
+        if !word.is_empty() && !analyzers::is_stop_word(word) && !self.words.iter().any(|w| w == word) {
+            self.words.push(word.to_string());
         }
     }
 
@@ -41,7 +40,7 @@ impl Highlighter {
     }
 
     fn matches(&self, token: &str) -> bool {
-        self.words.contains(token) || self.stems.iter().any(|s| token.starts_with(s.as_str()))
+        self.words.iter().any(|w| w == token) || self.stems.iter().any(|s| token.starts_with(s.as_str()))
     }
 
     /// The best passage of at most about `max_chars` characters, as HTML; `None` when no
@@ -50,9 +49,7 @@ impl Highlighter {
         if self.is_empty() {
             return None;
         }
-        let mut plain = analyzers::plain();
-        let hits: Vec<(usize, usize)> =
-            tokens(&mut plain, text).into_iter().filter(|t| self.matches(&t.text)).map(|t| (t.from, t.to)).collect();
+        let hits = self.find(text);
         if hits.is_empty() {
             return None;
         }
@@ -112,6 +109,63 @@ impl Highlighter {
     }
 }
 
+impl Highlighter {
+    /// Byte ranges of the matching words of `text`. Words are split, lower-cased and folded
+    /// as the plain analyzer does (a `+` after letters joins as "plus"), into one reused
+    /// buffer: this runs over every shown hit, so it allocates nothing per word.
+    fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut hits = Vec::new();
+        let mut word = String::with_capacity(32);
+        let mut start = None;
+        let mut letters_only = true;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c.is_alphanumeric() {
+                if start.is_none() {
+                    start = Some(i);
+                    word.clear();
+                    letters_only = true;
+                }
+                letters_only &= c.is_alphabetic();
+                fold_into(c, &mut word);
+                let ends = chars.peek().is_none_or(|(_, n)| !n.is_alphanumeric());
+                if ends {
+                    let from = start.take().unwrap_or(i);
+                    let mut to = i + c.len_utf8();
+                    if letters_only && text[to..].starts_with('+') {
+                        word.push_str("plus");
+                        to += 1;
+                    }
+                    if word.len() <= 48 && self.matches(&word) {
+                        hits.push((from, to));
+                    }
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// Lower-case and strip accents from the letters Italian and English texts use, as the
+/// ASCII folding filter does for them.
+fn fold_into(c: char, out: &mut String) {
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ä' | 'À' | 'Á' | 'Â' | 'Ä' => 'a',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ò' | 'ó' | 'ô' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Ö' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ç' | 'Ç' => 'c',
+        'ñ' | 'Ñ' => 'n',
+        c if c.is_ascii() => c.to_ascii_lowercase(),
+        c => {
+            out.extend(c.to_lowercase());
+            return;
+        }
+    };
+    out.push(folded);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +181,22 @@ mod tests {
             html,
             "Il &lt;b&gt;<mark>costo</mark>&lt;/b&gt; orario e i <mark>costi</mark> del <mark>FSE+</mark> &amp; altro."
         );
+    }
+
+    #[test]
+    fn words_are_read_as_the_plain_analyzer_reads_them() {
+        let text = "L'Autorità di gestione, FSE+ e n+3: città, CITTÀ, 2021/1060.";
+        let mut plain = analyzers::plain();
+        let mut h = Highlighter::default();
+        for t in analyzers::tokens(&mut plain, text) {
+            h.add_word(&t.text);
+        }
+        let expected: Vec<(usize, usize)> = analyzers::tokens(&mut plain, text)
+            .into_iter()
+            .filter(|t| !analyzers::is_stop_word(&t.text))
+            .map(|t| (t.from, t.to))
+            .collect();
+        assert_eq!(h.find(text), expected);
     }
 
     #[test]
