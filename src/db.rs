@@ -108,6 +108,16 @@ impl Db {
         }
     }
 
+    /// What a claim's sub-select appends so concurrent workers skip each other's rows:
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose claim runs in a
+    /// `BEGIN IMMEDIATE` transaction with the single write lock.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }

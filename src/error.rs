@@ -18,8 +18,6 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("service not ready: {0}")]
-    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -39,7 +37,6 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,10 +70,6 @@ impl IntoResponse for AppError {
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 ("errore interno: riprova tra poco; se il problema resta, contatta il coordinamento".to_string(), None)
-            }
-            AppError::Unavailable(why) => {
-                tracing::warn!(why, "service unavailable");
-                ("servizio non ancora pronto, riprova tra poco".to_string(), None)
             }
             AppError::BadRequest { message, field } => (message.clone(), field.clone()),
             other => (other.to_string(), None),

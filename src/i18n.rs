@@ -53,27 +53,4 @@ impl Lang {
             _ => None,
         }
     }
-
-    /// The language remembered in the request's cookies, Italian when none is.
-    pub fn from_cookie_header(header: Option<&str>) -> Lang {
-        header
-            .into_iter()
-            .flat_map(|h| h.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == LANG_COOKIE)
-            .and_then(|(_, v)| Lang::parse(v))
-            .unwrap_or_default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cookie_picks_language_and_defaults_to_italian() {
-        assert_eq!(Lang::from_cookie_header(None), Lang::It);
-        assert_eq!(Lang::from_cookie_header(Some("a=b; fondilab_lang=en")), Lang::En);
-        assert_eq!(Lang::from_cookie_header(Some("fondilab_lang=xx")), Lang::It);
-    }
 }

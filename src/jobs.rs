@@ -12,7 +12,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
 use crate::clock::SharedClock;
-use crate::db::{Backend, Db};
+use crate::db::Db;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct JobRow {
@@ -93,10 +93,7 @@ impl JobRunner {
     /// Claims and runs due jobs; returns how many were settled.
     pub async fn run_once(&self, worker: &str) -> anyhow::Result<usize> {
         let now = self.clock.now_ms();
-        let lock = match self.db.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.db.skip_locked();
         let sql = format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, claimed_by = $2, updated_at = $3 \
              WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \

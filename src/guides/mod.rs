@@ -9,7 +9,7 @@ pub mod render;
 pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{Months, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -279,9 +279,4 @@ pub fn coverage(corpus: &Corpus, lang: Option<Lang>) -> BTreeMap<(Fund, Phase), 
         }
     }
     table
-}
-
-/// The default corpus location relative to the working directory.
-pub fn default_dir() -> PathBuf {
-    PathBuf::from("guides")
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
-use crate::db::{Backend, Db};
+use crate::db::Db;
 
 pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
@@ -98,10 +98,7 @@ pub async fn cancel(conn: &mut AnyConnection, now: i64, key: &str) -> Result<boo
 /// Claims up to `limit` due messages (pending and due, or held by a worker whose lease ran
 /// out) for `worker` until `now + lease_ms`. Each claim counts as an attempt.
 pub async fn claim(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = db.skip_locked();
     let sql = format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1, claimed_by = $2, updated_at = $3 \
          WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND not_before <= $3) \

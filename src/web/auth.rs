@@ -255,7 +255,28 @@ pub fn peer(parts_ext: &axum::http::Extensions) -> Option<SocketAddr> {
 }
 
 /// The interface language: the language cookie, else the signed-in user's profile, else Italian.
+/// Every place that needs the language asks here, so cookies are read in one way.
 pub fn language(headers: &axum::http::HeaderMap, ext: &axum::http::Extensions) -> Lang {
     let cookie = cookie_value(headers, crate::i18n::LANG_COOKIE).and_then(Lang::parse);
     cookie.or_else(|| ext.get::<Auth>().and_then(Auth::user).map(|u| u.lang)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{Extensions, HeaderMap};
+
+    #[test]
+    fn cookie_picks_language_and_defaults_to_italian() {
+        let lang = |cookie: Option<&str>| {
+            let mut h = HeaderMap::new();
+            if let Some(c) = cookie {
+                h.insert(COOKIE, HeaderValue::from_str(c).unwrap());
+            }
+            language(&h, &Extensions::new())
+        };
+        assert_eq!(lang(None), Lang::It);
+        assert_eq!(lang(Some("a=b; fondilab_lang=en")), Lang::En);
+        assert_eq!(lang(Some("fondilab_lang=xx")), Lang::It);
+    }
 }

@@ -13,7 +13,7 @@ pub mod params;
 pub mod users;
 
 use axum::extract::{FromRequestParts, RawQuery, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -100,7 +100,8 @@ pub fn here(path: &str, query: Option<&str>) -> String {
 /// Errors on HTML routes become pages in the user's language; `/api` keeps its JSON.
 async fn html_errors(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
-    let lang = Lang::from_cookie_header(req.headers().get(COOKIE).and_then(|v| v.to_str().ok()));
+    // Outside authentication: the language cookie, else Italian.
+    let lang = auth::language(req.headers(), req.extensions());
     let here = here(req.uri().path(), req.uri().query());
     let response = next.run(req).await;
     if is_api {
@@ -140,7 +141,7 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
 }
 
 async fn not_found(req: Request) -> AppError {
-    let lang = Lang::from_cookie_header(req.headers().get(COOKIE).and_then(|v| v.to_str().ok()));
+    let lang = auth::language(req.headers(), req.extensions());
     AppError::NotFound(format!(
         "{} {}",
         lang.t("Nessuna pagina a questo indirizzo:", "No page at this address:"),

@@ -16,8 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::notify::store::{self, Filter, OutboxRow, STATUSES};
 
-const PER_PAGE: i64 = 25;
-const MAX_PER_PAGE: i64 = 200;
+const PER_PAGE: usize = 25;
+const MAX_PER_PAGE: usize = 200;
 
 struct Query {
     filter: Filter,
@@ -41,28 +41,14 @@ fn parse(raw: Option<&str>, lang: Lang) -> Result<Query, AppError> {
             ));
         }
     }
-    let number = |key: &str, default: i64, max: i64| -> Result<i64, AppError> {
-        match p.non_empty(key) {
-            None => Ok(default),
-            Some(v) => v.parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                AppError::field(
-                    key,
-                    format!(
-                        "{key}: {} 1 - {max}",
-                        lang.t("deve essere un numero intero tra", "must be a whole number between")
-                    ),
-                )
-            }),
-        }
-    };
     Ok(Query {
         filter: Filter {
             status,
             recipient: p.non_empty("recipient").map(|r| r.chars().take(254).collect()),
             kind: p.non_empty("kind").map(|k| k.chars().take(100).collect()),
         },
-        page: number("page", 1, 100_000)?,
-        per_page: number("per_page", PER_PAGE, MAX_PER_PAGE)?,
+        page: p.number("page", 1, 100_000, lang)? as i64,
+        per_page: p.number("per_page", PER_PAGE, MAX_PER_PAGE, lang)? as i64,
     })
 }
 

@@ -42,7 +42,8 @@ impl Params {
         self.get(key).map(str::trim).filter(|v| !v.is_empty())
     }
 
-    fn number(&self, key: &str, default: usize, max: usize, lang: Lang) -> Result<usize, AppError> {
+    /// A whole number from 1 to `max`, `default` when absent; a clear message naming the field otherwise.
+    pub fn number(&self, key: &str, default: usize, max: usize, lang: Lang) -> Result<usize, AppError> {
         let Some(v) = self.non_empty(key) else {
             return Ok(default);
         };
