@@ -17,6 +17,8 @@ use crate::db::Db;
 use crate::guides::{self, Corpus};
 use crate::i18n::Lang;
 use crate::jobs::JobRunner;
+use crate::mentorship::lifecycle::{MentorshipJob, JOB_EXPIRE, JOB_RUN};
+use crate::mentorship::Mentorship;
 use crate::notify::transport::Transport;
 use crate::notify::worker::{Worker, WorkerConfig};
 use crate::notify::Outbox;
@@ -32,6 +34,7 @@ pub struct AppState {
     pub search_log: SearchLog,
     pub outbox: Outbox,
     pub clock: SharedClock,
+    pub mentorship: Mentorship,
 }
 
 impl AppState {
@@ -84,6 +87,18 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The topic vocabulary alone (the worker needs its labels for mail, not the whole corpus).
+fn load_topics(config: &Config) -> guides::Topics {
+    let path = config.guides_dir.join("topics.toml");
+    match std::fs::read_to_string(&path).map(|t| guides::vocab::parse_topics(&path, &t)) {
+        Ok(Ok(topics)) => topics,
+        _ => {
+            tracing::warn!(path = %path.display(), "topics not readable: mail shows topic slugs");
+            guides::Topics::default()
+        }
+    }
+}
+
 /// The database, the outbox and its delivery: what both `serve` and `worker` run on.
 pub struct Services {
     pub db: Db,
@@ -92,6 +107,7 @@ pub struct Services {
     pub clock: SharedClock,
     pub jobs: Arc<JobRunner>,
     pub worker_config: WorkerConfig,
+    pub mentorship: Mentorship,
 }
 
 impl Services {
@@ -100,8 +116,20 @@ impl Services {
         let transport = Transport::from_config(config.smtp_url.as_deref(), config.data_dir.join("mail"))?;
         let outbox = Outbox::new(&config.mail_from)?;
         let db = open_database(config).await?;
-        let jobs = Arc::new(JobRunner::new(db.clone(), clock.clone()));
-        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env() })
+        let mentorship = Mentorship::new(
+            db.clone(),
+            outbox.clone(),
+            clock.clone(),
+            config.public_url.clone(),
+            Arc::new(load_topics(config)),
+            config.proposal_days,
+        );
+        let mut jobs = JobRunner::new(db.clone(), clock.clone());
+        for kind in [JOB_EXPIRE, JOB_RUN] {
+            jobs.register(Arc::new(MentorshipJob { kind, mentorship: mentorship.clone() }));
+        }
+        let jobs = Arc::new(jobs);
+        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env(), mentorship })
     }
 
     pub fn worker(&self) -> Worker {
@@ -170,6 +198,7 @@ impl Application {
             search_log,
             outbox: services.outbox,
             clock: services.clock,
+            mentorship: services.mentorship,
         };
         Ok(Application { listener, state, log_task, worker })
     }

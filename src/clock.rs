@@ -47,3 +47,26 @@ pub type SharedClock = Arc<dyn Clock>;
 pub fn system() -> SharedClock {
     Arc::new(SystemClock)
 }
+
+/// An instant as people in Italy read it: `dd/mm/yyyy hh:mm`, Europe/Rome.
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Rome
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The calendar day in Italy at this instant.
+pub fn local_date(ms: i64) -> chrono::NaiveDate {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Rome.timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// Midnight at the start of `day` in Italy, as Unix ms.
+pub fn local_midnight_ms(day: chrono::NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    chrono_tz::Europe::Rome.from_local_datetime(&naive).earliest().map(|t| t.timestamp_millis()).unwrap_or_default()
+}

@@ -117,6 +117,9 @@ pub struct ServeArgs {
     /// Address for /metrics (unset: no metrics endpoint).
     #[arg(long, env = "FONDILAB_METRICS_BIND")]
     pub metrics_bind: Option<String>,
+    /// Days a mentor has to answer a mentorship proposal before it expires (default 7).
+    #[arg(long, env = "FONDILAB_PROPOSAL_DAYS")]
+    pub proposal_days: Option<u32>,
 }
 
 /// The resolved configuration the application runs with.
@@ -131,6 +134,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub metrics_bind: Option<SocketAddr>,
+    pub proposal_days: u32,
 }
 
 impl Config {
@@ -168,6 +172,11 @@ impl Config {
             smtp_url: serve.smtp_url.clone().filter(|s| !s.trim().is_empty()),
             mail_from: serve.mail_from.clone(),
             metrics_bind,
+            proposal_days: match serve.proposal_days {
+                None => 7,
+                Some(d) if (1..=60).contains(&d) => d,
+                Some(d) => anyhow::bail!("FONDILAB_PROPOSAL_DAYS {d} is out of range: between 1 and 60 days"),
+            },
         })
     }
 

@@ -14,6 +14,7 @@ pub mod guides;
 pub mod i18n;
 pub mod jobs;
 pub mod matching;
+pub mod mentorship;
 pub mod notify;
 pub mod search;
 pub mod web;

@@ -94,9 +94,12 @@ pub fn category_label(category: &str, lang: Lang) -> &'static str {
 }
 
 pub async fn regions(db: &Db) -> Result<Vec<Region>, sqlx::Error> {
-    sqlx::query_as("SELECT code, name, kind, category, partnership FROM regions ORDER BY name")
-        .fetch_all(db.pool())
-        .await
+    regions_in(&mut *db.pool().acquire().await?).await
+}
+
+/// As [`regions`], on a connection the caller holds (inside a transaction).
+pub async fn regions_in(conn: &mut AnyConnection) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query_as("SELECT code, name, kind, category, partnership FROM regions ORDER BY name").fetch_all(conn).await
 }
 
 pub async fn region(db: &Db, code: &str) -> Result<Option<Region>, sqlx::Error> {
@@ -165,8 +168,13 @@ impl From<UserRow> for User {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    get_in(&mut *db.pool().acquire().await?, id).await
+}
+
+/// As [`get`], on a connection the caller holds (inside a transaction).
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    Ok(sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(db.pool()).await?.map(User::from))
+    Ok(sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(conn).await?.map(User::from))
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {

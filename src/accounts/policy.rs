@@ -15,6 +15,8 @@ pub enum Rule {
 }
 
 pub const COORDINATORS: Rule = Rule::Roles(&[Role::Coordinator]);
+pub const MENTORS: Rule = Rule::Roles(&[Role::Mentor]);
+pub const OFFICERS: Rule = Rule::Roles(&[Role::Officer]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denial {

@@ -199,7 +199,7 @@ pub async fn signout(State(state): State<AppState>, auth: Auth) -> AppResult<Res
     Ok(r)
 }
 
-fn signed_in(auth: &Auth) -> AppResult<&User> {
+pub fn signed_in(auth: &Auth) -> AppResult<&User> {
     auth.user().ok_or_else(|| AppError::Forbidden("accesso richiesto".into()))
 }
 

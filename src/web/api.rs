@@ -1,12 +1,13 @@
 //! The JSON API under `/api/v1`. Shapes are a fixed contract (DESIGN.md): extend, never rename.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::mentorship_api;
 use super::params::{search_request, Params};
-use crate::accounts::policy::{Rule, COORDINATORS};
+use crate::accounts::policy::{Rule, COORDINATORS, MENTORS};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guides::render::markdown_to_html;
@@ -23,6 +24,12 @@ pub fn router() -> Router<AppState> {
         .merge(
             Router::new()
                 .route("/me", get(super::account::me))
+                .route("/mentorship/requests", get(mentorship_api::requests_list).post(mentorship_api::request_file))
+                .route("/mentorship/requests/{id}", get(mentorship_api::request_get).post(mentorship_api::request_edit))
+                .route("/mentorship/requests/{id}/withdraw", post(mentorship_api::request_withdraw))
+                .route("/mentorship/matches", get(mentorship_api::matches_list))
+                .route("/mentorship/matches/{id}", get(mentorship_api::match_get))
+                .route("/mentorship/matches/{id}/{action}", post(mentorship_api::match_action))
                 .route_layer(axum::middleware::from_fn_with_state(Rule::SignedIn, super::auth::guard)),
         )
         .merge(
@@ -30,7 +37,16 @@ pub fn router() -> Router<AppState> {
                 .route("/outbox", get(super::outbox::api_list))
                 .route("/outbox/{id}/retry", axum::routing::post(super::outbox::api_retry))
                 .route("/users", get(super::users::api_users))
+                .route("/mentorship/requests/{id}/assign", post(mentorship_api::request_assign))
+                .route("/mentorship/approve", post(mentorship_api::approve))
+                .route("/mentorship/settings", get(mentorship_api::settings_get).post(mentorship_api::settings_save))
+                .route("/mentorship/run", post(mentorship_api::run))
                 .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),
+        )
+        .merge(
+            Router::new()
+                .route("/mentorship/profile", get(mentorship_api::profile_get).post(mentorship_api::profile_save))
+                .route_layer(axum::middleware::from_fn_with_state(MENTORS, super::auth::guard)),
         )
         .fallback(not_found)
 }

@@ -52,6 +52,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                                         li { a href="/coordinamento/utenti" { (lang.t("Utenti", "Users")) } }
                                         li { a href="/coordinamento/posta" { (lang.t("Posta", "Mail")) } }
                                     }
+                                    li { a href="/mentorship" { (lang.t("Mentorship", "Mentorship")) } }
                                     li { a href="/profilo" { (lang.t("Profilo", "Profile")) } }
                                 }
                             }

@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod layout;
 pub mod legal;
+pub mod mentorship;
+pub mod mentorship_api;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
@@ -22,7 +24,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use maud::html;
 
-use crate::accounts::policy::{Rule, COORDINATORS};
+use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS};
 use crate::app::AppState;
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::{Lang, LANG_COOKIE};
@@ -49,7 +51,20 @@ pub fn router(state: AppState) -> Router {
         .route("/profilo/token/{id}/revoca", post(account::token_revoke))
         .route("/profilo/dati.json", get(account::data_export))
         .route("/profilo/cancella", post(account::erase))
+        .route("/mentorship", get(mentorship::home))
+        .route("/mentorship/richieste/{id}", get(mentorship::request_page))
+        .route("/mentorship/richieste/{id}/modifica", get(mentorship::edit_request_page).post(mentorship::edit_request))
+        .route("/mentorship/richieste/{id}/ritira", post(mentorship::withdraw_request))
+        .route("/mentorship/abbinamenti/{id}", get(mentorship::match_page))
+        .route("/mentorship/abbinamenti/{id}/{azione}", post(mentorship::match_action))
         .route_layer(middleware::from_fn_with_state(Rule::SignedIn, auth::guard));
+    let officers = Router::new()
+        .route("/mentorship/richieste/nuova", get(mentorship::new_request))
+        .route("/mentorship/richieste", post(mentorship::file_request))
+        .route_layer(middleware::from_fn_with_state(OFFICERS, auth::guard));
+    let mentors = Router::new()
+        .route("/mentorship/profilo", get(mentorship::profile_page).post(mentorship::profile_save))
+        .route_layer(middleware::from_fn_with_state(MENTORS, auth::guard));
     let coordinators = Router::new()
         .route("/coordinamento/posta", get(outbox::page_list))
         .route("/coordinamento/posta/{id}/riprova", post(outbox::page_retry))
@@ -57,9 +72,16 @@ pub fn router(state: AppState) -> Router {
         .route("/coordinamento/utenti/{id}/ruolo", post(users::change_role))
         .route("/coordinamento/utenti/{id}/disattiva", post(users::deactivate))
         .route("/coordinamento/utenti/{id}/riattiva", post(users::reactivate))
+        .route("/coordinamento/mentorship", get(mentorship::review_page))
+        .route("/coordinamento/mentorship/approva", post(mentorship::review_approve))
+        .route("/coordinamento/mentorship/modalita", post(mentorship::review_mode))
+        .route("/coordinamento/mentorship/esegui", post(mentorship::review_run))
+        .route("/mentorship/richieste/{id}/assegna", post(mentorship::assign))
         .route_layer(middleware::from_fn_with_state(COORDINATORS, auth::guard));
     public
         .merge(signed_in)
+        .merge(officers)
+        .merge(mentors)
         .merge(coordinators)
         .nest("/api/v1", api::router())
         .fallback(not_found)

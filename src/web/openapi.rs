@@ -4,7 +4,134 @@ use axum::Json;
 use serde_json::{json, Value};
 
 pub async fn document() -> Json<Value> {
-    Json(spec())
+    let mut doc = spec();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), other_paths()) {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), mentorship_schemas()) {
+        schemas.extend(more);
+    }
+    Json(doc)
+}
+
+fn id_param() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}})
+}
+
+fn body(schema: &str) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+/// Accounts and mentorship (`/mentorship/...`). Every route is visible to the roles its
+/// summary names; records of another Region answer 404.
+fn other_paths() -> Value {
+    let list = |schema: &str| json!({"description": "List", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": format!("#/components/schemas/{schema}")}}}}});
+    json!({
+        "/regions": {"get": {"summary": "Regions and Autonomous Provinces with their cohesion-policy category", "responses": {"200": {"description": "The 21 Regions/APs"}}}},
+        "/me": {"get": {"summary": "The signed-in user", "responses": {"200": {"description": "The user"}, "401": error_response("Not signed in")}}},
+        "/users": {"get": {"summary": "Users, filtered by role, region, active (coordinators)", "responses": {"200": {"description": "Users"}, "400": error_response("Unknown filter value"), "403": error_response("Not a coordinator")}}},
+        "/mentorship/profile": {
+            "get": {"summary": "The signed-in mentor's profile (mentors)", "responses": {"200": ok("The profile", "MentorProfile"), "404": error_response("No profile yet")}},
+            "post": {"summary": "Create or replace the mentor's profile (mentors); a capacity or pause change starts an assignment run",
+                     "requestBody": body("MentorProfileInput"),
+                     "responses": {"200": ok("The saved profile", "MentorProfile"), "400": error_response("Unknown fund, role, topic, Region or language; capacity outside 1-20; a pause ending before it starts")}}
+        },
+        "/mentorship/requests": {
+            "get": {"summary": "Requests: an officer's Region's, those proposed to a mentor, or all (coordinators, optional region)",
+                    "parameters": [
+                        {"name": "state", "in": "query", "required": false, "schema": {"type": "string", "enum": ["open", "matched", "closed", "withdrawn"]}},
+                        {"name": "region", "in": "query", "required": false, "schema": {"type": "string"}},
+                        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}}
+                    ],
+                    "responses": {"200": {"description": "{total, page, per_page, items: [MentorshipRequest]}"}, "400": error_response("Unknown state or Region")}},
+            "post": {"summary": "File a request for the officer's Region (officers); an assignment run follows at once",
+                     "requestBody": body("MentorshipRequestInput"),
+                     "responses": {"201": ok("The request with its matches", "MentorshipRequestDetail"), "400": error_response("Unknown fund or topic, empty description, bad period"),
+                                   "403": error_response("Not an officer"), "409": error_response("The same form_key was already sent")}}
+        },
+        "/mentorship/requests/{id}": {
+            "get": {"summary": "A request with its matches and history", "parameters": [id_param()],
+                    "responses": {"200": ok("The request", "MentorshipRequestDetail"), "404": error_response("No such request, or of another Region")}},
+            "post": {"summary": "Edit a request while it is open (its Region's officers, coordinators)", "parameters": [id_param()], "requestBody": body("MentorshipRequestInput"),
+                     "responses": {"200": ok("The request", "MentorshipRequestDetail"), "400": error_response("Invalid field"), "403": error_response("A mentor"), "404": error_response("Not found"), "409": error_response("No longer open")}}
+        },
+        "/mentorship/requests/{id}/withdraw": {"post": {"summary": "Withdraw an open request; a live proposal is withdrawn with it", "parameters": [id_param()],
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
+            "responses": {"200": ok("The request", "MentorshipRequestDetail"), "404": error_response("Not found"), "409": error_response("Not open")}}},
+        "/mentorship/requests/{id}/assign": {"post": {"summary": "Propose a chosen mentor, replacing any live suggestion or proposal (coordinators)", "parameters": [id_param()],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["mentor_id"], "properties": {"mentor_id": {"type": "integer"}}}}}},
+            "responses": {"200": ok("The new proposal", "MatchDetail"), "400": error_response("The mentor fails a hard rule"), "409": error_response("Request not open")}}},
+        "/mentorship/matches": {"get": {"summary": "Matches: a mentor's own, an officer's Region's, or all (coordinators)",
+            "parameters": [{"name": "state", "in": "query", "required": false, "description": "Comma-separated states", "schema": {"type": "string"}},
+                           {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
+            "responses": {"200": list("Match"), "400": error_response("Unknown state")}}},
+        "/mentorship/matches/{id}": {"get": {"summary": "A match with its request; contact details of both sides once accepted; meetings; feedback", "parameters": [id_param()],
+            "responses": {"200": ok("The match", "MatchDetail"), "404": error_response("Not found")}}},
+        "/mentorship/matches/{id}/{action}": {"post": {
+            "summary": "Lifecycle actions: accept, decline {reason} (the proposed mentor); approve, discard, withdraw {reason?} (coordinators); meetings {held_on, topic, notes}; complete {useful 1-5, comment}; cancel {reason} (both sides, coordinators)",
+            "parameters": [id_param(), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["accept", "decline", "approve", "discard", "withdraw", "meetings", "complete", "cancel"]}}],
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "reason": {"type": "string"}, "held_on": {"type": "string", "format": "date"}, "topic": {"type": "string"}, "notes": {"type": "string"},
+                "useful": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}}}}},
+            "responses": {"200": ok("The match after the action", "MatchDetail"), "400": error_response("Missing reason, bad date, rating outside 1-5"),
+                          "403": error_response("Not this user's to do"), "404": error_response("Not found"),
+                          "409": error_response("Expired, withdrawn, already answered, or capacity full")}}},
+        "/mentorship/approve": {"post": {"summary": "Turn suggestions into proposals (coordinators); no ids = all awaiting review",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}}}}},
+            "responses": {"200": {"description": "{approved: n}"}, "409": error_response("One of them is no longer a suggestion (nothing approved)")}}},
+        "/mentorship/settings": {
+            "get": {"summary": "Automatic mode (coordinators)", "responses": {"200": {"description": "{auto: bool}"}}},
+            "post": {"summary": "Turn automatic mode on or off (coordinators)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["auto"], "properties": {"auto": {"type": "boolean"}}}}}},
+                     "responses": {"200": {"description": "{auto: bool}"}, "400": error_response("auto missing")}}
+        },
+        "/mentorship/run": {"post": {"summary": "Run the assignment now (coordinators)", "responses": {"200": {"description": "{open_requests, mentors, suggested, proposed}"}}}}
+    })
+}
+
+fn mentorship_schemas() -> Value {
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "ScorePart": {"type": "object", "properties": {"points": {"type": "integer"}, "it": {"type": "string"}, "en": {"type": "string"}}},
+        "Experience": {"type": "object", "required": ["fund", "role", "programme"], "properties": {
+            "fund": {"$ref": "#/components/schemas/Fund"}, "role": {"type": "string", "enum": ["adg", "oi", "audit", "beneficiario"]},
+            "programme": {"type": "string"}, "region": {"type": ["string", "null"], "description": "Region code, e.g. PUG"}}},
+        "MentorProfileInput": {"type": "object", "required": ["experience", "languages", "capacity"], "properties": {
+            "experience": {"type": "array", "items": {"$ref": "#/components/schemas/Experience"}},
+            "topics": strings, "languages": {"type": "array", "items": {"type": "string", "enum": ["it", "en"]}},
+            "capacity": {"type": "integer", "minimum": 1, "maximum": 20}, "employer_region": {"type": ["string", "null"]},
+            "pause_from": {"type": ["string", "null"], "format": "date"}, "pause_until": {"type": ["string", "null"], "format": "date"}, "bio": {"type": "string"}}},
+        "MentorProfile": {"type": "object", "properties": {
+            "user_id": {"type": "integer"}, "name": {"type": "string"}, "experience": {"type": "array"}, "topics": strings, "languages": strings,
+            "capacity": {"type": "integer"}, "active": {"type": "integer"}, "pending": {"type": "integer"},
+            "employer_region": {"type": ["string", "null"]}, "pause_from": {"type": ["string", "null"]}, "pause_until": {"type": ["string", "null"]}, "bio": {"type": "string"}}},
+        "MentorshipRequestInput": {"type": "object", "required": ["fund", "topics", "language", "format", "description"], "properties": {
+            "fund": {"$ref": "#/components/schemas/Fund"}, "topics": strings, "language": {"type": "string", "enum": ["it", "en"]},
+            "format": {"type": "string", "enum": ["remote", "expert_mission", "study_visit"]}, "description": {"type": "string", "maxLength": 4000},
+            "period_from": {"type": ["string", "null"], "format": "date"}, "period_until": {"type": ["string", "null"], "format": "date"},
+            "form_key": {"type": ["string", "null"], "description": "Any unique value: sending the same one twice files one request"}}},
+        "MentorshipRequest": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "region_code": {"type": "string"}, "region_name": {"type": "string"}, "officer_id": {"type": "integer"},
+            "fund": {"type": "string"}, "topics": strings, "language": {"type": "string"}, "format": {"type": "string"}, "description": {"type": "string"},
+            "state": {"type": "string", "enum": ["open", "matched", "closed", "withdrawn"]}, "created_at": {"type": "integer", "description": "Unix ms"}}},
+        "Match": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "request_id": {"type": "integer"}, "mentor_id": {"type": "integer"}, "mentor_name": {"type": "string"},
+            "state": {"type": "string", "enum": ["suggested", "proposed", "discarded", "accepted", "declined", "expired", "withdrawn", "completed", "cancelled"]},
+            "score": {"type": "integer"}, "parts": {"type": "array", "items": {"$ref": "#/components/schemas/ScorePart"}},
+            "proposed_at": {"type": ["integer", "null"]}, "expires_at": {"type": ["integer", "null"]}, "reason": {"type": ["string", "null"]}}},
+        "MentorshipRequestDetail": {"type": "object", "properties": {
+            "request": {"$ref": "#/components/schemas/MentorshipRequest"},
+            "matches": {"type": "array", "items": {"$ref": "#/components/schemas/Match"}},
+            "history": {"type": "array", "items": {"type": "object", "properties": {"match_id": {"type": ["integer", "null"]}, "from_state": {"type": ["string", "null"]}, "to_state": {"type": "string"}, "actor_id": {"type": ["integer", "null"]}, "note": {"type": ["string", "null"]}, "at": {"type": "integer"}}}}}},
+        "MatchDetail": {"type": "object", "properties": {
+            "match": {"$ref": "#/components/schemas/Match"}, "request": {"$ref": "#/components/schemas/MentorshipRequest"},
+            "contacts": {"type": ["object", "null"], "description": "Present once accepted: {mentor, officer} with name, email, organisation"},
+            "meetings": {"type": "array"}, "feedback": {"type": "array"}}}
+    })
 }
 
 fn error_response(description: &str) -> Value {

@@ -243,11 +243,4 @@ fn status_label(lang: Lang, status: &str) -> &'static str {
 }
 
 /// A stored Unix-ms time in Europe/Rome.
-pub fn local_time(ms: i64) -> String {
-    use chrono::TimeZone;
-    chrono_tz::Europe::Rome
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
-        .unwrap_or_default()
-}
+pub use crate::clock::local_time;

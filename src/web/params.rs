@@ -10,12 +10,14 @@ use crate::guides::{Fund, Phase, Topics};
 use crate::i18n::Lang;
 use crate::search::{SearchRequest, DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS};
 
-/// Decoded `key=value` pairs; the last value of a repeated key wins.
-pub struct Params(HashMap<String, String>);
+/// Decoded `key=value` pairs; [`Params::get`] reads the last value of a repeated key,
+/// [`Params::all`] every value (checkbox groups).
+pub struct Params(HashMap<String, String>, Vec<(String, String)>);
 
 impl Params {
     pub fn parse(raw: Option<&str>, lang: Lang) -> Result<Params, AppError> {
         let mut map = HashMap::new();
+        let mut pairs = Vec::new();
         for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let decode = |s: &str| {
@@ -28,13 +30,19 @@ impl Params {
                     "the address contains invalid characters (not UTF-8 encoded)",
                 )));
             };
+            pairs.push((k.clone(), v.clone()));
             map.insert(k, v);
         }
-        Ok(Params(map))
+        Ok(Params(map, pairs))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+
+    /// Every non-blank value given for `key`, in order.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.1.iter().filter(|(k, v)| k == key && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect()
     }
 
     /// The value, or `None` when absent or blank.

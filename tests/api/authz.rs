@@ -15,12 +15,27 @@ enum M {
 /// (method, path pattern, path used, [anonymous, officer of the Region, officer of another Region, mentor, coordinator])
 type Row = (M, &'static str, String, [u16; 5]);
 
-fn table(target: i64) -> Vec<Row> {
+/// Records the table's paths point at: a request of the officer's Region with a proposal
+/// to the mentor, and a second request of that Region.
+#[derive(Clone, Copy, Default)]
+struct Seeded {
+    target: i64,
+    request: i64,
+    proposal: i64,
+    spare: i64,
+}
+
+fn table(seeded: Seeded) -> Vec<Row> {
+    let Seeded { target, request, proposal, spare } = seeded;
     use M::*;
     const ALL: [u16; 5] = [200; 5];
     const SIGNED_IN: [u16; 5] = [302, 200, 200, 200, 200];
     const COORD_PAGE: [u16; 5] = [302, 403, 403, 403, 200];
     const COORD_API: [u16; 5] = [401, 403, 403, 403, 200];
+    const SIGNED_IN_API: [u16; 5] = [401, 200, 200, 200, 200];
+    // Seen by the Region's officer, the mentor it was proposed to and coordinators.
+    const REGION_RECORD: [u16; 5] = [302, 200, 404, 200, 200];
+    const REGION_RECORD_API: [u16; 5] = [401, 200, 404, 200, 200];
     let s = |p: &str| p.to_string();
     vec![
         (Get, "/", s("/"), ALL),
@@ -69,6 +84,104 @@ fn table(target: i64) -> Vec<Row> {
             s(&format!("/coordinamento/utenti/{target}/riattiva")),
             [302, 403, 403, 403, 303],
         ),
+        (Get, "/mentorship", s("/mentorship"), SIGNED_IN),
+        (Get, "/mentorship/richieste/nuova", s("/mentorship/richieste/nuova"), [302, 200, 200, 403, 403]),
+        (Post, "/mentorship/richieste", s("/mentorship/richieste"), [302, 400, 400, 403, 403]),
+        (Get, "/mentorship/richieste/{id}", s(&format!("/mentorship/richieste/{request}")), REGION_RECORD),
+        (
+            Get,
+            "/mentorship/richieste/{id}/modifica",
+            s(&format!("/mentorship/richieste/{request}/modifica")),
+            [302, 200, 404, 403, 200],
+        ),
+        (
+            Post,
+            "/mentorship/richieste/{id}/modifica",
+            s(&format!("/mentorship/richieste/{request}/modifica")),
+            [302, 400, 404, 403, 400],
+        ),
+        (
+            Post,
+            "/mentorship/richieste/{id}/assegna",
+            s(&format!("/mentorship/richieste/{request}/assegna")),
+            [302, 403, 403, 403, 400],
+        ),
+        (
+            Post,
+            "/mentorship/richieste/{id}/ritira",
+            s(&format!("/mentorship/richieste/{spare}/ritira")),
+            [302, 303, 404, 404, 409],
+        ),
+        (Get, "/mentorship/abbinamenti/{id}", s(&format!("/mentorship/abbinamenti/{proposal}")), REGION_RECORD),
+        (
+            Post,
+            "/mentorship/abbinamenti/{id}/{azione}",
+            s(&format!("/mentorship/abbinamenti/{proposal}/annulla")),
+            [302, 409, 404, 409, 409],
+        ),
+        (
+            Post,
+            "/mentorship/abbinamenti/{id}/{azione}",
+            s("/mentorship/abbinamenti/999999/accetta"),
+            [302, 404, 404, 404, 404],
+        ),
+        (Get, "/mentorship/profilo", s("/mentorship/profilo"), [302, 403, 403, 200, 403]),
+        (Post, "/mentorship/profilo", s("/mentorship/profilo"), [302, 403, 403, 400, 403]),
+        (Get, "/coordinamento/mentorship", s("/coordinamento/mentorship"), COORD_PAGE),
+        (Post, "/coordinamento/mentorship/approva", s("/coordinamento/mentorship/approva"), [302, 403, 403, 403, 400]),
+        (
+            Post,
+            "/coordinamento/mentorship/modalita",
+            s("/coordinamento/mentorship/modalita"),
+            [302, 403, 403, 403, 400],
+        ),
+        (Post, "/coordinamento/mentorship/esegui", s("/coordinamento/mentorship/esegui"), [302, 403, 403, 403, 303]),
+        (Get, "/api/v1/mentorship/requests", s("/api/v1/mentorship/requests"), SIGNED_IN_API),
+        (Post, "/api/v1/mentorship/requests", s("/api/v1/mentorship/requests"), [401, 400, 400, 400, 400]),
+        (
+            Get,
+            "/api/v1/mentorship/requests/{id}",
+            s(&format!("/api/v1/mentorship/requests/{request}")),
+            REGION_RECORD_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/requests/{id}",
+            s(&format!("/api/v1/mentorship/requests/{request}")),
+            [401, 400, 404, 403, 400],
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/requests/{id}/withdraw",
+            s(&format!("/api/v1/mentorship/requests/{spare}/withdraw")),
+            [401, 409, 404, 404, 409],
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/requests/{id}/assign",
+            s(&format!("/api/v1/mentorship/requests/{request}/assign")),
+            [401, 403, 403, 403, 400],
+        ),
+        (Get, "/api/v1/mentorship/matches", s("/api/v1/mentorship/matches"), SIGNED_IN_API),
+        (
+            Get,
+            "/api/v1/mentorship/matches/{id}",
+            s(&format!("/api/v1/mentorship/matches/{proposal}")),
+            REGION_RECORD_API,
+        ),
+        (Post, "/api/v1/mentorship/approve", s("/api/v1/mentorship/approve"), COORD_API),
+        (Get, "/api/v1/mentorship/settings", s("/api/v1/mentorship/settings"), COORD_API),
+        (Post, "/api/v1/mentorship/settings", s("/api/v1/mentorship/settings"), [401, 403, 403, 403, 400]),
+        (Post, "/api/v1/mentorship/run", s("/api/v1/mentorship/run"), COORD_API),
+        (Get, "/api/v1/mentorship/profile", s("/api/v1/mentorship/profile"), [401, 403, 403, 200, 403]),
+        (Post, "/api/v1/mentorship/profile", s("/api/v1/mentorship/profile"), [401, 403, 403, 400, 403]),
+        // Only the mentor it was proposed to can accept it (then it is no longer open).
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/{action}",
+            s(&format!("/api/v1/mentorship/matches/{proposal}/accept")),
+            [401, 403, 404, 200, 403],
+        ),
         (Get, "/api/v1/openapi.json", s("/api/v1/openapi.json"), ALL),
         (Get, "/api/v1/guides/search", s("/api/v1/guides/search?q=art.%2053"), ALL),
         (Get, "/api/v1/guides/{id}", s("/api/v1/guides/osc-obbligatorie"), ALL),
@@ -94,6 +207,7 @@ async fn send(app: &TestApp, who: &Visitor, method: M, path: &str) -> u16 {
             .await
             .unwrap(),
         M::Post if path == "/accedi" => app.post_form(who, path, &[("email", "qualcuno@example.org")]).await,
+        M::Post if path.ends_with("/annulla") => app.post_form(who, path, &[("reason", "prova")]).await,
         M::Post => app.post_form(who, path, &[]).await,
     };
     r.status().as_u16()
@@ -106,10 +220,26 @@ db_test!(every_route_answers_each_role_as_the_table_says, |app| {
     let mentor = app.user("mentor@example.org", "mentor", None).await;
     let coordinator = app.user("coord@example.org", "coordinator", None).await;
     let target = app.user("bersaglio@example.org", "mentor", None).await;
+    let experience = serde_json::json!([{"fund": "FSE+", "role": "adg", "programme": "PR FSE+ Toscana"}]);
+    let (s, _) = app
+        .post_json_as(
+            &mentor,
+            "/api/v1/mentorship/profile",
+            &serde_json::json!({"experience": experience, "languages": ["it"], "capacity": 1}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let request = crate::mentorship::file(&app, &officer, "Richiesta di prova").await;
+    let spare = crate::mentorship::file(&app, &officer, "Seconda richiesta di prova").await;
+    let (s, approved) = app.post_json_as(&coordinator, "/api/v1/mentorship/approve", &serde_json::json!({})).await;
+    assert_eq!((s, approved["approved"].as_i64()), (200, Some(1)));
+    let (_, detail) = app.get_json_as(&coordinator, &format!("/api/v1/mentorship/requests/{request}")).await;
+    let proposal = detail["matches"][0]["id"].as_i64().expect("a proposal to the mentor");
+    let seeded = Seeded { target: target.id, request, proposal, spare };
     let actors = [&anonymous, &officer, &other_region, &mentor, &coordinator];
     let names = ["anonymous", "officer (own Region)", "officer (other Region)", "mentor", "coordinator"];
     let mut wrong = Vec::new();
-    for (method, _, path, expected) in table(target.id) {
+    for (method, _, path, expected) in table(seeded) {
         for (i, who) in actors.iter().enumerate() {
             let got = send(&app, who, method, &path).await;
             if got != expected[i] {
@@ -123,7 +253,7 @@ db_test!(every_route_answers_each_role_as_the_table_says, |app| {
 #[test]
 fn every_registered_route_is_in_the_table() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let table: Vec<String> = table(1).iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
+    let table: Vec<String> = table(Seeded::default()).iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
     let mut missing = Vec::new();
     for (file, prefix) in [("src/web/mod.rs", ""), ("src/web/api.rs", "/api/v1")] {
         let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();

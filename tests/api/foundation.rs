@@ -106,6 +106,15 @@ async fn openapi_describes_the_search_api() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/guides/search"]["get"]["parameters"].as_array().unwrap().len() >= 7);
     assert!(doc["paths"]["/guides/{id}"].is_object());
+    // Every API route is described.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/api.rs")).unwrap();
+    for part in text.split(".route(\"").skip(1) {
+        let path = &part[..part.find('"').unwrap()];
+        if path != "/openapi.json" {
+            assert!(doc["paths"][path].is_object(), "{path} is missing from the OpenAPI document");
+        }
+    }
+    assert!(doc["components"]["schemas"]["MatchDetail"].is_object());
     app.stop().await;
 }
 

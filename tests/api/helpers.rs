@@ -117,6 +117,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        }
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
         config.smtp_url = opts.smtp_url;
@@ -235,6 +238,21 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A JSON-API post as `who` with a JSON body.
+    pub async fn post_json_as(&self, who: &Visitor, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// A form post as `who`, with the CSRF field added.
     pub async fn post_form(&self, who: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
@@ -259,13 +277,18 @@ impl TestApp {
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::db_test!($name, $crate::helpers::Options::default(), |$app| $body);
+    };
+    ($name:ident, clock = $t0:expr, |$app:ident, $clock:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                let $clock = fondilab::clock::ManualClock::at($t0);
+                let opts = $crate::helpers::Options { clock: std::sync::Arc::new($clock.clone()), ..Default::default() };
+                let $app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, opts).await;
                 $body;
                 $app.stop().await;
             }
@@ -276,7 +299,33 @@ macro_rules! db_test {
                 ignore = "PostgreSQL tests SKIPPED: set FONDILAB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run them"
             )]
             async fn postgres() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                let $clock = fondilab::clock::ManualClock::at($t0);
+                let opts = $crate::helpers::Options { clock: std::sync::Arc::new($clock.clone()), ..Default::default() };
+                let $app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, opts).await;
+                $body;
+                $app.stop().await;
+            }
+        }
+    };
+    ($name:ident, $opts:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $opts).await;
+                $body;
+                $app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(fondilab_postgres_tests),
+                ignore = "PostgreSQL tests SKIPPED: set FONDILAB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run them"
+            )]
+            async fn postgres() {
+                let $app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $opts).await;
                 $body;
                 $app.stop().await;
             }

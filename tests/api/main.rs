@@ -9,6 +9,7 @@ mod authz;
 mod corpus_check;
 mod foundation;
 mod jobs;
+mod mentorship;
 mod outbox;
 mod outbox_pages;
 mod outbox_processes;
