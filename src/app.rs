@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::db::Db;
+use crate::events::Events;
 use crate::guides::{self, Corpus};
 use crate::i18n::Lang;
 use crate::jobs::JobRunner;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub outbox: Outbox,
     pub clock: SharedClock,
     pub mentorship: Mentorship,
+    pub events: Events,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ pub struct Services {
     pub jobs: Arc<JobRunner>,
     pub worker_config: WorkerConfig,
     pub mentorship: Mentorship,
+    pub events: Events,
 }
 
 impl Services {
@@ -129,7 +132,8 @@ impl Services {
             jobs.register(Arc::new(MentorshipJob { kind, mentorship: mentorship.clone() }));
         }
         let jobs = Arc::new(jobs);
-        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env(), mentorship })
+        let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
+        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env(), mentorship, events })
     }
 
     pub fn worker(&self) -> Worker {
@@ -199,6 +203,7 @@ impl Application {
             outbox: services.outbox,
             clock: services.clock,
             mentorship: services.mentorship,
+            events: services.events,
         };
         Ok(Application { listener, state, log_task, worker })
     }

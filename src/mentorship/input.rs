@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Format, MResult, MentorshipError, MAX_CAPACITY, MAX_DESCRIPTION_CHARS, MAX_TEXT_CHARS};
+use super::{Format, MResult, Refusal, MAX_CAPACITY, MAX_DESCRIPTION_CHARS, MAX_TEXT_CHARS};
 use crate::accounts::Region;
 use crate::guides::vocab::Topics;
 use crate::guides::Fund;
@@ -91,14 +91,14 @@ pub struct ValidRequest {
 
 fn fund(s: &str, field: &'static str) -> MResult<Fund> {
     if s.trim().is_empty() {
-        return Err(MentorshipError::invalid(
+        return Err(Refusal::invalid(
             field,
             "Indica il fondo: FSE+, FESR o JTF.",
             "Choose the fund: ESF+, ERDF or JTF.",
         ));
     }
     Fund::parse(s).ok_or_else(|| {
-        MentorshipError::invalid(
+        Refusal::invalid(
             field,
             format!("Fondo sconosciuto \"{}\": i fondi sono FSE+, FESR e JTF.", s.trim()),
             format!("Unknown fund \"{}\": the funds are ESF+, ERDF and JTF.", s.trim()),
@@ -110,7 +110,7 @@ fn topics(list: &[String], vocab: &Topics, at_least: usize) -> MResult<Vec<Strin
     let mut out: Vec<String> = Vec::new();
     for t in list.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !vocab.contains(t) {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "topics",
                 format!("Tema sconosciuto \"{t}\": scegli tra i temi dell'elenco."),
                 format!("Unknown topic \"{t}\": choose from the listed topics."),
@@ -121,7 +121,7 @@ fn topics(list: &[String], vocab: &Topics, at_least: usize) -> MResult<Vec<Strin
         }
     }
     if out.len() < at_least {
-        return Err(MentorshipError::invalid("topics", "Scegli almeno un tema.", "Choose at least one topic."));
+        return Err(Refusal::invalid("topics", "Scegli almeno un tema.", "Choose at least one topic."));
     }
     Ok(out)
 }
@@ -132,11 +132,7 @@ fn region(code: Option<&str>, regions: &[Region], field: &'static str) -> MResul
     if regions.iter().any(|r| r.code == code) {
         Ok(Some(code))
     } else {
-        Err(MentorshipError::invalid(
-            field,
-            format!("Regione sconosciuta \"{code}\"."),
-            format!("Unknown Region \"{code}\"."),
-        ))
+        Err(Refusal::invalid(field, format!("Regione sconosciuta \"{code}\"."), format!("Unknown Region \"{code}\".")))
     }
 }
 
@@ -144,7 +140,7 @@ fn region(code: Option<&str>, regions: &[Region], field: &'static str) -> MResul
 pub fn date(s: Option<&str>, field: &'static str) -> MResult<Option<NaiveDate>> {
     let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| {
-        MentorshipError::invalid(
+        Refusal::invalid(
             field,
             format!("Data non valida \"{s}\": usa il formato AAAA-MM-GG."),
             format!("Invalid date \"{s}\": use the YYYY-MM-DD format."),
@@ -155,7 +151,7 @@ pub fn date(s: Option<&str>, field: &'static str) -> MResult<Option<NaiveDate>> 
 fn text(s: &str, field: &'static str, max: usize) -> MResult<String> {
     let s = s.trim();
     if s.chars().count() > max {
-        return Err(MentorshipError::invalid(
+        return Err(Refusal::invalid(
             field,
             format!("Testo troppo lungo: al massimo {max} caratteri."),
             format!("Text too long: at most {max} characters."),
@@ -174,7 +170,7 @@ fn period(
     let until = date(until, fields.1)?;
     if let (Some(f), Some(u)) = (from, until) {
         if u < f {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 fields.1,
                 format!(
                     "{} finisce ({}) prima di cominciare ({}).",
@@ -194,7 +190,7 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
     for (i, e) in p.experience.iter().enumerate() {
         let n = i + 1;
         let at = |it: String, en: String| {
-            MentorshipError::invalid("experience", format!("Esperienza {n}: {it}"), format!("Experience {n}: {en}"))
+            Refusal::invalid("experience", format!("Esperienza {n}: {it}"), format!("Experience {n}: {en}"))
         };
         let f = fund(&e.fund, "experience").map_err(|e| at(e.message(Lang::It), e.message(Lang::En)))?;
         let role = ExperienceRole::parse(&e.role).ok_or_else(|| {
@@ -214,7 +210,7 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
         experience.push(ValidExperience { fund: f, role, programme, region });
     }
     if experience.is_empty() {
-        return Err(MentorshipError::invalid(
+        return Err(Refusal::invalid(
             "experience",
             "Indica almeno un'esperienza con un fondo: senza, il profilo non può ricevere proposte.",
             "Enter at least one experience with a fund: without it the profile cannot receive proposals.",
@@ -224,7 +220,7 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
     let mut languages = Vec::new();
     for l in p.languages.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
         let lang = Lang::parse(l).ok_or_else(|| {
-            MentorshipError::invalid(
+            Refusal::invalid(
                 "languages",
                 format!("Lingua sconosciuta \"{l}\": it o en."),
                 format!("Unknown language \"{l}\": it or en."),
@@ -235,7 +231,7 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
         }
     }
     if languages.is_empty() {
-        return Err(MentorshipError::invalid(
+        return Err(Refusal::invalid(
             "languages",
             "Indica almeno una lingua di lavoro.",
             "Choose at least one working language.",
@@ -243,14 +239,14 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
     }
     let capacity = match p.capacity {
         None => {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "capacity",
                 "Indica quante mentorship puoi seguire insieme.",
                 "Enter how many mentorships you can follow at once.",
             ))
         }
         Some(c) if !(1..=MAX_CAPACITY).contains(&c) => {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "capacity",
                 format!(
                     "La capacità deve essere tra 1 e {MAX_CAPACITY} (hai scritto {c}); per non ricevere proposte per un po', indica una pausa."
@@ -277,14 +273,14 @@ pub fn validate_request(r: &RequestInput, vocab: &Topics) -> MResult<ValidReques
     let f = fund(&r.fund, "fund")?;
     let topics = topics(&r.topics, vocab, 1)?;
     let language = Lang::parse(r.language.trim()).ok_or_else(|| {
-        MentorshipError::invalid(
+        Refusal::invalid(
             "language",
             "Scegli la lingua preferita: italiano o inglese.",
             "Choose the preferred language: Italian or English.",
         )
     })?;
     let format = Format::parse(&r.format).ok_or_else(|| {
-        MentorshipError::invalid(
+        Refusal::invalid(
             "format",
             "Scegli il formato: sessioni a distanza, missione dell'esperto o visita di studio.",
             "Choose the format: remote sessions, expert mission or study visit.",
@@ -292,7 +288,7 @@ pub fn validate_request(r: &RequestInput, vocab: &Topics) -> MResult<ValidReques
     })?;
     let description = text(&r.description, "description", MAX_DESCRIPTION_CHARS)?;
     if description.is_empty() {
-        return Err(MentorshipError::invalid(
+        return Err(Refusal::invalid(
             "description",
             "Descrivi di che cosa avete bisogno: il mentor lo legge prima di accettare.",
             "Describe what you need: the mentor reads it before accepting.",
@@ -319,7 +315,7 @@ pub fn parse_experience_lines(text: &str) -> MResult<Vec<ExperienceInput>> {
         }
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         if !(3..=4).contains(&cells.len()) {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "experience",
                 format!(
                     "Riga {}: servono fondo | ruolo | programma | Regione (facoltativa), separati da \"|\".",

@@ -9,7 +9,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 
 use super::input::{ValidProfile, ValidRequest};
 use super::store::{self, Match, Request};
-use super::{mail, Actor, MResult, MatchState, MentorshipError, RequestState};
+use super::{mail, Actor, MResult, MatchState, Refusal, RequestState};
 use crate::accounts::policy::can_see_region;
 use crate::accounts::{self, Role, User};
 use crate::clock::{local_date, local_midnight_ms, local_time, SharedClock};
@@ -18,7 +18,7 @@ use crate::guides::{Fund, Topics};
 use crate::i18n::Lang;
 use crate::jobs::{self, JobFuture, JobHandler, JobRow, NewJob};
 use crate::matching::{self, Candidate, Experience, ExperienceRole, Ineligible};
-use crate::notify::{Email, Outbox};
+use crate::notify::{Outbox, ToUser};
 
 const DAY_MS: i64 = 86_400_000;
 pub const JOB_EXPIRE: &str = "mentorship.expire";
@@ -45,7 +45,7 @@ pub struct RunReport {
     pub proposed: usize,
 }
 
-fn state_error(current: MatchState, wanted: MatchState) -> MentorshipError {
+fn state_error(current: MatchState, wanted: MatchState) -> Refusal {
     use MatchState::*;
     let (it, en): (&str, &str) = match (current, wanted) {
         (Expired, _) => (
@@ -77,10 +77,10 @@ fn state_error(current: MatchState, wanted: MatchState) -> MentorshipError {
             ("La proposta è già stata inviata al mentor.", "The proposal has already been sent to the mentor.")
         }
     };
-    MentorshipError::state(it, en)
+    Refusal::state(it, en)
 }
 
-fn ineligible_error(why: Ineligible) -> MentorshipError {
+fn ineligible_error(why: Ineligible) -> Refusal {
     let (it, en) = match why {
         Ineligible::Fund => (
             "Il mentor non ha esperienza con il fondo della richiesta.",
@@ -101,7 +101,7 @@ fn ineligible_error(why: Ineligible) -> MentorshipError {
             "The mentor already declined this request or was withdrawn from it.",
         ),
     };
-    MentorshipError::invalid("mentor", it, en)
+    Refusal::invalid("mentor", it, en)
 }
 
 fn reminder_key(id: i64) -> String {
@@ -165,7 +165,7 @@ impl Mentorship {
     /// The request, if `user` may see it: coordinators all, officers their Region's,
     /// mentors those they have been proposed for. Otherwise "not found".
     pub async fn visible_request(&self, conn: &mut AnyConnection, user: &User, id: i64) -> MResult<Request> {
-        let r = store::request(conn, id).await?.ok_or(MentorshipError::NotFound)?;
+        let r = store::request(conn, id).await?.ok_or(Refusal::NotFound)?;
         let ok = match user.role {
             Role::Coordinator | Role::Officer => can_see_region(user, &r.region_code),
             Role::Mentor => {
@@ -176,7 +176,7 @@ impl Mentorship {
         if ok {
             Ok(r)
         } else {
-            Err(MentorshipError::NotFound)
+            Err(Refusal::NotFound)
         }
     }
 
@@ -184,7 +184,7 @@ impl Mentorship {
     pub async fn editable_request(&self, conn: &mut AnyConnection, user: &User, id: i64) -> MResult<Request> {
         let r = self.visible_request(conn, user, id).await?;
         if user.role == Role::Mentor {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Solo la Regione e il coordinamento modificano la richiesta.",
                 "Only the Region and the coordinators edit the request.",
             ));
@@ -195,11 +195,11 @@ impl Mentorship {
     /// The match, if `user` may see it: coordinators all, officers their Region's,
     /// a mentor their own once proposed.
     pub async fn visible_match(&self, conn: &mut AnyConnection, user: &User, id: i64) -> MResult<Match> {
-        let m = store::get_match(conn, id).await?.ok_or(MentorshipError::NotFound)?;
+        let m = store::get_match(conn, id).await?.ok_or(Refusal::NotFound)?;
         if can_see_match(user, &m) {
             Ok(m)
         } else {
-            Err(MentorshipError::NotFound)
+            Err(Refusal::NotFound)
         }
     }
 
@@ -312,7 +312,7 @@ impl Mentorship {
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => MentorshipError::state(
+            sqlx::Error::Database(d) if d.is_unique_violation() => Refusal::state(
                 "La richiesta ha già un mentor suggerito, proposto o attivo.",
                 "The request already has a suggested, proposed or active mentor.",
             ),
@@ -331,27 +331,14 @@ impl Mentorship {
         content: crate::notify::Content,
         not_before: Option<i64>,
     ) -> MResult<()> {
-        if to.erased || !to.active {
-            return Ok(());
-        }
-        let email = Email {
-            key,
-            kind: kind.into(),
-            to: to.email.clone(),
-            to_name: to.name.clone(),
-            lang: to.lang,
-            content,
-            attachments: Vec::new(),
-            not_before,
-        };
-        self.outbox.enqueue(conn, now, &email).await?;
-        Ok(())
+        let m = ToUser { key, kind, to, content, attachments: Vec::new(), not_before };
+        Ok(self.outbox.enqueue_to_user(conn, now, m).await?)
     }
 
     /// Never a second pool connection while a transaction holds one: under load that
     /// waits for a connection held by someone waiting for this transaction's lock.
     async fn user(conn: &mut AnyConnection, id: i64) -> MResult<User> {
-        accounts::get_in(conn, id).await?.ok_or(MentorshipError::NotFound)
+        accounts::get_in(conn, id).await?.ok_or(Refusal::NotFound)
     }
 
     /// Suggested → proposed: the mentor is told, a reminder and the expiry are scheduled.
@@ -364,8 +351,8 @@ impl Mentorship {
         now: i64,
     ) -> MResult<()> {
         self.move_match(conn, m, MatchState::Proposed, actor, note, now).await?;
-        let m = store::get_match(conn, m.id).await?.ok_or(MentorshipError::NotFound)?;
-        let r = store::request(conn, m.request_id).await?.ok_or(MentorshipError::NotFound)?;
+        let m = store::get_match(conn, m.id).await?.ok_or(Refusal::NotFound)?;
+        let r = store::request(conn, m.request_id).await?.ok_or(Refusal::NotFound)?;
         let mentor = Self::user(conn, m.mentor_id).await?;
         let content = mail::proposal(mentor.lang, &r, &m, &self.topics, &self.public_url);
         self.email(conn, now, (format!("mentorship.proposal:{}", m.id), "mentorship.proposal"), &mentor, content, None)
@@ -402,7 +389,7 @@ impl Mentorship {
             MatchState::Proposed => {
                 self.move_match(conn, m, MatchState::Withdrawn, actor, reason, now).await?;
                 self.settle_proposal(conn, m.id, now).await?;
-                let r = store::request(conn, m.request_id).await?.ok_or(MentorshipError::NotFound)?;
+                let r = store::request(conn, m.request_id).await?.ok_or(Refusal::NotFound)?;
                 let mentor = Self::user(conn, m.mentor_id).await?;
                 let content = mail::withdrawn(mentor.lang, &r, reason);
                 self.email(
@@ -548,7 +535,7 @@ impl Mentorship {
             let id = Self::insert_match(&mut tx, c, Actor::System, "assegnazione automatica", now).await?;
             report.suggested += 1;
             if auto {
-                let m = store::get_match(&mut tx, id).await?.ok_or(MentorshipError::NotFound)?;
+                let m = store::get_match(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
                 self.propose(&mut tx, &m, Actor::System, Some("modalità automatica"), now).await?;
                 report.proposed += 1;
             }
@@ -564,7 +551,7 @@ impl Mentorship {
 
     pub async fn save_profile(&self, mentor: &User, p: &ValidProfile) -> MResult<()> {
         if mentor.role != Role::Mentor {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Solo i mentor hanno un profilo di mentorship.",
                 "Only mentors have a mentorship profile.",
             ));
@@ -626,7 +613,7 @@ impl Mentorship {
         let region = match (officer.role, officer.region_code.as_deref()) {
             (Role::Officer, Some(region)) => region.to_string(),
             _ => {
-                return Err(MentorshipError::forbidden(
+                return Err(Refusal::forbidden(
                     "Le richieste di mentorship le presentano i funzionari di una Regione o PA.",
                     "Mentorship requests are filed by officers of a Region or AP.",
                 ))
@@ -640,7 +627,7 @@ impl Mentorship {
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(request) = existing {
-                return Err(MentorshipError::Duplicate { request });
+                return Err(Refusal::Duplicate { request });
             }
         }
         let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
@@ -671,7 +658,7 @@ impl Mentorship {
                         .bind(r.form_key.clone())
                         .fetch_optional(self.db.pool())
                         .await?;
-                return Err(MentorshipError::Duplicate { request: existing.unwrap_or_default() });
+                return Err(Refusal::Duplicate { request: existing.unwrap_or_default() });
             }
             Err(e) => return Err(e.into()),
         };
@@ -687,7 +674,7 @@ impl Mentorship {
         let mut tx = self.db.begin_write().await?;
         let current = self.editable_request(&mut tx, user, id).await?;
         if current.state != RequestState::Open {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 format!("La richiesta è {}: non si può più modificare.", current.state.label(Lang::It)),
                 format!("The request is {}: it can no longer be edited.", current.state.label(Lang::En)),
             ));
@@ -709,7 +696,7 @@ impl Mentorship {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 "La richiesta è appena cambiata: ricarica la pagina.",
                 "The request just changed: reload the page.",
             ));
@@ -730,13 +717,13 @@ impl Mentorship {
             .await?;
         let r = self.visible_request(&mut tx, user, id).await?;
         if user.role == Role::Mentor {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Solo la Regione ritira la richiesta.",
                 "Only the Region withdraws the request.",
             ));
         }
         if r.state != RequestState::Open {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 format!(
                     "La richiesta è {}: si ritira solo una richiesta aperta (una mentorship attiva si conclude o si annulla).",
                     r.state.label(Lang::It)
@@ -765,14 +752,14 @@ impl Mentorship {
         let mut tx = self.db.begin_write().await?;
         let r = self.visible_request(&mut tx, coordinator, request_id).await?;
         if r.state != RequestState::Open {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 format!("La richiesta è {}: non si assegna più.", r.state.label(Lang::It)),
                 format!("The request is {}: it can no longer be assigned.", r.state.label(Lang::En)),
             ));
         }
         if let Some(m) = Self::live_match(&mut tx, request_id).await? {
             if m.mentor_id == mentor_id {
-                return Err(MentorshipError::invalid(
+                return Err(Refusal::invalid(
                     "mentor",
                     "Questo mentor è già quello suggerito o proposto.",
                     "This mentor is already the one suggested or proposed.",
@@ -782,7 +769,7 @@ impl Mentorship {
         }
         let (requests, mentors) = self.engine_input(&mut tx, Some(request_id), local_date(now)).await?;
         let (Some(req), Some(mentor)) = (requests.first(), mentors.iter().find(|m| m.id == mentor_id)) else {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "mentor",
                 "Mentor sconosciuto, disattivato o senza profilo.",
                 "Unknown or deactivated mentor, or one without a profile.",
@@ -793,7 +780,7 @@ impl Mentorship {
         }
         let c = matching::score(req, mentor).ok_or_else(|| ineligible_error(Ineligible::Fund))?;
         let id = Self::insert_match(&mut tx, &c, Actor::User(coordinator), "scelta del coordinamento", now).await?;
-        let m = store::get_match(&mut tx, id).await?.ok_or(MentorshipError::NotFound)?;
+        let m = store::get_match(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
         self.propose(&mut tx, &m, Actor::User(coordinator), None, now).await?;
         self.commit(tx).await?;
         self.rerun().await;
@@ -812,7 +799,7 @@ impl Mentorship {
         } else {
             let mut list = Vec::new();
             for &id in ids {
-                list.push(store::get_match(&mut tx, id).await?.ok_or(MentorshipError::NotFound)?);
+                list.push(store::get_match(&mut tx, id).await?.ok_or(Refusal::NotFound)?);
             }
             list
         };
@@ -849,9 +836,9 @@ impl Mentorship {
 
     /// A proposal only its mentor answers; others who can see it are told so.
     fn own_proposal(user: &User, m: Option<Match>) -> MResult<Match> {
-        let m = m.filter(|m| can_see_match(user, m)).ok_or(MentorshipError::NotFound)?;
+        let m = m.filter(|m| can_see_match(user, m)).ok_or(Refusal::NotFound)?;
         if m.mentor_id != user.id {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Solo il mentor a cui è proposta può rispondere.",
                 "Only the mentor it was proposed to can answer.",
             ));
@@ -872,7 +859,7 @@ impl Mentorship {
         .fetch_optional(&mut *tx)
         .await?;
         let m = Self::own_proposal(mentor, store::get_match(&mut tx, id).await?)?;
-        let capacity = capacity.ok_or(MentorshipError::NotFound)?;
+        let capacity = capacity.ok_or(Refusal::NotFound)?;
         sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.for_update()))
             .bind(m.request_id)
             .fetch_optional(&mut *tx)
@@ -889,7 +876,7 @@ impl Mentorship {
                 .fetch_one(&mut *tx)
                 .await?;
         if active >= capacity {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 format!(
                     "Non puoi accettare: hai già {active} mentorship attive e la tua capacità è {capacity}. \
                      Concludine una o aumenta la capacità nel profilo, poi riprova."
@@ -912,7 +899,7 @@ impl Mentorship {
         )
         .await?;
         self.settle_proposal(&mut tx, id, now).await?;
-        let r = store::request(&mut tx, m.request_id).await?.ok_or(MentorshipError::NotFound)?;
+        let r = store::request(&mut tx, m.request_id).await?.ok_or(Refusal::NotFound)?;
         let officer = Self::user(&mut tx, r.officer_id).await?;
         let mentor_contact = store::contact(&mut tx, mentor.id).await?;
         let officer_contact = store::contact(&mut tx, officer.id).await?;
@@ -946,14 +933,14 @@ impl Mentorship {
     pub async fn decline(&self, mentor: &User, id: i64, reason: &str) -> MResult<()> {
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "reason",
                 "Scrivi in breve il motivo del rifiuto: aiuta il coordinamento a proporre meglio.",
                 "Briefly give the reason: it helps the coordinators propose better.",
             ));
         }
         if reason.chars().count() > super::MAX_TEXT_CHARS {
-            return Err(MentorshipError::invalid("reason", "Motivo troppo lungo.", "Reason too long."));
+            return Err(Refusal::invalid("reason", "Motivo troppo lungo.", "Reason too long."));
         }
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -1005,11 +992,10 @@ impl Mentorship {
 
     pub async fn log_meeting(&self, user: &User, id: i64, held_on: &str, topic: &str, notes: &str) -> MResult<i64> {
         let now = self.now();
-        let day = super::input::date(Some(held_on), "held_on")?.ok_or_else(|| {
-            MentorshipError::invalid("held_on", "Indica la data dell'incontro.", "Enter the meeting's date.")
-        })?;
+        let day = super::input::date(Some(held_on), "held_on")?
+            .ok_or_else(|| Refusal::invalid("held_on", "Indica la data dell'incontro.", "Enter the meeting's date."))?;
         if day > local_date(now) {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "held_on",
                 "La data è nel futuro: qui si registrano gli incontri già svolti.",
                 "The date is in the future: log meetings that have taken place.",
@@ -1017,25 +1003,25 @@ impl Mentorship {
         }
         let topic = topic.trim();
         if topic.is_empty() || topic.chars().count() > 200 {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "topic",
                 "Indica l'argomento dell'incontro (al massimo 200 caratteri).",
                 "Enter the meeting's topic (at most 200 characters).",
             ));
         }
         if notes.chars().count() > super::MAX_TEXT_CHARS {
-            return Err(MentorshipError::invalid("notes", "Note troppo lunghe.", "Notes too long."));
+            return Err(Refusal::invalid("notes", "Note troppo lunghe.", "Notes too long."));
         }
         let mut tx = self.db.begin_write().await?;
         let m = self.visible_match(&mut tx, user, id).await?;
         if Self::side(user, &m).is_none() {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Gli incontri li registrano il mentor e la Regione.",
                 "Meetings are logged by the mentor and the Region.",
             ));
         }
         if m.state != MatchState::Accepted {
-            return Err(MentorshipError::state(
+            return Err(Refusal::state(
                 "Gli incontri si registrano solo durante una mentorship attiva.",
                 "Meetings are logged only while the mentorship is active.",
             ));
@@ -1061,7 +1047,7 @@ impl Mentorship {
     pub async fn complete(&self, user: &User, id: i64, useful: Option<i64>, comment: &str) -> MResult<()> {
         let now = self.now();
         if comment.chars().count() > super::MAX_TEXT_CHARS {
-            return Err(MentorshipError::invalid("comment", "Commento troppo lungo.", "Comment too long."));
+            return Err(Refusal::invalid("comment", "Commento troppo lungo.", "Comment too long."));
         }
         let mut tx = self.db.begin_write().await?;
         let m = self.visible_match(&mut tx, user, id).await?;
@@ -1070,7 +1056,7 @@ impl Mentorship {
             match useful {
                 Some(1..=5) => {}
                 _ => {
-                    return Err(MentorshipError::invalid(
+                    return Err(Refusal::invalid(
                         "useful",
                         "Indica quanto è stata utile la mentorship, da 1 (poco) a 5 (molto).",
                         "Rate how useful the mentorship was, from 1 (little) to 5 (very).",
@@ -1110,7 +1096,7 @@ impl Mentorship {
             .execute(&mut *tx)
             .await?;
             if stored.rows_affected() == 0 {
-                return Err(MentorshipError::state(
+                return Err(Refusal::state(
                     "La valutazione per la tua parte è già stata data.",
                     "The feedback for your side has already been given.",
                 ));
@@ -1124,7 +1110,7 @@ impl Mentorship {
     pub async fn cancel(&self, user: &User, id: i64, reason: &str) -> MResult<()> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > super::MAX_TEXT_CHARS {
-            return Err(MentorshipError::invalid(
+            return Err(Refusal::invalid(
                 "reason",
                 "Scrivi in breve perché la mentorship si interrompe.",
                 "Briefly say why the mentorship stops.",
@@ -1134,7 +1120,7 @@ impl Mentorship {
         let mut tx = self.db.begin_write().await?;
         let m = self.visible_match(&mut tx, user, id).await?;
         if user.role != Role::Coordinator && Self::side(user, &m).is_none() {
-            return Err(MentorshipError::forbidden(
+            return Err(Refusal::forbidden(
                 "Non fai parte di questa mentorship.",
                 "You are not part of this mentorship.",
             ));

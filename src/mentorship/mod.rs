@@ -15,7 +15,6 @@ pub mod store;
 use serde::Serialize;
 
 use crate::accounts::{Role, User};
-use crate::error::AppError;
 use crate::i18n::Lang;
 
 pub use lifecycle::{Mentorship, RunReport};
@@ -202,84 +201,9 @@ impl Actor<'_> {
     }
 }
 
-/// What can go wrong, with the message in both languages.
-#[derive(Debug, thiserror::Error)]
-pub enum MentorshipError {
-    /// The input is wrong in a way the user can fix.
-    #[error("{it}")]
-    Invalid { field: &'static str, it: String, en: String },
-    /// Absent, or not visible to this user (never says which).
-    #[error("non trovato")]
-    NotFound,
-    /// Visible, but this user may not do this.
-    #[error("{it}")]
-    Forbidden { it: String, en: String },
-    /// The record is not in a state that allows this (expired, withdrawn, already done).
-    #[error("{it}")]
-    State { it: String, en: String },
-    /// The same form was sent twice: the first one counts.
-    #[error("richiesta già inviata")]
-    Duplicate { request: i64 },
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-    #[error(transparent)]
-    Outbox(#[from] crate::notify::EnqueueError),
-}
+pub use crate::error::Refusal;
 
-impl MentorshipError {
-    pub fn invalid(field: &'static str, it: impl Into<String>, en: impl Into<String>) -> Self {
-        MentorshipError::Invalid { field, it: it.into(), en: en.into() }
-    }
-
-    pub fn state(it: impl Into<String>, en: impl Into<String>) -> Self {
-        MentorshipError::State { it: it.into(), en: en.into() }
-    }
-
-    pub fn forbidden(it: impl Into<String>, en: impl Into<String>) -> Self {
-        MentorshipError::Forbidden { it: it.into(), en: en.into() }
-    }
-
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            MentorshipError::Invalid { field, .. } => Some(field),
-            _ => None,
-        }
-    }
-
-    pub fn message(&self, lang: Lang) -> String {
-        match self {
-            MentorshipError::Invalid { it, en, .. }
-            | MentorshipError::Forbidden { it, en }
-            | MentorshipError::State { it, en } => lang.t(it, en).to_string(),
-            MentorshipError::NotFound => lang
-                .t("Nessuna richiesta o proposta con questo numero.", "No request or proposal with this number.")
-                .into(),
-            MentorshipError::Duplicate { request } => format!(
-                "{} {request}.",
-                lang.t(
-                    "Questo modulo era già stato inviato: la richiesta esiste già con il numero",
-                    "This form had already been sent: the request already exists as number",
-                )
-            ),
-            MentorshipError::Database(e) => e.to_string(),
-            MentorshipError::Outbox(e) => e.to_string(),
-        }
-    }
-
-    pub fn into_app(self, lang: Lang) -> AppError {
-        let message = self.message(lang);
-        match self {
-            MentorshipError::Invalid { field, .. } => AppError::field(field, message),
-            MentorshipError::NotFound => AppError::NotFound(message),
-            MentorshipError::Forbidden { .. } => AppError::Forbidden(message),
-            MentorshipError::State { .. } | MentorshipError::Duplicate { .. } => AppError::Conflict(message),
-            MentorshipError::Database(e) => e.into(),
-            MentorshipError::Outbox(e) => e.into(),
-        }
-    }
-}
-
-pub type MResult<T> = Result<T, MentorshipError>;
+pub type MResult<T> = Result<T, Refusal>;
 
 #[cfg(test)]
 mod tests {

@@ -77,6 +77,16 @@ impl From<EnqueueError> for crate::error::AppError {
     }
 }
 
+/// A message to one user of the service (see [`Outbox::enqueue_to_user`]).
+pub struct ToUser<'a> {
+    pub key: String,
+    pub kind: &'a str,
+    pub to: &'a crate::accounts::User,
+    pub content: Content,
+    pub attachments: Vec<Attachment>,
+    pub not_before: Option<i64>,
+}
+
 /// Whether an enqueue stored a new message or found it already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enqueued {
@@ -165,6 +175,30 @@ impl Outbox {
             Some(id) => Enqueued::Stored(id),
             None => Enqueued::AlreadyStored,
         })
+    }
+
+    /// Stores a message to a user of the service, in their language; deactivated and
+    /// erased accounts get nothing.
+    pub async fn enqueue_to_user(
+        &self,
+        conn: &mut AnyConnection,
+        now_ms: i64,
+        m: ToUser<'_>,
+    ) -> Result<(), EnqueueError> {
+        if m.to.erased || !m.to.active {
+            return Ok(());
+        }
+        let email = Email {
+            key: m.key,
+            kind: m.kind.into(),
+            to: m.to.email.clone(),
+            to_name: m.to.name.clone(),
+            lang: m.to.lang,
+            content: m.content,
+            attachments: m.attachments,
+            not_before: m.not_before,
+        };
+        self.enqueue(conn, now_ms, &email).await.map(|_| ())
     }
 
     /// Cancels a pending message (a reminder for a registration that was cancelled).

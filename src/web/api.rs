@@ -5,8 +5,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::mentorship_api;
 use super::params::{search_request, Params};
+use super::{events_api, mentorship_api};
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/guides/search", get(search))
         .route("/guides/{id}", get(guide))
         .route("/regions", get(super::users::api_regions))
+        .route("/events", get(events_api::list))
+        .route("/events/{id}", get(events_api::get))
         .merge(
             Router::new()
                 .route("/me", get(super::account::me))
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
                 .route("/mentorship/requests/{id}", get(mentorship_api::request_get).post(mentorship_api::request_edit))
                 .route("/mentorship/requests/{id}/withdraw", post(mentorship_api::request_withdraw))
                 .route("/mentorship/matches", get(mentorship_api::matches_list))
+                .route("/events/{id}/{action}", post(events_api::action))
+                .route("/registrations/{id}/cancel", post(events_api::unregister))
                 .route("/mentorship/matches/{id}", get(mentorship_api::match_get))
                 .route("/mentorship/matches/{id}/{action}", post(mentorship_api::match_action))
                 .route_layer(axum::middleware::from_fn_with_state(Rule::SignedIn, super::auth::guard)),
@@ -39,6 +43,9 @@ pub fn router() -> Router<AppState> {
                 .route("/users", get(super::users::api_users))
                 .route("/mentorship/requests/{id}/assign", post(mentorship_api::request_assign))
                 .route("/mentorship/approve", post(mentorship_api::approve))
+                .route("/events", post(events_api::create))
+                .route("/events/{id}", post(events_api::update))
+                .route("/events/{id}/registrations", get(events_api::registrations))
                 .route("/mentorship/settings", get(mentorship_api::settings_get).post(mentorship_api::settings_save))
                 .route("/mentorship/run", post(mentorship_api::run))
                 .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),

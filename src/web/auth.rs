@@ -212,12 +212,16 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if session::same(h, &expected) { next.run(req).await } else { refused() };
     }
-    let is_form = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // A file upload carries the token in its action address, not in the body.
+    if content_type.starts_with("multipart/form-data") {
+        let presented = super::params::Params::parse(req.uri().query(), lang)
+            .ok()
+            .and_then(|p| p.get(CSRF_FIELD).map(str::to_string))
+            .unwrap_or_default();
+        return if session::same(&presented, &expected) { next.run(req).await } else { refused() };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return refused();
     }
     let (parts, body) = req.into_parts();

@@ -47,6 +47,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                             ul {
                                 li { a href="/" { (lang.t("Home", "Home")) } }
                                 li { a href="/cerca" { (lang.t("Guide", "Guides")) } }
+                                li { a href="/eventi" { (lang.t("Eventi", "Events")) } }
                                 @if let Some(user) = user {
                                     @if user.role == Role::Coordinator {
                                         li { a href="/coordinamento/utenti" { (lang.t("Utenti", "Users")) } }

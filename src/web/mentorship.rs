@@ -23,7 +23,7 @@ use crate::i18n::Lang;
 use crate::matching::Part;
 use crate::mentorship::input::{self, ProfileInput, RequestInput};
 use crate::mentorship::store::{self, Match, MatchFilter, Request, RequestFilter};
-use crate::mentorship::{Format, MatchState, MentorshipError, RequestState};
+use crate::mentorship::{Format, MatchState, Refusal, RequestState};
 
 pub const PER_PAGE: i64 = 20;
 
@@ -37,7 +37,7 @@ pub fn see_other(to: &str) -> Response {
 
 /// A path id that is not a number is a missing record.
 pub fn id_of(raw: &str, lang: Lang) -> AppResult<i64> {
-    raw.parse::<i64>().map_err(|_| MentorshipError::NotFound.into_app(lang))
+    raw.parse::<i64>().map_err(|_| Refusal::NotFound.into_app(lang))
 }
 
 pub fn fund_label(fund: &str, lang: Lang) -> String {
@@ -285,15 +285,12 @@ fn form_failure(
     action: &str,
     title: &str,
     draft: &RequestInput,
-    e: MentorshipError,
+    e: Refusal,
 ) -> AppResult<Response> {
     match e {
-        MentorshipError::Invalid { .. } | MentorshipError::State { .. } | MentorshipError::Duplicate { .. } => {
-            let status = if matches!(e, MentorshipError::Invalid { .. }) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::CONFLICT
-            };
+        Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Duplicate { .. } => {
+            let status =
+                if matches!(e, Refusal::Invalid { .. }) { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
             let message = e.message(lang);
             let field = e.field().unwrap_or("");
             Ok(rendered(status, request_form(state, lang, auth, action, title, draft, Some((field, &message)))))
@@ -531,7 +528,7 @@ async fn match_view(
 ) -> AppResult<Markup> {
     let mut c = conn(state).await?;
     let m = state.mentorship.visible_match(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
-    let r = store::request(&mut c, m.request_id).await?.ok_or_else(|| MentorshipError::NotFound.into_app(lang))?;
+    let r = store::request(&mut c, m.request_id).await?.ok_or_else(|| Refusal::NotFound.into_app(lang))?;
     let contacts = if m.state.contacts_visible() {
         Some((store::contact(&mut c, m.mentor_id).await?, store::contact(&mut c, r.officer_id).await?))
     } else {
@@ -653,7 +650,7 @@ pub async fn match_action(
         if user.role == Role::Coordinator {
             Ok(())
         } else {
-            Err(MentorshipError::forbidden("Azione riservata al coordinamento.", "Only coordinators can do this."))
+            Err(Refusal::forbidden("Azione riservata al coordinamento.", "Only coordinators can do this."))
         }
     };
     let result = match action.as_str() {
@@ -690,12 +687,9 @@ pub async fn match_action(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/mentorship/abbinamenti/{id}"))),
-        Err(e @ (MentorshipError::Invalid { .. } | MentorshipError::State { .. })) => {
-            let status = if matches!(e, MentorshipError::Invalid { .. }) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::CONFLICT
-            };
+        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
+            let status =
+                if matches!(e, Refusal::Invalid { .. }) { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
             let message = e.message(lang);
             let field = e.field().unwrap_or("");
             // The page is shown again with the message, if this user may see it.
@@ -710,11 +704,11 @@ pub async fn match_action(
 
 // ----- the mentor's profile -----
 
-fn profile_input(f: &Params) -> Result<ProfileInput, MentorshipError> {
+fn profile_input(f: &Params) -> Result<ProfileInput, Refusal> {
     let capacity = match f.non_empty("capacity") {
         None => None,
         Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            MentorshipError::invalid(
+            Refusal::invalid(
                 "capacity",
                 format!("Capacità non valida \"{c}\": scrivi un numero intero."),
                 format!("Invalid capacity \"{c}\": enter a whole number."),
@@ -869,7 +863,7 @@ pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth,
     .await;
     match result {
         Ok(()) => Ok(see_other("/mentorship/profilo?salvato=1")),
-        Err(e @ MentorshipError::Invalid { .. }) => {
+        Err(e @ Refusal::Invalid { .. }) => {
             let d = ProfileDraft {
                 experience: f.get("experience").unwrap_or("").into(),
                 topics: f.all("topics").into_iter().map(String::from).collect(),

@@ -21,10 +21,10 @@ use crate::mentorship::input::{self, ProfileInput, RequestInput};
 use crate::mentorship::store::{
     self, Contact, Feedback, Match, MatchFilter, Meeting, Request, RequestFilter, Transition,
 };
-use crate::mentorship::{MatchState, MentorshipError, RequestState, RunReport};
+use crate::mentorship::{MatchState, Refusal, RequestState, RunReport};
 
 /// A JSON body, or the default when there is none; a clear message when it is not valid.
-fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResult<T> {
+pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -36,7 +36,7 @@ async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::An
     Ok(state.db.pool().acquire().await?)
 }
 
-fn m(lang: Lang) -> impl Fn(MentorshipError) -> AppError {
+fn m(lang: Lang) -> impl Fn(Refusal) -> AppError {
     move |e| e.into_app(lang)
 }
 
@@ -140,7 +140,7 @@ async fn request_detail(
     c: &mut sqlx::AnyConnection,
     user: &accounts::User,
     id: i64,
-) -> Result<RequestDetail, MentorshipError> {
+) -> Result<RequestDetail, Refusal> {
     let request = state.mentorship.visible_request(c, user, id).await?;
     let mut f = MatchFilter { request: Some(id), ..Default::default() };
     if user.role == Role::Mentor {
@@ -283,9 +283,9 @@ async fn match_detail(
     c: &mut sqlx::AnyConnection,
     user: &accounts::User,
     id: i64,
-) -> Result<MatchDetail, MentorshipError> {
+) -> Result<MatchDetail, Refusal> {
     let the_match = state.mentorship.visible_match(c, user, id).await?;
-    let request = store::request(c, the_match.request_id).await?.ok_or(MentorshipError::NotFound)?;
+    let request = store::request(c, the_match.request_id).await?.ok_or(Refusal::NotFound)?;
     let contacts = if the_match.state.contacts_visible() {
         Some(Contacts {
             mentor: store::contact(c, the_match.mentor_id).await?,

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod api;
 pub mod auth;
+pub mod events;
+pub mod events_api;
 pub mod layout;
 pub mod legal;
 pub mod mentorship;
@@ -42,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         .route("/accedi/{token}", get(account::link_page).post(account::link_use))
         .route("/privacy", get(account::privacy))
         .route("/accessibilita", get(account::accessibility))
+        .route("/eventi", get(events::list))
+        .route("/eventi/archivio", get(events::archive))
+        .route("/eventi/{id}", get(events::detail))
+        .route("/calendario/{file}", get(events::feed))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     let signed_in = Router::new()
@@ -51,6 +57,11 @@ pub fn router(state: AppState) -> Router {
         .route("/profilo/token/{id}/revoca", post(account::token_revoke))
         .route("/profilo/dati.json", get(account::data_export))
         .route("/profilo/cancella", post(account::erase))
+        .route("/eventi/{id}/iscrizione", post(events::register))
+        .route("/eventi/{id}/attestato.pdf", get(events::certificate_pdf))
+        .route("/iscrizioni/{id}/annulla", post(events::unregister))
+        .route("/profilo/calendario", post(events::feed_create))
+        .route("/profilo/calendario/revoca", post(events::feed_revoke))
         .route("/mentorship", get(mentorship::home))
         .route("/mentorship/richieste/{id}", get(mentorship::request_page))
         .route("/mentorship/richieste/{id}/modifica", get(mentorship::edit_request_page).post(mentorship::edit_request))
@@ -72,6 +83,12 @@ pub fn router(state: AppState) -> Router {
         .route("/coordinamento/utenti/{id}/ruolo", post(users::change_role))
         .route("/coordinamento/utenti/{id}/disattiva", post(users::deactivate))
         .route("/coordinamento/utenti/{id}/riattiva", post(users::reactivate))
+        .route("/coordinamento/eventi", get(events::manage_list).post(events::create))
+        .route("/coordinamento/eventi/nuovo", get(events::new_page))
+        .route("/coordinamento/eventi/{id}", get(events::manage_page).post(events::update))
+        .route("/coordinamento/eventi/{id}/iscritti.csv", get(events::export_csv))
+        .route("/coordinamento/eventi/{id}/presenze.csv", post(events::import_csv))
+        .route("/coordinamento/eventi/{id}/{azione}", post(events::action))
         .route("/coordinamento/mentorship", get(mentorship::review_page))
         .route("/coordinamento/mentorship/approva", post(mentorship::review_approve))
         .route("/coordinamento/mentorship/modalita", post(mentorship::review_mode))

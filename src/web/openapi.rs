@@ -8,7 +8,7 @@ pub async fn document() -> Json<Value> {
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), other_paths()) {
         paths.extend(more);
     }
-    if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), mentorship_schemas()) {
+    if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), domain_schemas()) {
         schemas.extend(more);
     }
     Json(doc)
@@ -89,13 +89,53 @@ fn other_paths() -> Value {
             "post": {"summary": "Turn automatic mode on or off (coordinators)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["auto"], "properties": {"auto": {"type": "boolean"}}}}}},
                      "responses": {"200": {"description": "{auto: bool}"}, "400": error_response("auto missing")}}
         },
+        "/events": {
+            "get": {"summary": "Upcoming events (past=1: the archive), filtered by kind, fund, topic; drafts only for coordinators",
+                    "parameters": [
+                        {"name": "kind", "in": "query", "required": false, "schema": {"type": "string", "enum": ["webinar", "open_lab", "mentorship_lab", "forum"]}},
+                        {"name": "fund", "in": "query", "required": false, "schema": {"type": "string"}},
+                        {"name": "topic", "in": "query", "required": false, "schema": {"type": "string"}},
+                        {"name": "past", "in": "query", "required": false, "schema": {"type": "string", "enum": ["1"]}},
+                        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
+                    ],
+                    "responses": {"200": {"description": "{total, page, per_page, items: [Event]}"}, "400": error_response("Unknown kind, fund or topic")}},
+            "post": {"summary": "Create an event (coordinators); publish: true publishes it at once", "requestBody": body("EventInput"),
+                     "responses": {"201": ok("The event", "Event"), "400": error_response("End before start, start in the past, capacity outside 1-5000, unknown topic/guide/Region"), "403": error_response("Not a coordinator")}}
+        },
+        "/events/{id}": {
+            "get": {"summary": "One event", "parameters": [id_param()], "responses": {"200": ok("The event", "Event"), "404": error_response("No such event (or a draft)")}},
+            "post": {"summary": "Change an event (coordinators); a new time or place sends participants an updated invitation (same UID, SEQUENCE+1) and moves reminders",
+                     "parameters": [id_param()], "requestBody": body("EventInput"),
+                     "responses": {"200": ok("The event", "Event"), "400": error_response("Invalid field, or fewer places than confirmed participants"), "409": error_response("Cancelled or completed")}}
+        },
+        "/events/{id}/registrations": {"get": {"summary": "Registrations in order of arrival (coordinators)", "parameters": [id_param()], "responses": {"200": {"description": "Registrations"}}}},
+        "/events/{id}/{action}": {"post": {
+            "summary": "register (anyone signed in: a seat, or the waiting list when full); publish, cancel {reason}, complete {materials_url, recording_url}, attendance {attended: [registration ids]} (coordinators)",
+            "parameters": [id_param(), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["register", "publish", "cancel", "complete", "attendance"]}}],
+            "responses": {"201": {"description": "register: {registration, waitlist_place}"}, "200": ok("The event after the action", "Event"),
+                          "403": error_response("Reserved for other Regions, or not a coordinator"), "409": error_response("Registration closed or not open, already registered, wrong state")}}},
+        "/registrations/{id}/cancel": {"post": {"summary": "Cancel one's registration or leave the waiting list (coordinators: anyone's); a freed seat goes to the first waiting",
+            "parameters": [id_param()], "responses": {"200": {"description": "The registration"}, "404": error_response("Not found or somebody else's"), "409": error_response("Already cancelled, or the event is over")}}},
         "/mentorship/run": {"post": {"summary": "Run the assignment now (coordinators)", "responses": {"200": {"description": "{open_requests, mentors, suggested, proposed}"}}}}
     })
 }
 
-fn mentorship_schemas() -> Value {
+fn domain_schemas() -> Value {
     let strings = json!({"type": "array", "items": {"type": "string"}});
     json!({
+        "EventInput": {"type": "object", "required": ["kind", "title", "starts_at", "ends_at", "capacity"], "properties": {
+            "kind": {"type": "string", "enum": ["webinar", "open_lab", "mentorship_lab", "forum"]}, "title": {"type": "string"}, "description": {"type": "string"},
+            "starts_at": {"type": "string", "description": "Europe/Rome local time YYYY-MM-DDTHH:MM, or RFC 3339 with an offset"}, "ends_at": {"type": "string"},
+            "online_url": {"type": ["string", "null"]}, "venue": {"type": ["string", "null"]}, "capacity": {"type": "integer", "minimum": 1, "maximum": 5000},
+            "registration_opens_at": {"type": ["string", "null"]}, "registration_closes_at": {"type": ["string", "null"]},
+            "audience": {"type": "array", "items": {"type": "string"}, "description": "Region codes; empty: all"}, "funds": strings, "topics": strings,
+            "guides": strings, "speakers": {"type": "string"}, "materials_url": {"type": ["string", "null"]}, "recording_url": {"type": ["string", "null"]},
+            "publish": {"type": "boolean"}}},
+        "Event": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"}, "starts_at": {"type": "integer", "description": "Unix ms, UTC"},
+            "ends_at": {"type": "integer"}, "capacity": {"type": "integer"}, "confirmed": {"type": "integer"}, "waitlisted": {"type": "integer"},
+            "state": {"type": "string", "enum": ["draft", "published", "cancelled", "completed"]}, "sequence": {"type": "integer"}}},
         "ScorePart": {"type": "object", "properties": {"points": {"type": "integer"}, "it": {"type": "string"}, "en": {"type": "string"}}},
         "Experience": {"type": "object", "required": ["fund", "role", "programme"], "properties": {
             "fund": {"$ref": "#/components/schemas/Fund"}, "role": {"type": "string", "enum": ["adg", "oi", "audit", "beneficiario"]},

@@ -23,10 +23,12 @@ struct Seeded {
     request: i64,
     proposal: i64,
     spare: i64,
+    event: i64,
+    registration: i64,
 }
 
 fn table(seeded: Seeded) -> Vec<Row> {
-    let Seeded { target, request, proposal, spare } = seeded;
+    let Seeded { target, request, proposal, spare, event, registration } = seeded;
     use M::*;
     const ALL: [u16; 5] = [200; 5];
     const SIGNED_IN: [u16; 5] = [302, 200, 200, 200, 200];
@@ -83,6 +85,60 @@ fn table(seeded: Seeded) -> Vec<Row> {
             "/coordinamento/utenti/{id}/riattiva",
             s(&format!("/coordinamento/utenti/{target}/riattiva")),
             [302, 403, 403, 403, 303],
+        ),
+        (Get, "/eventi", s("/eventi"), ALL),
+        (Get, "/eventi/archivio", s("/eventi/archivio"), ALL),
+        (Get, "/eventi/{id}", s(&format!("/eventi/{event}")), ALL),
+        (Get, "/calendario/{file}", s(&format!("/calendario/{}.ics", "b".repeat(64))), [404; 5]),
+        (Post, "/eventi/{id}/iscrizione", s(&format!("/eventi/{event}/iscrizione")), [302, 409, 303, 303, 303]),
+        (Get, "/eventi/{id}/attestato.pdf", s(&format!("/eventi/{event}/attestato.pdf")), [302, 404, 404, 404, 404]),
+        (
+            Post,
+            "/iscrizioni/{id}/annulla",
+            s(&format!("/iscrizioni/{registration}/annulla")),
+            [302, 303, 404, 404, 409],
+        ),
+        (Post, "/profilo/calendario", s("/profilo/calendario"), SIGNED_IN),
+        (Post, "/profilo/calendario/revoca", s("/profilo/calendario/revoca"), [302, 303, 303, 303, 303]),
+        (Get, "/coordinamento/eventi", s("/coordinamento/eventi"), COORD_PAGE),
+        (Post, "/coordinamento/eventi", s("/coordinamento/eventi"), [302, 403, 403, 403, 400]),
+        (Get, "/coordinamento/eventi/nuovo", s("/coordinamento/eventi/nuovo"), COORD_PAGE),
+        (Get, "/coordinamento/eventi/{id}", s(&format!("/coordinamento/eventi/{event}")), COORD_PAGE),
+        (Post, "/coordinamento/eventi/{id}", s(&format!("/coordinamento/eventi/{event}")), [302, 403, 403, 403, 400]),
+        (
+            Get,
+            "/coordinamento/eventi/{id}/iscritti.csv",
+            s(&format!("/coordinamento/eventi/{event}/iscritti.csv")),
+            COORD_PAGE,
+        ),
+        (
+            Post,
+            "/coordinamento/eventi/{id}/presenze.csv",
+            s(&format!("/coordinamento/eventi/{event}/presenze.csv")),
+            [302, 403, 403, 403, 400],
+        ),
+        (
+            Post,
+            "/coordinamento/eventi/{id}/{azione}",
+            s(&format!("/coordinamento/eventi/{event}/presenze")),
+            [302, 403, 403, 403, 409],
+        ),
+        (Get, "/api/v1/events", s("/api/v1/events"), ALL),
+        (Get, "/api/v1/events/{id}", s(&format!("/api/v1/events/{event}")), ALL),
+        (Post, "/api/v1/events", s("/api/v1/events"), [401, 403, 403, 403, 400]),
+        (Post, "/api/v1/events/{id}", s(&format!("/api/v1/events/{event}")), [401, 403, 403, 403, 400]),
+        (Get, "/api/v1/events/{id}/registrations", s(&format!("/api/v1/events/{event}/registrations")), COORD_API),
+        (
+            Post,
+            "/api/v1/events/{id}/{action}",
+            s(&format!("/api/v1/events/{event}/publish")),
+            [401, 403, 403, 403, 409],
+        ),
+        (
+            Post,
+            "/api/v1/registrations/{id}/cancel",
+            s(&format!("/api/v1/registrations/{registration}/cancel")),
+            [401, 409, 404, 404, 409],
         ),
         (Get, "/mentorship", s("/mentorship"), SIGNED_IN),
         (Get, "/mentorship/richieste/nuova", s("/mentorship/richieste/nuova"), [302, 200, 200, 403, 403]),
@@ -235,7 +291,16 @@ db_test!(every_route_answers_each_role_as_the_table_says, |app| {
     assert_eq!((s, approved["approved"].as_i64()), (200, Some(1)));
     let (_, detail) = app.get_json_as(&coordinator, &format!("/api/v1/mentorship/requests/{request}")).await;
     let proposal = detail["matches"][0]["id"].as_i64().expect("a proposal to the mentor");
-    let seeded = Seeded { target: target.id, request, proposal, spare };
+    let start = fondilab::events::local_input(fondilab::db::now_ms() + 7 * 86_400_000);
+    let end = fondilab::events::local_input(fondilab::db::now_ms() + 7 * 86_400_000 + 7_200_000);
+    let body = serde_json::json!({"kind": "forum", "title": "Forum", "starts_at": start, "ends_at": end, "venue": "Roma", "capacity": 50, "publish": true});
+    let (s, e) = app.post_json_as(&coordinator, "/api/v1/events", &body).await;
+    assert_eq!(s, 201, "{e}");
+    let event = e["id"].as_i64().unwrap();
+    let (s, r) = app.post_json_as(&officer, &format!("/api/v1/events/{event}/register"), &serde_json::json!({})).await;
+    assert_eq!(s, 201, "{r}");
+    let registration = r["registration"]["id"].as_i64().unwrap();
+    let seeded = Seeded { target: target.id, request, proposal, spare, event, registration };
     let actors = [&anonymous, &officer, &other_region, &mentor, &coordinator];
     let names = ["anonymous", "officer (own Region)", "officer (other Region)", "mentor", "coordinator"];
     let mut wrong = Vec::new();

@@ -92,6 +92,8 @@ pub struct Options {
     pub clock: fondilab::clock::SharedClock,
     pub smtp_url: Option<String>,
     pub metrics_bind: Option<std::net::SocketAddr>,
+    /// Share this database (a second instance of the same deployment) instead of a new one.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -102,6 +104,7 @@ impl Default for Options {
             clock: fondilab::clock::system(),
             smtp_url: None,
             metrics_bind: None,
+            database_url: None,
         }
     }
 }
@@ -124,9 +127,13 @@ impl TestApp {
         let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
         config.smtp_url = opts.smtp_url;
         config.metrics_bind = opts.metrics_bind;
-        let pg = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
+        let pg = match (backend, opts.database_url) {
+            (_, Some(url)) => {
+                config.database_url = url;
+                None
+            }
+            (Backend::Sqlite, None) => None,
+            (Backend::Postgres, None) => {
                 let pg = PgDatabase::create().await;
                 config.database_url = pg.url.clone();
                 Some(pg)
@@ -155,6 +162,11 @@ impl TestApp {
             server: Some(server),
             _pg: pg,
         }
+    }
+
+    /// The database this app runs on.
+    pub fn database_url(&self) -> String {
+        self.state.config.database_url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,669 @@
+//! Every change to events and registrations, each in one transaction with the mail it
+//! causes. Registrations lock the event's row (PostgreSQL) or take the single write lock
+//! (SQLite), so seats are given in order of arrival and never beyond capacity, also with
+//! several instances on one database.
+
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::ical::{self, Invite, Method};
+use super::store::{self, Event, Registration};
+use super::{mail, EResult, EventState, RegState, ValidEvent};
+use crate::accounts::{self, Role, User};
+use crate::clock::SharedClock;
+use crate::db::{Backend, Db};
+use crate::error::Refusal;
+use crate::i18n::Lang;
+use crate::notify::{Attachment, Content, Outbox, ToUser};
+
+const HOUR_MS: i64 = 3_600_000;
+
+#[derive(Clone)]
+pub struct Events {
+    pub db: Db,
+    outbox: Outbox,
+    clock: SharedClock,
+    public_url: String,
+}
+
+/// What happened to a registration request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Registered {
+    pub registration: Registration,
+    /// Place on the waiting list (1 = next), when waitlisted.
+    pub waitlist_place: Option<i64>,
+}
+
+/// Why an attendance list was not imported: every bad row, with its line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub problems: Vec<(usize, String)>,
+}
+
+fn state_refusal(e: &Event, lang_it: &str, lang_en: &str) -> Refusal {
+    Refusal::state(
+        format!("{lang_it} (l'evento è {}).", e.state.label(Lang::It)),
+        format!("{lang_en} (the event is {}).", e.state.label(Lang::En)),
+    )
+}
+
+impl Events {
+    pub fn new(db: Db, outbox: Outbox, clock: SharedClock, public_url: String) -> Events {
+        Events { db, outbox, clock, public_url }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    fn for_update(&self) -> &'static str {
+        match self.db.backend() {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    fn domain(&self) -> String {
+        self.outbox.from().email.domain().to_string()
+    }
+
+    /// The calendar invitation for one attendee.
+    pub fn invite(&self, e: &Event, who: &User, method: Method) -> Attachment {
+        let from = self.outbox.from();
+        let uid = e.uid(&self.domain());
+        let location = e.location();
+        let url = mail::event_url(&self.public_url, e.id);
+        let cancel = matches!(method, Method::Cancel);
+        let text = ical::invite(&Invite {
+            uid: &uid,
+            sequence: e.sequence,
+            method,
+            summary: &e.title,
+            description: &e.description,
+            location: location.as_deref(),
+            url: Some(&url),
+            start_ms: e.starts_at,
+            end_ms: e.ends_at,
+            dtstamp_ms: self.now(),
+            organizer_name: from.name.as_deref().unwrap_or("fondilab"),
+            organizer_email: from.email.as_ref(),
+            attendee_name: &who.name,
+            attendee_email: &who.email,
+        });
+        let method = if cancel { "CANCEL" } else { "REQUEST" };
+        Attachment {
+            filename: if cancel { "annullamento.ics".into() } else { "invito.ics".into() },
+            content_type: format!("text/calendar; method={method}; charset=UTF-8"),
+            content: text,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        conn: &mut AnyConnection,
+        key: String,
+        kind: &str,
+        to: &User,
+        content: Content,
+        attachment: Option<Attachment>,
+        not_before: Option<i64>,
+    ) -> EResult<()> {
+        let m = ToUser { key, kind, to, content, attachments: attachment.into_iter().collect(), not_before };
+        Ok(self.outbox.enqueue_to_user(conn, self.now(), m).await?)
+    }
+
+    fn reminder_keys(reg: i64, sequence: i64) -> [(String, i64); 2] {
+        [(format!("event.reminder:{reg}:{sequence}:24h"), 24), (format!("event.reminder:{reg}:{sequence}:1h"), 1)]
+    }
+
+    /// Reminders 24 h and 1 h before the start, those still in the future.
+    async fn schedule_reminders(&self, conn: &mut AnyConnection, e: &Event, reg: i64, who: &User) -> EResult<()> {
+        for (key, hours) in Self::reminder_keys(reg, e.sequence) {
+            let at = e.starts_at - hours * HOUR_MS;
+            if at > self.now() {
+                let content = mail::reminder(e, who.lang, &self.public_url, hours);
+                self.send(conn, key, "event.reminder", who, content, None, Some(at)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn cancel_reminders(&self, conn: &mut AnyConnection, reg: i64, sequence: i64) -> EResult<()> {
+        for (key, _) in Self::reminder_keys(reg, sequence) {
+            self.outbox.cancel(conn, self.now(), &key).await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(&self, tx: Transaction<'static, Any>) -> EResult<()> {
+        tx.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// The event, locked for this transaction.
+    async fn locked(&self, conn: &mut AnyConnection, id: i64) -> EResult<Event> {
+        sqlx::query(&format!("SELECT id FROM events WHERE id = $1{}", self.for_update()))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        store::event(conn, id).await?.ok_or(Refusal::NotFound)
+    }
+
+    /// Whether `user` may see the event: published, cancelled and completed ones are
+    /// public; drafts only for coordinators.
+    pub fn visible(e: &Event, user: Option<&User>) -> bool {
+        e.state != EventState::Draft || user.is_some_and(|u| u.role == Role::Coordinator)
+    }
+
+    // ----- coordinators -----
+
+    pub async fn create(&self, coordinator: &User, v: &ValidEvent, publish: bool) -> EResult<i64> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let state = if publish { EventState::Published } else { EventState::Draft };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (kind, title, description, starts_at, ends_at, online_url, venue, capacity, \
+             registration_opens_at, registration_closes_at, audience, funds, topics, guides, speakers, materials_url, \
+             recording_url, state, sequence, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, $19, $20, $20) RETURNING id",
+        )
+        .bind(v.kind.as_str())
+        .bind(v.title.clone())
+        .bind(v.description.clone())
+        .bind(v.starts_at)
+        .bind(v.ends_at)
+        .bind(v.online_url.clone())
+        .bind(v.venue.clone())
+        .bind(v.capacity)
+        .bind(v.registration_opens_at)
+        .bind(v.registration_closes_at)
+        .bind(v.audience.join(","))
+        .bind(v.funds.join(","))
+        .bind(v.topics.join(","))
+        .bind(v.guides.join(","))
+        .bind(v.speakers.clone())
+        .bind(v.materials_url.clone())
+        .bind(v.recording_url.clone())
+        .bind(state.as_str())
+        .bind(coordinator.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        self.commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Saves a change. A new time or place raises the calendar SEQUENCE, sends every
+    /// confirmed participant the updated invitation and moves their reminders; more places
+    /// take people from the waiting list in order.
+    pub async fn update(&self, _coordinator: &User, id: i64, v: &ValidEvent) -> EResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        let old = self.locked(&mut tx, id).await?;
+        if matches!(old.state, EventState::Cancelled | EventState::Completed) {
+            return Err(state_refusal(&old, "Non si modifica più", "It can no longer be changed"));
+        }
+        if v.capacity < old.confirmed {
+            return Err(Refusal::invalid(
+                "capacity",
+                format!(
+                    "Ci sono già {} iscritti confermati: i posti non possono scendere sotto questo numero.",
+                    old.confirmed
+                ),
+                format!("There are already {} confirmed participants: places cannot go below that.", old.confirmed),
+            ));
+        }
+        let moved = old.starts_at != v.starts_at
+            || old.ends_at != v.ends_at
+            || old.venue != v.venue
+            || old.online_url != v.online_url;
+        let sequence = if moved && old.state == EventState::Published { old.sequence + 1 } else { old.sequence };
+        sqlx::query(
+            "UPDATE events SET kind = $1, title = $2, description = $3, starts_at = $4, ends_at = $5, online_url = $6, \
+             venue = $7, capacity = $8, registration_opens_at = $9, registration_closes_at = $10, audience = $11, funds = $12, \
+             topics = $13, guides = $14, speakers = $15, materials_url = $16, recording_url = $17, sequence = $18, updated_at = $19 \
+             WHERE id = $20",
+        )
+        .bind(v.kind.as_str())
+        .bind(v.title.clone())
+        .bind(v.description.clone())
+        .bind(v.starts_at)
+        .bind(v.ends_at)
+        .bind(v.online_url.clone())
+        .bind(v.venue.clone())
+        .bind(v.capacity)
+        .bind(v.registration_opens_at)
+        .bind(v.registration_closes_at)
+        .bind(v.audience.join(","))
+        .bind(v.funds.join(","))
+        .bind(v.topics.join(","))
+        .bind(v.guides.join(","))
+        .bind(v.speakers.clone())
+        .bind(v.materials_url.clone())
+        .bind(v.recording_url.clone())
+        .bind(sequence)
+        .bind(self.now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
+        if sequence != old.sequence {
+            for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed) {
+                let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
+                self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
+                let invite = self.invite(&e, &who, Method::Request);
+                let content = mail::changed(&e, who.lang, &self.public_url);
+                self.send(
+                    &mut tx,
+                    format!("event.change:{}:{sequence}", r.id),
+                    "event.change",
+                    &who,
+                    content,
+                    Some(invite),
+                    None,
+                )
+                .await?;
+                self.schedule_reminders(&mut tx, &e, r.id, &who).await?;
+            }
+        }
+        self.promote_waiting(&mut tx, &e).await?;
+        self.commit(tx).await
+    }
+
+    pub async fn publish(&self, _coordinator: &User, id: i64) -> EResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        let e = self.locked(&mut tx, id).await?;
+        if e.state != EventState::Draft {
+            return Err(state_refusal(&e, "Si pubblica solo una bozza", "Only a draft can be published"));
+        }
+        sqlx::query("UPDATE events SET state = 'published', updated_at = $1 WHERE id = $2")
+            .bind(self.now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        self.commit(tx).await
+    }
+
+    /// Cancels the event: every participant gets METHOD:CANCEL, reminders are dropped.
+    pub async fn cancel(&self, _coordinator: &User, id: i64, reason: Option<&str>) -> EResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        let old = self.locked(&mut tx, id).await?;
+        if !matches!(old.state, EventState::Draft | EventState::Published) {
+            return Err(state_refusal(&old, "Non si annulla", "It cannot be cancelled"));
+        }
+        sqlx::query("UPDATE events SET state = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2")
+            .bind(self.now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
+        for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state != RegState::Cancelled) {
+            let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
+            self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
+            let invite = (r.state == RegState::Confirmed).then(|| self.invite(&e, &who, Method::Cancel));
+            let content = mail::event_cancelled(&e, who.lang, reason);
+            self.send(&mut tx, format!("event.cancel:{}", r.id), "event.cancel", &who, content, invite, None).await?;
+        }
+        self.commit(tx).await
+    }
+
+    /// Marks a past event completed, with its materials; confirmed participants are thanked.
+    pub async fn complete(
+        &self,
+        _coordinator: &User,
+        id: i64,
+        materials: Option<String>,
+        recording: Option<String>,
+    ) -> EResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let e = self.locked(&mut tx, id).await?;
+        if e.state != EventState::Published {
+            return Err(state_refusal(
+                &e,
+                "Si conclude solo un evento pubblicato",
+                "Only a published event can be completed",
+            ));
+        }
+        if e.starts_at > now {
+            return Err(Refusal::state(
+                "L'evento non è ancora cominciato: si conclude dopo che si è svolto.",
+                "The event has not started yet: it is completed after it took place.",
+            ));
+        }
+        sqlx::query(
+            "UPDATE events SET state = 'completed', completed_at = $1, updated_at = $1, \
+             materials_url = COALESCE($2, materials_url), recording_url = COALESCE($3, recording_url) WHERE id = $4",
+        )
+        .bind(now)
+        .bind(materials)
+        .bind(recording)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
+        for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed) {
+            let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
+            let content = mail::thanks(&e, who.lang, &self.public_url);
+            self.send(&mut tx, format!("event.thanks:{}", r.id), "event.thanks", &who, content, None, None).await?;
+        }
+        self.commit(tx).await
+    }
+
+    /// Sets who attended: the confirmed registrations listed attended, the others did not.
+    pub async fn mark_attendance(&self, _coordinator: &User, id: i64, attended: &[i64]) -> EResult<usize> {
+        let mut tx = self.db.begin_write().await?;
+        let e = self.locked(&mut tx, id).await?;
+        if e.starts_at > self.now() || matches!(e.state, EventState::Draft | EventState::Cancelled) {
+            return Err(state_refusal(
+                &e,
+                "Le presenze si registrano dopo l'inizio dell'evento",
+                "Attendance is recorded once the event has started",
+            ));
+        }
+        let regs = store::registrations(&mut tx, id).await?;
+        for a in attended {
+            if !regs.iter().any(|r| r.id == *a && r.state == RegState::Confirmed) {
+                return Err(Refusal::invalid(
+                    "attended",
+                    format!("L'iscrizione {a} non è un'iscrizione confermata a questo evento."),
+                    format!("Registration {a} is not a confirmed registration for this event."),
+                ));
+            }
+        }
+        for r in regs.iter().filter(|r| r.state == RegState::Confirmed) {
+            sqlx::query("UPDATE registrations SET attended = $1, updated_at = $2 WHERE id = $3")
+                .bind(i64::from(attended.contains(&r.id)))
+                .bind(self.now())
+                .bind(r.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.commit(tx).await?;
+        Ok(attended.len())
+    }
+
+    /// Attendance from a list of addresses: all of it, or (with any unknown address or
+    /// bad row) none of it, with the reason for each row.
+    pub async fn import_attendance(
+        &self,
+        coordinator: &User,
+        id: i64,
+        rows: &[(usize, String)],
+        mut problems: Vec<(usize, String)>,
+        lang: Lang,
+    ) -> EResult<ImportReport> {
+        let mut conn = self.db.pool().acquire().await?;
+        let regs = store::registrations(&mut conn, id).await?;
+        drop(conn);
+        let mut ids = Vec::new();
+        for (line, email) in rows {
+            match regs.iter().find(|r| r.email.eq_ignore_ascii_case(email)) {
+                Some(r) if r.state == RegState::Confirmed => ids.push(r.id),
+                Some(_) => problems.push((
+                    *line,
+                    format!(
+                        "{email}: {}",
+                        lang.t("l'iscrizione non è confermata", "the registration is not confirmed")
+                    ),
+                )),
+                None => problems.push((
+                    *line,
+                    format!(
+                        "{email}: {}",
+                        lang.t("non è iscritto a questo evento", "is not registered for this event")
+                    ),
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Ok(ImportReport { imported: 0, problems });
+        }
+        // The confirmed registrations already marked stay marked.
+        ids.extend(regs.iter().filter(|r| r.attended && r.state == RegState::Confirmed).map(|r| r.id));
+        ids.sort_unstable();
+        ids.dedup();
+        let imported = rows.len();
+        self.mark_attendance(coordinator, id, &ids).await?;
+        Ok(ImportReport { imported, problems })
+    }
+
+    // ----- participants -----
+
+    /// Registers `user`: a seat while there are free ones, else the waiting list.
+    pub async fn register(&self, user: &User, id: i64) -> EResult<Registered> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let e = self.locked(&mut tx, id).await?;
+        if !Self::visible(&e, Some(user)) {
+            return Err(Refusal::NotFound);
+        }
+        if e.state != EventState::Published {
+            return Err(state_refusal(&e, "Le iscrizioni non sono aperte", "Registration is not open"));
+        }
+        if e.registration_opens_at.is_some_and(|o| now < o) {
+            return Err(Refusal::state(
+                format!(
+                    "Le iscrizioni aprono il {}.",
+                    crate::clock::local_time(e.registration_opens_at.unwrap_or_default())
+                ),
+                format!(
+                    "Registration opens on {}.",
+                    crate::clock::local_time(e.registration_opens_at.unwrap_or_default())
+                ),
+            ));
+        }
+        if now >= e.registration_closes_at.unwrap_or(e.starts_at) {
+            return Err(Refusal::state("Le iscrizioni sono chiuse.", "Registration is closed."));
+        }
+        if !e.audience.is_empty() && !user.region_code.as_ref().is_some_and(|r| e.audience.contains(r)) {
+            return Err(Refusal::forbidden(
+                format!("L'evento è riservato a: {}.", e.audience.join(", ")),
+                format!("The event is reserved for: {}.", e.audience.join(", ")),
+            ));
+        }
+        if let Some(r) = store::live_registration(&mut tx, id, user.id).await? {
+            return Err(Refusal::state(
+                format!("Sei già iscritto ({}).", r.state.label(Lang::It)),
+                format!("You are already registered ({}).", r.state.label(Lang::En)),
+            ));
+        }
+        let position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM registrations WHERE event_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let state = if e.confirmed < e.capacity { RegState::Confirmed } else { RegState::Waitlisted };
+        let reg: i64 = sqlx::query_scalar(
+            "INSERT INTO registrations (event_id, user_id, state, position, attended, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING id",
+        )
+        .bind(id)
+        .bind(user.id)
+        .bind(state.as_str())
+        .bind(position)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let registration = store::registration(&mut tx, reg).await?.ok_or(Refusal::NotFound)?;
+        let place = if state == RegState::Waitlisted {
+            Some(store::waitlist_place(&mut tx, &registration).await?)
+        } else {
+            None
+        };
+        match place {
+            None => {
+                let invite = self.invite(&e, user, Method::Request);
+                let content = mail::confirmed(&e, user.lang, &self.public_url, false);
+                self.send(&mut tx, format!("event.confirm:{reg}"), "event.confirm", user, content, Some(invite), None)
+                    .await?;
+                self.schedule_reminders(&mut tx, &e, reg, user).await?;
+            }
+            Some(n) => {
+                let content = mail::waitlisted(&e, user.lang, &self.public_url, n);
+                self.send(&mut tx, format!("event.waitlist:{reg}"), "event.waitlist", user, content, None, None)
+                    .await?;
+            }
+        }
+        self.commit(tx).await?;
+        Ok(Registered { registration, waitlist_place: place })
+    }
+
+    /// Confirms people from the waiting list, first come first served, while seats are free.
+    async fn promote_waiting(&self, conn: &mut AnyConnection, e: &Event) -> EResult<()> {
+        if e.state != EventState::Published || e.starts_at <= self.now() {
+            return Ok(());
+        }
+        let regs = store::registrations(conn, e.id).await?;
+        let confirmed = regs.iter().filter(|r| r.state == RegState::Confirmed).count() as i64;
+        let free = (e.capacity - confirmed).max(0) as usize;
+        for r in regs.iter().filter(|r| r.state == RegState::Waitlisted).take(free) {
+            sqlx::query(
+                "UPDATE registrations SET state = 'confirmed', updated_at = $1 WHERE id = $2 AND state = 'waitlisted'",
+            )
+            .bind(self.now())
+            .bind(r.id)
+            .execute(&mut *conn)
+            .await?;
+            let Some(who) = accounts::get_in(conn, r.user_id).await? else { continue };
+            let invite = self.invite(e, &who, Method::Request);
+            let content = mail::confirmed(e, who.lang, &self.public_url, true);
+            self.send(conn, format!("event.promote:{}", r.id), "event.promote", &who, content, Some(invite), None)
+                .await?;
+            self.schedule_reminders(conn, e, r.id, &who).await?;
+        }
+        Ok(())
+    }
+
+    /// Cancels a registration (one's own, or any for coordinators); a freed seat goes to
+    /// the first person on the waiting list.
+    pub async fn unregister(&self, user: &User, reg_id: i64) -> EResult<Registration> {
+        let mut conn = self.db.pool().acquire().await?;
+        let reg = store::registration(&mut conn, reg_id).await?.ok_or(Refusal::NotFound)?;
+        drop(conn);
+        if reg.user_id != user.id && user.role != Role::Coordinator {
+            return Err(Refusal::NotFound);
+        }
+        let mut tx = self.db.begin_write().await?;
+        let e = self.locked(&mut tx, reg.event_id).await?;
+        let reg = store::registration(&mut tx, reg_id).await?.ok_or(Refusal::NotFound)?;
+        if reg.state == RegState::Cancelled {
+            return Err(Refusal::state("L'iscrizione è già annullata.", "The registration is already cancelled."));
+        }
+        if matches!(e.state, EventState::Completed | EventState::Cancelled) || e.ends_at <= self.now() {
+            return Err(state_refusal(
+                &e,
+                "L'evento è passato: l'iscrizione resta agli atti",
+                "The event is over: the registration stays on record",
+            ));
+        }
+        sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
+            .bind(self.now())
+            .bind(reg_id)
+            .execute(&mut *tx)
+            .await?;
+        let who = accounts::get_in(&mut tx, reg.user_id).await?.ok_or(Refusal::NotFound)?;
+        if reg.state == RegState::Confirmed {
+            self.cancel_reminders(&mut tx, reg_id, e.sequence).await?;
+            let invite = self.invite(&e, &who, Method::Cancel);
+            let content = mail::registration_cancelled(&e, who.lang, &self.public_url);
+            self.send(
+                &mut tx,
+                format!("event.unregister:{reg_id}"),
+                "event.unregister",
+                &who,
+                content,
+                Some(invite),
+                None,
+            )
+            .await?;
+            let e = store::event(&mut tx, e.id).await?.ok_or(Refusal::NotFound)?;
+            self.promote_waiting(&mut tx, &e).await?;
+        }
+        let reg = store::registration(&mut tx, reg_id).await?.ok_or(Refusal::NotFound)?;
+        self.commit(tx).await?;
+        Ok(reg)
+    }
+
+    // ----- personal calendar feed -----
+
+    /// A new secret feed address for the user (the previous one stops working).
+    pub async fn new_feed(&self, user: &User) -> EResult<String> {
+        let secret = accounts::session::random_secret();
+        sqlx::query(
+            "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
+        )
+        .bind(user.id)
+        .bind(accounts::session::hash(&secret))
+        .bind(self.now())
+        .execute(self.db.pool())
+        .await?;
+        Ok(secret)
+    }
+
+    pub async fn revoke_feed(&self, user: &User) -> EResult<bool> {
+        let r =
+            sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user.id).execute(self.db.pool()).await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn has_feed(&self, user: &User) -> EResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1")
+            .bind(user.id)
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// The feed behind a secret: the owner's registered events (confirmed, and cancelled events they were in).
+    pub async fn feed(&self, secret: &str) -> EResult<String> {
+        let mut conn = self.db.pool().acquire().await?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "SELECT f.user_id FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE f.token_hash = $1 AND u.active = 1 AND u.erased = 0",
+        )
+        .bind(accounts::session::hash(secret))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let user = user.ok_or(Refusal::NotFound)?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT r.event_id FROM registrations r WHERE r.user_id = $1 AND r.state = 'confirmed'",
+        )
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut events = Vec::new();
+        for id in ids {
+            if let Some(e) = store::event(&mut conn, id).await? {
+                events.push(e);
+            }
+        }
+        events.sort_by_key(|e| e.starts_at);
+        let domain = self.domain();
+        let uids: Vec<String> = events.iter().map(|e| e.uid(&domain)).collect();
+        let locations: Vec<Option<String>> = events.iter().map(|e| e.location()).collect();
+        let urls: Vec<String> = events.iter().map(|e| mail::event_url(&self.public_url, e.id)).collect();
+        let items: Vec<ical::FeedEvent> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ical::FeedEvent {
+                uid: &uids[i],
+                sequence: e.sequence,
+                summary: &e.title,
+                description: &e.description,
+                location: locations[i].as_deref(),
+                url: Some(&urls[i]),
+                start_ms: e.starts_at,
+                end_ms: e.ends_at,
+                cancelled: e.state == EventState::Cancelled,
+            })
+            .collect();
+        Ok(ical::feed("fondilab — WP5", &items, self.now()))
+    }
+}

@@ -1,0 +1,186 @@
+//! `/api/v1/events/...`: the public programme, registration, and the coordinators'
+//! operations, as JSON.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::account::signed_in;
+use super::auth::Auth;
+use super::events::{filter, visible_event};
+use super::mentorship::id_of;
+use super::mentorship_api::json;
+use super::params::Params;
+use crate::accounts::{self, Role};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::events::service::Registered;
+use crate::events::store::{self, Event, Registration};
+use crate::events::{self, EventInput, EventState};
+use crate::i18n::Lang;
+
+#[derive(Serialize)]
+pub struct EventList {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<Event>,
+}
+
+/// Upcoming published events (`?past=1`: the archive), filtered by kind, fund, topic.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<EventList>> {
+    let p = Params::parse(raw.as_deref(), lang)?;
+    let mut f = filter(&p, &state, lang)?;
+    let page = p.number("page", 1, 100_000, lang)? as i64;
+    let per_page = p.number("per_page", 20, 200, lang)? as i64;
+    let now = state.clock.now_ms();
+    let coordinator = auth.user().is_some_and(|u| u.role == Role::Coordinator);
+    if p.get("past") == Some("1") {
+        f.states = vec![EventState::Completed, EventState::Published];
+        f.ends_before = Some(now);
+        f.newest_first = true;
+    } else {
+        f.states = if coordinator {
+            vec![EventState::Draft, EventState::Published, EventState::Cancelled]
+        } else {
+            vec![EventState::Published, EventState::Cancelled]
+        };
+        f.ends_after = Some(now);
+    }
+    let mut c = state.db.pool().acquire().await?;
+    let (items, total) = store::events(&mut c, &f, per_page, (page - 1) * per_page).await?;
+    Ok(Json(EventList { total, page, per_page, items }))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Event>> {
+    let id = id_of(&id, lang)?;
+    Ok(Json(visible_event(&state, auth.user(), id, lang).await?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct EventBody {
+    #[serde(flatten)]
+    pub event: EventInput,
+    #[serde(default)]
+    pub publish: bool,
+}
+
+async fn checked(state: &AppState, b: &EventInput, creating: bool, lang: Lang) -> AppResult<events::ValidEvent> {
+    let regions = accounts::regions(&state.db).await?;
+    let corpus = state.search.corpus();
+    events::validate(b, state.clock.now_ms(), creating, &corpus.topics, &regions, |g| corpus.get(g).is_some())
+        .map_err(|e| e.into_app(lang))
+}
+
+pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let b: EventBody = json(&body, lang)?;
+    let v = checked(&state, &b.event, true, lang).await?;
+    let id = state.events.create(user, &v, b.publish).await.map_err(|e| e.into_app(lang))?;
+    Ok((StatusCode::CREATED, Json(visible_event(&state, Some(user), id, lang).await?)).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Json<Event>> {
+    let user = signed_in(&auth)?;
+    let id = id_of(&id, lang)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let b: EventBody = json(&body, lang)?;
+    let v = checked(&state, &b.event, false, lang).await?;
+    state.events.update(user, id, &v).await.map_err(|e| e.into_app(lang))?;
+    Ok(Json(visible_event(&state, Some(user), id, lang).await?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActionBody {
+    pub reason: Option<String>,
+    pub materials_url: Option<String>,
+    pub recording_url: Option<String>,
+    /// Registration ids that attended (action `attendance`).
+    #[serde(default)]
+    pub attended: Vec<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum ActionReply {
+    Registered(Registered),
+    Event(Box<Event>),
+}
+
+/// `register` for anyone signed in; `publish`, `cancel`, `complete`, `attendance` for coordinators.
+pub async fn action(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let id = id_of(&id, lang)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let b: ActionBody = json(&body, lang)?;
+    let ev = &state.events;
+    if action == "register" {
+        let r = ev.register(user, id).await.map_err(|e| e.into_app(lang))?;
+        return Ok((StatusCode::CREATED, Json(ActionReply::Registered(r))).into_response());
+    }
+    if !["publish", "cancel", "complete", "attendance"].contains(&action.as_str()) {
+        return Err(AppError::NotFound("unknown action: register, publish, cancel, complete, attendance".into()));
+    }
+    if user.role != Role::Coordinator {
+        return Err(AppError::Forbidden(
+            lang.t("Azione riservata al coordinamento.", "Only coordinators can do this.").into(),
+        ));
+    }
+    let clean = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    match action.as_str() {
+        "publish" => ev.publish(user, id).await,
+        "cancel" => ev.cancel(user, id, b.reason.as_deref()).await,
+        "complete" => ev.complete(user, id, clean(&b.materials_url), clean(&b.recording_url)).await,
+        _ => ev.mark_attendance(user, id, &b.attended).await.map(|_| ()),
+    }
+    .map_err(|e| e.into_app(lang))?;
+    Ok(Json(ActionReply::Event(Box::new(visible_event(&state, Some(user), id, lang).await?))).into_response())
+}
+
+pub async fn registrations(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Registration>>> {
+    let id = id_of(&id, lang)?;
+    visible_event(&state, auth.user(), id, lang).await?;
+    let mut c = state.db.pool().acquire().await?;
+    Ok(Json(store::registrations(&mut c, id).await?))
+}
+
+pub async fn unregister(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Registration>> {
+    let user = signed_in(&auth)?;
+    let id = id_of(&id, lang)?;
+    Ok(Json(state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?))
+}
