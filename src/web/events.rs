@@ -14,7 +14,7 @@ use maud::{html, Markup};
 use super::account::{form, rendered, signed_in};
 use super::auth::Auth;
 use super::layout::{csrf_field, page, Page};
-use super::mentorship::{fund_label, id_of, see_other};
+use super::mentorship::{conn, fund_label, id_of, see_other};
 use super::params::Params;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
@@ -26,10 +26,6 @@ use crate::guides::Fund;
 use crate::i18n::Lang;
 
 const PER_PAGE: i64 = 20;
-
-async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-    Ok(state.db.pool().acquire().await?)
-}
 
 /// The list filters shared by the pages and the API.
 pub fn filter(p: &Params, state: &AppState, lang: Lang) -> AppResult<EventFilter> {

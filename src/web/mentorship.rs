@@ -64,7 +64,8 @@ fn field_error(error: Option<(&str, &str)>, field: &str) -> Option<String> {
     error.filter(|(f, _)| *f == field).map(|(_, m)| m.to_string())
 }
 
-async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+/// A pooled connection for a handler's reads.
+pub async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
     Ok(state.db.pool().acquire().await?)
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::account::signed_in;
 use super::auth::Auth;
-use super::mentorship::id_of;
+use super::mentorship::{conn, id_of};
 use super::params::Params;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
@@ -30,10 +30,6 @@ pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResul
     }
     serde_json::from_slice(body)
         .map_err(|e| AppError::bad_request(format!("{}: {e}", lang.t("JSON non valido", "invalid JSON"))))
-}
-
-async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-    Ok(state.db.pool().acquire().await?)
 }
 
 fn m(lang: Lang) -> impl Fn(Refusal) -> AppError {

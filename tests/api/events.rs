@@ -388,6 +388,10 @@ db_test!(attendance_certificate_exports_and_feeds, clock = T0, |app, clock| {
     let attendance = format!("/coordinamento/eventi/{event}/presenze");
     assert_eq!(app.post_form(&coord, &attendance, &[("attended", &maria_reg.to_string())]).await.status(), 409);
     clock.set(start + 3 * HOUR);
+    let late = app.user("tardi@asl.example", "officer", Some("PUG")).await;
+    let (s, r) = register(&app, &late, event).await;
+    assert_eq!(s, 409);
+    assert!(r["error"].as_str().unwrap().contains("chiuse"), "{r}");
     // An upload with an unknown address and a bad row imports nothing and says why.
     let upload = |csv: &'static str| {
         let form = reqwest::multipart::Form::new()

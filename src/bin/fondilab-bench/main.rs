@@ -11,8 +11,11 @@
 //!   and unpruned against each other on a smaller instance, and against greedy.
 //! - `outbox [--count N] [--outage SECONDS] [--database-url URL]`: mail through the
 //!   outbox to an SMTP server on loopback, optionally stopped for a while mid-run.
+//! - `registrations [--count 500] [--seats 100] [--admin-url postgres://…/postgres]`: that many
+//!   simultaneous registrations over HTTP on loopback, on SQLite or a fresh PostgreSQL database.
 
 mod outbox;
+mod registrations;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -61,6 +64,12 @@ fn main() -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(outbox::run(outbox::Run { messages: count, outage, database_url: flag("--database-url") }))?;
         }
+        Some("registrations") => {
+            let seats: i64 = flag("--seats").map(|c| c.parse()).transpose()?.unwrap_or(100);
+            let people = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(500);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(registrations::run(registrations::Run { people, seats, admin_url: flag("--admin-url") }))?;
+        }
         Some("queries") => {
             let out = PathBuf::from(flag("--out").context("--out FILE")?);
             let qs = query_mix(&real);
@@ -71,7 +80,9 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&out, encoded.join("\n") + "\n")?;
             println!("wrote {} distinct queries to {}", qs.len(), out.display());
         }
-        _ => anyhow::bail!("usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox [--count N]"),
+        _ => anyhow::bail!(
+            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations [--count N]"
+        ),
     }
     Ok(())
 }

@@ -1,0 +1,146 @@
+//! 500 people register at once for an event with 100 seats, through HTTP on loopback:
+//! the service runs in this process on SQLite or PostgreSQL; each registration is one
+//! request on its own connection, all started together.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fondilab::accounts::{self, session, NewUser};
+use fondilab::app::Application;
+use fondilab::config::Config;
+use fondilab::events::{EventInput, Kind};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub struct Run {
+    pub people: usize,
+    pub seats: i64,
+    /// `postgres://…/postgres`: a fresh database is created there for the run and dropped after.
+    pub admin_url: Option<String>,
+}
+
+/// One POST with `Connection: close`; returns the status code.
+async fn post(addr: std::net::SocketAddr, path: &str, cookie: &str, csrf: &str) -> anyhow::Result<u16> {
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.set_nodelay(true)?;
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
+    Ok(head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
+}
+
+pub async fn run(cfg: Run) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("fondilab-bench-reg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut config = Config::for_data_dir(dir.clone(), PathBuf::from("guides"));
+    let mut created_pg = None;
+    if let Some(admin) = &cfg.admin_url {
+        let name = format!("fondilab_bench_{}", std::process::id());
+        let db = fondilab::db::Db::connect(admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await?;
+        db.close().await;
+        let mut url = url::Url::parse(admin)?;
+        url.set_path(&name);
+        config.database_url = url.to_string();
+        created_pg = Some((admin.clone(), name));
+    }
+    let backend = if created_pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    let app = Application::build_with(config, fondilab::clock::system(), false).await?;
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+
+    let now = fondilab::db::now_ms();
+    let mut people = Vec::new();
+    for i in 0..=cfg.people {
+        let role = if i == 0 { "coordinator" } else { "officer" };
+        let draft = NewUser {
+            email: format!("p{i}@bench.example"),
+            name: format!("Persona {i}"),
+            role: role.into(),
+            region_code: (i > 0).then(|| "PUG".to_string()),
+            ..Default::default()
+        };
+        let valid = accounts::validate(&state.db, &draft).await?;
+        let mut tx = state.db.begin_write().await?;
+        let id = accounts::create(&mut tx, now, &valid).await?;
+        tx.commit().await?;
+        let (secret, s) = session::create(&state.db, id, now).await?;
+        people.push((id, format!("fondilab_session={secret}"), s.csrf));
+    }
+    let coordinator = accounts::get(&state.db, people[0].0).await?.expect("coordinator");
+    let start = fondilab::events::local_input(now + 7 * 86_400_000);
+    let end = fondilab::events::local_input(now + 7 * 86_400_000 + 7_200_000);
+    let input = EventInput {
+        kind: Kind::Webinar.as_str().into(),
+        title: "Webinar di prova".into(),
+        starts_at: start,
+        ends_at: end,
+        online_url: Some("https://meet.example.org/x".into()),
+        capacity: Some(cfg.seats),
+        ..Default::default()
+    };
+    let corpus = state.search.corpus().clone();
+    let regions = accounts::regions(&state.db).await?;
+    let valid = fondilab::events::validate(&input, now, true, &corpus.topics, &regions, |_| true)
+        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+    let event = state
+        .events
+        .create(&coordinator, &valid, true)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+
+    let path = format!("/api/v1/events/{event}/register");
+    let started = Instant::now();
+    let tasks: Vec<_> = people[1..]
+        .iter()
+        .map(|(_, cookie, csrf)| {
+            let (cookie, csrf, path) = (cookie.clone(), csrf.clone(), path.clone());
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let code = post(addr, &path, &cookie, &csrf).await.unwrap_or(0);
+                (code, t.elapsed())
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await?);
+    }
+    let wall = started.elapsed();
+    let mut lat: Vec<Duration> = results.iter().map(|r| r.1).collect();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).saturating_sub(1).min(lat.len() - 1)];
+    let ok = results.iter().filter(|r| r.0 == 201).count();
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY state ORDER BY state")
+            .bind(event)
+            .fetch_all(state.db.pool())
+            .await?;
+    println!(
+        "{backend}: {} registrations at once for {} seats: {ok} answered 201 in {:.2} s = {:.0} registrations/s; \
+         latency p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; in the database {counts:?}",
+        cfg.people,
+        cfg.seats,
+        wall.as_secs_f64(),
+        cfg.people as f64 / wall.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        lat.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+    );
+    let _ = stop_tx.send(());
+    server.await??;
+    state.db.close().await;
+    if let Some((admin, name)) = created_pg {
+        let db = fondilab::db::Db::connect(&admin).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
