@@ -131,6 +131,12 @@ impl Services {
         for kind in [JOB_EXPIRE, JOB_RUN] {
             jobs.register(Arc::new(MentorshipJob { kind, mentorship: mentorship.clone() }));
         }
+        jobs.register(Arc::new(crate::kpi::digest::Digest {
+            outbox: outbox.clone(),
+            clock: clock.clone(),
+            public_url: config.public_url.clone(),
+        }));
+        crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
         Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env(), mentorship, events })

@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Days a mentor has to answer a mentorship proposal before it expires (default 7).
     #[arg(long, env = "FONDILAB_PROPOSAL_DAYS")]
     pub proposal_days: Option<u32>,
+    /// TOML file with the WP5 targets and deadlines (`[[task]]` task, kind, target, deadline);
+    /// unset: six of each task by 31/12/2025.
+    #[arg(long, env = "FONDILAB_TARGETS")]
+    pub targets: Option<PathBuf>,
 }
 
 /// The resolved configuration the application runs with.
@@ -135,6 +139,7 @@ pub struct Config {
     pub mail_from: String,
     pub metrics_bind: Option<SocketAddr>,
     pub proposal_days: u32,
+    pub targets: crate::kpi::Targets,
 }
 
 impl Config {
@@ -172,6 +177,10 @@ impl Config {
             smtp_url: serve.smtp_url.clone().filter(|s| !s.trim().is_empty()),
             mail_from: serve.mail_from.clone(),
             metrics_bind,
+            targets: match &serve.targets {
+                Some(path) => crate::kpi::Targets::load(path)?,
+                None => crate::kpi::Targets::default(),
+            },
             proposal_days: match serve.proposal_days {
                 None => 7,
                 Some(d) if (1..=60).contains(&d) => d,

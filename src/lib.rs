@@ -14,6 +14,7 @@ pub mod events;
 pub mod guides;
 pub mod i18n;
 pub mod jobs;
+pub mod kpi;
 pub mod matching;
 pub mod mentorship;
 pub mod notify;

@@ -17,6 +17,7 @@ pub enum Rule {
 pub const COORDINATORS: Rule = Rule::Roles(&[Role::Coordinator]);
 pub const MENTORS: Rule = Rule::Roles(&[Role::Mentor]);
 pub const OFFICERS: Rule = Rule::Roles(&[Role::Officer]);
+pub const OFFICERS_AND_COORDINATORS: Rule = Rule::Roles(&[Role::Officer, Role::Coordinator]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denial {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::params::{search_request, Params};
 use super::{events_api, mentorship_api};
-use crate::accounts::policy::{Rule, COORDINATORS, MENTORS};
+use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guides::render::markdown_to_html;
@@ -49,6 +49,11 @@ pub fn router() -> Router<AppState> {
                 .route("/mentorship/settings", get(mentorship_api::settings_get).post(mentorship_api::settings_save))
                 .route("/mentorship/run", post(mentorship_api::run))
                 .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),
+        )
+        .merge(
+            Router::new()
+                .route("/kpi", get(super::dashboard::api))
+                .route_layer(axum::middleware::from_fn_with_state(OFFICERS_AND_COORDINATORS, super::auth::guard)),
         )
         .merge(
             Router::new()

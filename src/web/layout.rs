@@ -54,6 +54,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                                         li { a href="/coordinamento/posta" { (lang.t("Posta", "Mail")) } }
                                     }
                                     li { a href="/mentorship" { (lang.t("Mentorship", "Mentorship")) } }
+                                    @if user.role != Role::Mentor { li { a href="/cruscotto" { (lang.t("Cruscotto", "Dashboard")) } } }
                                     li { a href="/profilo" { (lang.t("Profilo", "Profile")) } }
                                 }
                             }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod api;
 pub mod auth;
+pub mod dashboard;
 pub mod events;
 pub mod events_api;
 pub mod layout;
@@ -26,7 +27,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use maud::html;
 
-use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS};
+use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::{Lang, LANG_COOKIE};
@@ -73,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/mentorship/richieste/nuova", get(mentorship::new_request))
         .route("/mentorship/richieste", post(mentorship::file_request))
         .route_layer(middleware::from_fn_with_state(OFFICERS, auth::guard));
+    let dashboard = Router::new()
+        .route("/cruscotto", get(dashboard::page_view))
+        .route("/cruscotto.csv", get(dashboard::csv_export))
+        .route_layer(middleware::from_fn_with_state(OFFICERS_AND_COORDINATORS, auth::guard));
     let mentors = Router::new()
         .route("/mentorship/profilo", get(mentorship::profile_page).post(mentorship::profile_save))
         .route_layer(middleware::from_fn_with_state(MENTORS, auth::guard));
@@ -98,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     public
         .merge(signed_in)
         .merge(officers)
+        .merge(dashboard)
         .merge(mentors)
         .merge(coordinators)
         .nest("/api/v1", api::router())

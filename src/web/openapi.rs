@@ -117,6 +117,16 @@ fn other_paths() -> Value {
                           "403": error_response("Reserved for other Regions, or not a coordinator"), "409": error_response("Registration closed or not open, already registered, wrong state")}}},
         "/registrations/{id}/cancel": {"post": {"summary": "Cancel one's registration or leave the waiting list (coordinators: anyone's); a freed seat goes to the first waiting",
             "parameters": [id_param()], "responses": {"200": {"description": "The registration"}, "404": error_response("Not found or somebody else's"), "409": error_response("Already cancelled, or the event is over")}}},
+        "/kpi": {"get": {
+            "summary": "WP5 figures: delivered events per task against targets, participation, mentorship, guides, empty searches, 12 monthly series, and (coordinators) the to-do list. Officers get their Region's figures.",
+            "parameters": [
+                {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
+                {"name": "region", "in": "query", "required": false, "description": "Region code (coordinators; officers only their own)", "schema": {"type": "string"}},
+                {"name": "task", "in": "query", "required": false, "schema": {"type": "string", "enum": ["5.1", "5.2", "5.3", "5.4"]}}
+            ],
+            "responses": {"200": {"description": "{scope, tasks, participation, mentorship, guides, empty_searches, monthly, todo}"},
+                          "400": error_response("End date before start date, unknown Region or task"), "403": error_response("Mentors"), "404": error_response("Another Region (officers)")}}},
         "/mentorship/run": {"post": {"summary": "Run the assignment now (coordinators)", "responses": {"200": {"description": "{open_requests, mentors, suggested, proposed}"}}}}
     })
 }

@@ -7,6 +7,7 @@ mod smtp_server;
 mod accounts;
 mod authz;
 mod corpus_check;
+mod dashboard;
 mod events;
 mod foundation;
 mod jobs;

@@ -1,0 +1,572 @@
+//! WP5 figures counted from what the service records: events delivered per task against
+//! the partnership's targets, participation, mentorship, the guide corpus, searches that
+//! found nothing, and monthly series. Targets and deadlines are configuration.
+
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::clock::{local_date, local_midnight_ms};
+use crate::events::Kind;
+use crate::guides::{Corpus, Fund, Phase};
+
+/// One WP5 task's target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskTarget {
+    /// "5.1" … "5.4".
+    pub task: String,
+    /// The event kind that delivers it.
+    pub kind: String,
+    pub target: i64,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Targets {
+    #[serde(rename = "task")]
+    pub tasks: Vec<TaskTarget>,
+}
+
+impl Default for Targets {
+    /// The partnership's plan: six of each by the end of 2025.
+    fn default() -> Targets {
+        let deadline = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
+        Targets {
+            tasks: Kind::ALL
+                .iter()
+                .map(|k| TaskTarget { task: k.task().into(), kind: k.as_str().into(), target: 6, deadline })
+                .collect(),
+        }
+    }
+}
+
+impl Targets {
+    /// Reads a TOML file of `[[task]]` tables (task, kind, target, deadline), checked.
+    pub fn load(path: &Path) -> anyhow::Result<Targets> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let t: Targets = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        for task in &t.tasks {
+            anyhow::ensure!(
+                Kind::parse(&task.kind).is_some(),
+                "{}: unknown kind \"{}\" for task {}",
+                path.display(),
+                task.kind,
+                task.task
+            );
+            anyhow::ensure!(task.target >= 0, "{}: negative target for task {}", path.display(), task.task);
+        }
+        Ok(t)
+    }
+}
+
+/// Whose figures, over which period (dates are Italian calendar days, inclusive).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scope {
+    pub region: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub task: Option<String>,
+}
+
+impl Scope {
+    fn start_ms(&self) -> i64 {
+        self.from.map(local_midnight_ms).unwrap_or(i64::MIN / 2)
+    }
+
+    fn end_ms(&self) -> i64 {
+        self.to.and_then(|d| d.succ_opt()).map(local_midnight_ms).unwrap_or(i64::MAX / 2)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveredEvent {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: i64,
+    pub attendees: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskFigure {
+    pub task: String,
+    pub kind: String,
+    pub target: i64,
+    pub deadline: NaiveDate,
+    /// Completed events of the task's kind with at least one attendee (of the Region, when scoped).
+    pub delivered: i64,
+    pub events: Vec<DeliveredEvent>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Participation {
+    /// Registrations not cancelled (confirmed and waiting).
+    pub registrations: i64,
+    /// Confirmed registrations at completed events, and how many of them attended.
+    pub confirmed_at_completed: i64,
+    pub attended: i64,
+    pub attendance_rate: Option<f64>,
+    /// Distinct people who attended at least one event.
+    pub people: i64,
+    /// Regions/APs reached: attendees' Regions and Regions that asked for mentorship.
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MentorshipFigures {
+    pub open_requests: i64,
+    pub median_hours_to_proposal: Option<f64>,
+    pub median_hours_to_acceptance: Option<f64>,
+    pub active: i64,
+    pub completed: i64,
+    pub average_feedback: Option<f64>,
+    pub declined: i64,
+    pub expired: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GuideFigures {
+    pub total: usize,
+    /// (fund, phase, guides).
+    pub by_fund_phase: Vec<(String, String, usize)>,
+    /// (id, title, reviewed) of guides past their review date.
+    pub past_review: Vec<(String, String, NaiveDate)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Month {
+    /// "2026-03".
+    pub month: String,
+    pub delivered: i64,
+    pub registrations: i64,
+    pub attended: i64,
+    pub requests: i64,
+    pub accepted: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Todo {
+    pub suggestions: i64,
+    /// (match id, expires at) of proposals expiring within two days.
+    pub expiring: Vec<(i64, i64)>,
+    pub dead_mail: i64,
+    /// (event id, title) of published events that are over and not yet marked completed.
+    pub to_complete: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scope: Scope,
+    pub tasks: Vec<TaskFigure>,
+    pub participation: Participation,
+    pub mentorship: MentorshipFigures,
+    pub guides: GuideFigures,
+    /// Most frequent searches with no results: (query, times).
+    pub empty_searches: Vec<(String, i64)>,
+    pub monthly: Vec<Month>,
+}
+
+fn median(mut v: Vec<i64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    let m = if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 };
+    Some((m / 3_600_000.0 * 10.0).round() / 10.0)
+}
+
+/// `AND u.region_code = $1` when scoped to a Region (the Region is always bound as `$1`).
+fn region_clause(scope: &Scope, column: &str) -> String {
+    if scope.region.is_some() {
+        format!(" AND {column} = $1")
+    } else {
+        " AND ($1 = $1)".to_string()
+    }
+}
+
+/// The twelve months ending with the one containing `last`, as (label, start ms, end ms).
+fn months(last: NaiveDate) -> Vec<(String, i64, i64)> {
+    let first_of_last = last.with_day(1).unwrap_or(last);
+    (0..12)
+        .rev()
+        .filter_map(|back| {
+            let start = first_of_last.checked_sub_months(chrono::Months::new(back))?;
+            let end = start.checked_add_months(chrono::Months::new(1))?;
+            Some((start.format("%Y-%m").to_string(), local_midnight_ms(start), local_midnight_ms(end)))
+        })
+        .collect()
+}
+
+/// Counts per month of `column` over `from_where` in one scan: `SUM(CASE …)` per month.
+async fn per_month(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    column: &str,
+    from_where: &str,
+    months: &[(String, i64, i64)],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let sums: Vec<String> = months
+        .iter()
+        .map(|(_, a, b)| format!("COALESCE(SUM(CASE WHEN {column} >= {a} AND {column} < {b} THEN 1 ELSE 0 END), 0)"))
+        .collect();
+    let sql = format!("SELECT {} {from_where}", sums.join(", "));
+    let row = sqlx::query(&sql).bind(scope.region.clone().unwrap_or_default()).fetch_one(conn).await?;
+    use sqlx::Row;
+    (0..months.len()).map(|i| row.try_get::<i64, _>(i)).collect()
+}
+
+pub async fn report(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    targets: &Targets,
+    corpus: &Corpus,
+    now: i64,
+) -> Result<Report, sqlx::Error> {
+    let region = scope.region.clone().unwrap_or_default();
+    let (from, to) = (scope.start_ms(), scope.end_ms());
+    let in_region = region_clause(scope, "u.region_code");
+
+    // Delivered events per task.
+    let delivered: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT e.id, e.kind, e.title, e.starts_at, \
+         (SELECT COUNT(*) FROM registrations r JOIN users u ON u.id = r.user_id \
+          WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region}) AS attendees \
+         FROM events e WHERE e.state = 'completed' AND e.starts_at >= {from} AND e.starts_at < {to} ORDER BY e.starts_at"
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    let tasks = targets
+        .tasks
+        .iter()
+        .filter(|t| scope.task.as_ref().is_none_or(|x| *x == t.task))
+        .map(|t| {
+            let events: Vec<DeliveredEvent> = delivered
+                .iter()
+                .filter(|d| d.1 == t.kind && d.4 > 0)
+                .map(|d| DeliveredEvent { id: d.0, title: d.2.clone(), starts_at: d.3, attendees: d.4 })
+                .collect();
+            TaskFigure {
+                task: t.task.clone(),
+                kind: t.kind.clone(),
+                target: t.target,
+                deadline: t.deadline,
+                delivered: events.len() as i64,
+                events,
+            }
+        })
+        .collect();
+
+    // Participation.
+    let (registrations, confirmed_at_completed, attended, people): (i64, i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), \
+         COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN 1 ELSE 0 END), 0), \
+         COUNT(DISTINCT CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN r.user_id END) \
+         FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
+         WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}"
+    ))
+    .bind(&region)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut regions: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT u.region_code FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
+         WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed' AND u.region_code IS NOT NULL \
+         AND e.starts_at >= {from} AND e.starts_at < {to}{in_region} \
+         UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{}",
+        region_clause(scope, "q.region_code")
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    regions.sort();
+    regions.dedup();
+    let participation = Participation {
+        registrations,
+        confirmed_at_completed,
+        attended,
+        attendance_rate: (confirmed_at_completed > 0)
+            .then(|| (attended as f64 / confirmed_at_completed as f64 * 1000.0).round() / 10.0),
+        people,
+        regions,
+    };
+
+    // Mentorship.
+    let in_req_region = region_clause(scope, "q.region_code");
+    let req_range = format!("q.created_at >= {from} AND q.created_at < {to}{in_req_region}");
+    let open: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM mentorship_requests q WHERE q.state = 'open' AND {req_range}"
+    ))
+    .bind(&region)
+    .fetch_one(&mut *conn)
+    .await?;
+    let waits: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT q.created_at, \
+         (SELECT MIN(m.proposed_at) FROM mentorship_matches m WHERE m.request_id = q.id), \
+         (SELECT MIN(m.answered_at) FROM mentorship_matches m WHERE m.request_id = q.id AND m.state IN ('accepted', 'completed', 'cancelled')) \
+         FROM mentorship_requests q WHERE {req_range}"
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    let states: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT m.state, COUNT(*) FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range} GROUP BY m.state"
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    let state = |s: &str| states.iter().find(|(x, _)| x == s).map(|(_, n)| *n).unwrap_or(0);
+    let feedback: Option<f64> = sqlx::query_scalar(&format!(
+        "SELECT AVG(CAST(f.useful AS DOUBLE PRECISION)) FROM mentorship_feedback f JOIN mentorship_matches m ON m.id = f.match_id \
+         JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range}"
+    ))
+    .bind(&region)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mentorship = MentorshipFigures {
+        open_requests: open,
+        median_hours_to_proposal: median(waits.iter().filter_map(|w| w.1.map(|p| p - w.0)).collect()),
+        median_hours_to_acceptance: median(waits.iter().filter_map(|w| w.2.map(|p| p - w.0)).collect()),
+        active: state("accepted"),
+        completed: state("completed"),
+        average_feedback: feedback.map(|f| (f * 10.0).round() / 10.0),
+        declined: state("declined"),
+        expired: state("expired"),
+    };
+
+    // The corpus.
+    let today = local_date(now);
+    let mut by_fund_phase = Vec::new();
+    for f in Fund::ALL {
+        for p in Phase::ALL {
+            let n = corpus.guides.iter().filter(|g| g.funds.contains(&f) && g.phase == p).count();
+            by_fund_phase.push((f.as_str().to_string(), p.as_str().to_string(), n));
+        }
+    }
+    let past_review = corpus
+        .guides
+        .iter()
+        .filter(|g| Corpus::is_stale(g, today))
+        .map(|g| (g.id.clone(), g.title.clone(), g.reviewed))
+        .collect();
+    let guides = GuideFigures { total: corpus.len(), by_fund_phase, past_review };
+
+    let empty_searches: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT LOWER(query) AS q, COUNT(*) AS n FROM search_log WHERE result_count = 0 AND query <> '' \
+         AND created_at >= {from} AND created_at < {to} GROUP BY LOWER(query) ORDER BY n DESC, q LIMIT 15"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+
+    // Twelve months ending with the end of the period (or this month).
+    let last = scope.to.unwrap_or(today).min(today.max(scope.from.unwrap_or(today)));
+    let ms = months(last);
+    let completed_from =
+        format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
+    let delivered_m = per_month(conn, scope, "e.starts_at", &completed_from, &ms).await?;
+    let regs_from =
+        format!("FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.state <> 'cancelled'{in_region}");
+    let regs_m = per_month(conn, scope, "r.created_at", &regs_from, &ms).await?;
+    let att_from = format!(
+        "FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
+    );
+    let att_m = per_month(conn, scope, "e.starts_at", &att_from, &ms).await?;
+    let req_from = format!("FROM mentorship_requests q WHERE 1 = 1{in_req_region}");
+    let req_m = per_month(conn, scope, "q.created_at", &req_from, &ms).await?;
+    let acc_from = format!(
+        "FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE m.state IN ('accepted', 'completed', 'cancelled') AND m.answered_at IS NOT NULL{in_req_region}"
+    );
+    let acc_m = per_month(conn, scope, "m.answered_at", &acc_from, &ms).await?;
+    let monthly = ms
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _, _))| Month {
+            month: label.clone(),
+            delivered: delivered_m[i],
+            registrations: regs_m[i],
+            attended: att_m[i],
+            requests: req_m[i],
+            accepted: acc_m[i],
+        })
+        .collect();
+
+    Ok(Report { scope: scope.clone(), tasks, participation, mentorship, guides, empty_searches, monthly })
+}
+
+/// What needs a coordinator's hand now.
+pub async fn todo(conn: &mut AnyConnection, now: i64) -> Result<Todo, sqlx::Error> {
+    let suggestions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentorship_matches WHERE state = 'suggested'")
+        .fetch_one(&mut *conn)
+        .await?;
+    let expiring: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, expires_at FROM mentorship_matches WHERE state = 'proposed' AND expires_at < $1 ORDER BY expires_at LIMIT 50",
+    )
+    .bind(now + 2 * 86_400_000)
+    .fetch_all(&mut *conn)
+    .await?;
+    let dead_mail: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'").fetch_one(&mut *conn).await?;
+    let to_complete: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, title FROM events WHERE state = 'published' AND ends_at < $1 ORDER BY ends_at LIMIT 50",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Todo { suggestions, expiring, dead_mail, to_complete })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_in_hours() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![3_600_000]), Some(1.0));
+        assert_eq!(median(vec![3_600_000, 7_200_000, 36_000_000]), Some(2.0));
+        assert_eq!(median(vec![3_600_000, 7_200_000]), Some(1.5));
+    }
+
+    #[test]
+    fn twelve_months_end_with_the_given_one() {
+        let m = months(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
+        assert_eq!(m.len(), 12);
+        assert_eq!(m[0].0, "2025-04");
+        assert_eq!(m[11].0, "2026-03");
+        assert!(m.windows(2).all(|w| w[0].2 == w[1].1), "contiguous");
+    }
+
+    #[test]
+    fn default_targets_are_six_of_each_by_2025() {
+        let t = Targets::default();
+        assert_eq!(
+            t.tasks.iter().map(|t| (t.task.as_str(), t.target)).collect::<Vec<_>>(),
+            vec![("5.1", 6), ("5.2", 6), ("5.3", 6), ("5.4", 6)]
+        );
+    }
+}
+
+/// The weekly digest for coordinators: the to-do list, by email, Monday 08:00 Italian time,
+/// to those who did not opt out of optional mail in their profile.
+pub mod digest {
+    use chrono::{Datelike, Duration, NaiveDate};
+
+    use crate::accounts::{self, Role, UserFilter};
+    use crate::clock::{local_date, local_midnight_ms, SharedClock};
+    use crate::db::Db;
+    use crate::jobs::{self, JobFuture, JobHandler, JobRow, NewJob};
+    use crate::notify::{Content, Outbox, ToUser};
+
+    pub const JOB: &str = "kpi.digest";
+
+    /// The Monday after `today` (a week later when today is Monday).
+    pub fn next_monday(today: NaiveDate) -> NaiveDate {
+        today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()))
+    }
+
+    fn run_at(day: NaiveDate) -> i64 {
+        local_midnight_ms(day) + 8 * 3_600_000
+    }
+
+    /// Schedules the next digest (idempotent: one job per Monday).
+    pub async fn schedule_next(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+        let day = next_monday(local_date(now));
+        let key = format!("{JOB}:{day}");
+        let mut conn = db.pool().acquire().await?;
+        jobs::schedule(
+            &mut conn,
+            now,
+            &NewJob { key: &key, kind: JOB, payload: serde_json::json!({}), run_at: run_at(day) },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub struct Digest {
+        pub outbox: Outbox,
+        pub clock: SharedClock,
+        pub public_url: String,
+    }
+
+    impl JobHandler for Digest {
+        fn kind(&self) -> &'static str {
+            JOB
+        }
+
+        fn run<'a>(&'a self, db: &'a Db, job: &'a JobRow) -> JobFuture<'a> {
+            Box::pin(async move {
+                let now = self.clock.now_ms();
+                let mut conn = db.pool().acquire().await?;
+                let t = super::todo(&mut conn, now).await?;
+                let coordinators = accounts::list(
+                    db,
+                    &UserFilter { role: Some(Role::Coordinator), active: Some(true), ..Default::default() },
+                )
+                .await?;
+                for c in coordinators.iter().filter(|c| c.notify_email) {
+                    let lang = c.lang;
+                    let content = Content {
+                        subject: format!(
+                            "{} {}",
+                            lang.t("fondilab: cose da fare della settimana del", "fondilab: this week's to-do,"),
+                            local_date(now).format("%d/%m/%Y")
+                        ),
+                        paragraphs: vec![
+                            format!(
+                                "{}: {}",
+                                lang.t("Suggerimenti di mentorship da approvare", "Mentorship suggestions to review"),
+                                t.suggestions
+                            ),
+                            format!(
+                                "{}: {}",
+                                lang.t("Proposte che scadono entro due giorni", "Proposals expiring within two days"),
+                                t.expiring.len()
+                            ),
+                            format!("{}: {}", lang.t("Messaggi non consegnati", "Undelivered messages"), t.dead_mail),
+                            format!(
+                                "{}: {}",
+                                lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed"),
+                                t.to_complete.len()
+                            ),
+                            lang.t(
+                                "Puoi non ricevere più questo riepilogo dal tuo profilo.",
+                                "You can stop this digest in your profile.",
+                            )
+                            .to_string(),
+                        ],
+                        action: Some((
+                            lang.t("Apri il cruscotto", "Open the dashboard").into(),
+                            format!("{}/cruscotto", self.public_url),
+                        )),
+                    };
+                    let m = ToUser {
+                        key: format!("{}:{}", job.idempotency_key, c.id),
+                        kind: JOB,
+                        to: c,
+                        content,
+                        attachments: Vec::new(),
+                        not_before: None,
+                    };
+                    self.outbox.enqueue_to_user(&mut conn, now, m).await?;
+                }
+                drop(conn);
+                schedule_next(db, now).await?;
+                self.outbox.wake();
+                Ok(())
+            })
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_digest_goes_on_mondays() {
+            let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+            assert_eq!(super::next_monday(d("2026-11-26")), d("2026-11-30"));
+            assert_eq!(super::next_monday(d("2026-11-30")), d("2026-12-07"));
+            assert_eq!(super::next_monday(d("2026-11-29")), d("2026-11-30"));
+        }
+    }
+}
