@@ -227,11 +227,13 @@ pub async fn report(
     let region = scope.region.clone().unwrap_or_default();
     let (from, to) = (scope.start_ms(), scope.end_ms());
     let in_region = region_clause(scope, "u.region_code");
+    // People's Regions are read only when the figures are for one Region.
+    let people_join = if scope.region.is_some() { " JOIN users u ON u.id = r.user_id" } else { "" };
 
     // Delivered events per task.
     let delivered: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
         "SELECT e.id, e.kind, e.title, e.starts_at, \
-         (SELECT COUNT(*) FROM registrations r JOIN users u ON u.id = r.user_id \
+         (SELECT COUNT(*) FROM registrations r{people_join} \
           WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region}) AS attendees \
          FROM events e WHERE e.state = 'completed' AND e.starts_at >= {from} AND e.starts_at < {to} ORDER BY e.starts_at"
     ))
@@ -265,7 +267,7 @@ pub async fn report(
          COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN 1 ELSE 0 END), 0), \
          COUNT(DISTINCT CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN r.user_id END) \
-         FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
+         FROM registrations r{people_join} JOIN events e ON e.id = r.event_id \
          WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}"
     ))
     .bind(&region)
@@ -364,13 +366,12 @@ pub async fn report(
     let last = scope.to.unwrap_or(today).min(today.max(scope.from.unwrap_or(today)));
     let ms = months(last);
     let completed_from =
-        format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
+        format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r{people_join} WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
     let delivered_m = per_month(conn, scope, "e.starts_at", &completed_from, &ms).await?;
-    let regs_from =
-        format!("FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.state <> 'cancelled'{in_region}");
+    let regs_from = format!("FROM registrations r{people_join} WHERE r.state <> 'cancelled'{in_region}");
     let regs_m = per_month(conn, scope, "r.created_at", &regs_from, &ms).await?;
     let att_from = format!(
-        "FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
+        "FROM registrations r{people_join} JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
     );
     let att_m = per_month(conn, scope, "e.starts_at", &att_from, &ms).await?;
     let req_from = format!("FROM mentorship_requests q WHERE 1 = 1{in_req_region}");

@@ -11,9 +11,12 @@
 //!   and unpruned against each other on a smaller instance, and against greedy.
 //! - `outbox [--count N] [--outage SECONDS] [--database-url URL]`: mail through the
 //!   outbox to an SMTP server on loopback, optionally stopped for a while mid-run.
+//! - `dashboard [--iterations K] [--admin-url postgres://…/postgres]`: `/cruscotto` and
+//!   `/api/v1/kpi` with a year of data (2,000 events, 50,000 registrations, 5,000 mentorships).
 //! - `registrations [--count 500] [--seats 100] [--admin-url postgres://…/postgres]`: that many
 //!   simultaneous registrations over HTTP on loopback, on SQLite or a fresh PostgreSQL database.
 
+mod dashboard;
 mod outbox;
 mod registrations;
 
@@ -64,6 +67,11 @@ fn main() -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(outbox::run(outbox::Run { messages: count, outage, database_url: flag("--database-url") }))?;
         }
+        Some("dashboard") => {
+            let iterations: usize = flag("--iterations").map(|c| c.parse()).transpose()?.unwrap_or(100);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(dashboard::run(flag("--admin-url"), iterations))?;
+        }
         Some("registrations") => {
             let seats: i64 = flag("--seats").map(|c| c.parse()).transpose()?.unwrap_or(100);
             let people = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(500);
@@ -81,7 +89,7 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {} distinct queries to {}", qs.len(), out.display());
         }
         _ => anyhow::bail!(
-            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations [--count N]"
+            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations|dashboard [--count N]"
         ),
     }
     Ok(())
