@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::clock::{local_date, local_midnight_ms};
+use crate::db::Db;
 use crate::events::Kind;
 use crate::guides::{Corpus, Fund, Phase};
 
@@ -218,7 +219,7 @@ async fn per_month(
 }
 
 pub async fn report(
-    conn: &mut AnyConnection,
+    db: &Db,
     scope: &Scope,
     targets: &Targets,
     corpus: &Corpus,
@@ -227,119 +228,166 @@ pub async fn report(
     let region = scope.region.clone().unwrap_or_default();
     let (from, to) = (scope.start_ms(), scope.end_ms());
     let in_region = region_clause(scope, "u.region_code");
+    let in_req_region = region_clause(scope, "q.region_code");
+    let today = local_date(now);
+    let last = scope.to.unwrap_or(today).min(today.max(scope.from.unwrap_or(today)));
+    let ms = months(last);
     // People's Regions are read only when the figures are for one Region.
     let people_join = if scope.region.is_some() { " JOIN users u ON u.id = r.user_id" } else { "" };
 
-    // Delivered events per task.
-    let delivered: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT e.id, e.kind, e.title, e.starts_at, \
-         (SELECT COUNT(*) FROM registrations r{people_join} \
-          WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region}) AS attendees \
-         FROM events e WHERE e.state = 'completed' AND e.starts_at >= {from} AND e.starts_at < {to} ORDER BY e.starts_at"
-    ))
-    .bind(&region)
-    .fetch_all(&mut *conn)
-    .await?;
-    let tasks = targets
-        .tasks
-        .iter()
-        .filter(|t| scope.task.as_ref().is_none_or(|x| *x == t.task))
-        .map(|t| {
-            let events: Vec<DeliveredEvent> = delivered
+    // Four independent groups of queries, each on its own connection, at the same time.
+    let (ms, in_req_region, in_region, people_join, region) = (&ms, &in_req_region, &in_region, people_join, &region);
+    let ((tasks, participation), (mentorship, empty_searches), (delivered_m, regs_m, att_m), (req_m, acc_m)) = tokio::try_join!(
+        async {
+            let mut pooled = db.pool().acquire().await?;
+            let conn: &mut AnyConnection = &mut pooled;
+            // Delivered events per task.
+            let delivered: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT e.id, e.kind, e.title, e.starts_at, \
+             (SELECT COUNT(*) FROM registrations r{people_join} \
+              WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region}) AS attendees \
+             FROM events e WHERE e.state = 'completed' AND e.starts_at >= {from} AND e.starts_at < {to} ORDER BY e.starts_at"
+        ))
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+            let tasks = targets
+                .tasks
                 .iter()
-                .filter(|d| d.1 == t.kind && d.4 > 0)
-                .map(|d| DeliveredEvent { id: d.0, title: d.2.clone(), starts_at: d.3, attendees: d.4 })
+                .filter(|t| scope.task.as_ref().is_none_or(|x| *x == t.task))
+                .map(|t| {
+                    let events: Vec<DeliveredEvent> = delivered
+                        .iter()
+                        .filter(|d| d.1 == t.kind && d.4 > 0)
+                        .map(|d| DeliveredEvent { id: d.0, title: d.2.clone(), starts_at: d.3, attendees: d.4 })
+                        .collect();
+                    TaskFigure {
+                        task: t.task.clone(),
+                        kind: t.kind.clone(),
+                        target: t.target,
+                        deadline: t.deadline,
+                        delivered: events.len() as i64,
+                        events,
+                    }
+                })
                 .collect();
-            TaskFigure {
-                task: t.task.clone(),
-                kind: t.kind.clone(),
-                target: t.target,
-                deadline: t.deadline,
-                delivered: events.len() as i64,
-                events,
-            }
-        })
-        .collect();
 
-    // Participation.
-    let (registrations, confirmed_at_completed, attended, people): (i64, i64, i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), \
-         COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN 1 ELSE 0 END), 0), \
-         COUNT(DISTINCT CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN r.user_id END) \
-         FROM registrations r{people_join} JOIN events e ON e.id = r.event_id \
-         WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}"
-    ))
-    .bind(&region)
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut regions: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT u.region_code FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
-         WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed' AND u.region_code IS NOT NULL \
-         AND e.starts_at >= {from} AND e.starts_at < {to}{in_region} \
-         UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{}",
-        region_clause(scope, "q.region_code")
-    ))
-    .bind(&region)
-    .fetch_all(&mut *conn)
-    .await?;
-    regions.sort();
-    regions.dedup();
-    let participation = Participation {
-        registrations,
-        confirmed_at_completed,
-        attended,
-        attendance_rate: (confirmed_at_completed > 0)
-            .then(|| (attended as f64 / confirmed_at_completed as f64 * 1000.0).round() / 10.0),
-        people,
-        regions,
-    };
+            // Participation.
+            let (registrations, confirmed_at_completed, attended, people): (i64, i64, i64, i64) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN 1 ELSE 0 END), 0), \
+             COUNT(DISTINCT CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN r.user_id END) \
+             FROM registrations r{people_join} JOIN events e ON e.id = r.event_id \
+             WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}"
+        ))
+        .bind(region)
+        .fetch_one(&mut *conn)
+        .await?;
+            let mut regions: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT u.region_code FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
+             WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed' AND u.region_code IS NOT NULL \
+             AND e.starts_at >= {from} AND e.starts_at < {to}{in_region} \
+             UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{}",
+            region_clause(scope, "q.region_code")
+        ))
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+            regions.sort();
+            regions.dedup();
+            let participation = Participation {
+                registrations,
+                confirmed_at_completed,
+                attended,
+                attendance_rate: (confirmed_at_completed > 0)
+                    .then(|| (attended as f64 / confirmed_at_completed as f64 * 1000.0).round() / 10.0),
+                people,
+                regions,
+            };
+            Ok::<_, sqlx::Error>((tasks, participation))
+        },
+        async {
+            let mut pooled = db.pool().acquire().await?;
+            let conn: &mut AnyConnection = &mut pooled;
+            // Mentorship.
+            let req_range = format!("q.created_at >= {from} AND q.created_at < {to}{in_req_region}");
+            let open: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM mentorship_requests q WHERE q.state = 'open' AND {req_range}"
+            ))
+            .bind(region)
+            .fetch_one(&mut *conn)
+            .await?;
+            let waits: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT q.created_at, \
+             (SELECT MIN(m.proposed_at) FROM mentorship_matches m WHERE m.request_id = q.id), \
+             (SELECT MIN(m.answered_at) FROM mentorship_matches m WHERE m.request_id = q.id AND m.state IN ('accepted', 'completed', 'cancelled')) \
+             FROM mentorship_requests q WHERE {req_range}"
+        ))
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+            let states: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT m.state, COUNT(*) FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range} GROUP BY m.state"
+        ))
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+            let state = |s: &str| states.iter().find(|(x, _)| x == s).map(|(_, n)| *n).unwrap_or(0);
+            let feedback: Option<f64> = sqlx::query_scalar(&format!(
+            "SELECT AVG(CAST(f.useful AS DOUBLE PRECISION)) FROM mentorship_feedback f JOIN mentorship_matches m ON m.id = f.match_id \
+             JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range}"
+        ))
+        .bind(region)
+        .fetch_one(&mut *conn)
+        .await?;
+            let mentorship = MentorshipFigures {
+                open_requests: open,
+                median_hours_to_proposal: median(waits.iter().filter_map(|w| w.1.map(|p| p - w.0)).collect()),
+                median_hours_to_acceptance: median(waits.iter().filter_map(|w| w.2.map(|p| p - w.0)).collect()),
+                active: state("accepted"),
+                completed: state("completed"),
+                average_feedback: feedback.map(|f| (f * 10.0).round() / 10.0),
+                declined: state("declined"),
+                expired: state("expired"),
+            };
 
-    // Mentorship.
-    let in_req_region = region_clause(scope, "q.region_code");
-    let req_range = format!("q.created_at >= {from} AND q.created_at < {to}{in_req_region}");
-    let open: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM mentorship_requests q WHERE q.state = 'open' AND {req_range}"
-    ))
-    .bind(&region)
-    .fetch_one(&mut *conn)
-    .await?;
-    let waits: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT q.created_at, \
-         (SELECT MIN(m.proposed_at) FROM mentorship_matches m WHERE m.request_id = q.id), \
-         (SELECT MIN(m.answered_at) FROM mentorship_matches m WHERE m.request_id = q.id AND m.state IN ('accepted', 'completed', 'cancelled')) \
-         FROM mentorship_requests q WHERE {req_range}"
-    ))
-    .bind(&region)
-    .fetch_all(&mut *conn)
-    .await?;
-    let states: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT m.state, COUNT(*) FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range} GROUP BY m.state"
-    ))
-    .bind(&region)
-    .fetch_all(&mut *conn)
-    .await?;
-    let state = |s: &str| states.iter().find(|(x, _)| x == s).map(|(_, n)| *n).unwrap_or(0);
-    let feedback: Option<f64> = sqlx::query_scalar(&format!(
-        "SELECT AVG(CAST(f.useful AS DOUBLE PRECISION)) FROM mentorship_feedback f JOIN mentorship_matches m ON m.id = f.match_id \
-         JOIN mentorship_requests q ON q.id = m.request_id WHERE {req_range}"
-    ))
-    .bind(&region)
-    .fetch_one(&mut *conn)
-    .await?;
-    let mentorship = MentorshipFigures {
-        open_requests: open,
-        median_hours_to_proposal: median(waits.iter().filter_map(|w| w.1.map(|p| p - w.0)).collect()),
-        median_hours_to_acceptance: median(waits.iter().filter_map(|w| w.2.map(|p| p - w.0)).collect()),
-        active: state("accepted"),
-        completed: state("completed"),
-        average_feedback: feedback.map(|f| (f * 10.0).round() / 10.0),
-        declined: state("declined"),
-        expired: state("expired"),
-    };
+            let empty_searches: Vec<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT LOWER(query) AS q, COUNT(*) AS n FROM search_log WHERE result_count = 0 AND query <> '' \
+             AND created_at >= {from} AND created_at < {to} GROUP BY LOWER(query) ORDER BY n DESC, q LIMIT 15"
+            ))
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok::<_, sqlx::Error>((mentorship, empty_searches))
+        },
+        async {
+            let mut pooled = db.pool().acquire().await?;
+            let conn: &mut AnyConnection = &mut pooled;
+            let completed_from =
+            format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r{people_join} WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
+            let delivered_m = per_month(&mut *conn, scope, "e.starts_at", &completed_from, ms).await?;
+            let regs_from = format!("FROM registrations r{people_join} WHERE r.state <> 'cancelled'{in_region}");
+            let regs_m = per_month(&mut *conn, scope, "r.created_at", &regs_from, ms).await?;
+            let att_from = format!(
+            "FROM registrations r{people_join} JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
+        );
+            let att_m = per_month(&mut *conn, scope, "e.starts_at", &att_from, ms).await?;
+            Ok::<_, sqlx::Error>((delivered_m, regs_m, att_m))
+        },
+        async {
+            let mut pooled = db.pool().acquire().await?;
+            let conn: &mut AnyConnection = &mut pooled;
+            let req_from = format!("FROM mentorship_requests q WHERE 1 = 1{in_req_region}");
+            let req_m = per_month(&mut *conn, scope, "q.created_at", &req_from, ms).await?;
+            let acc_from = format!(
+            "FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE m.state IN ('accepted', 'completed', 'cancelled') AND m.answered_at IS NOT NULL{in_req_region}"
+        );
+            let acc_m = per_month(&mut *conn, scope, "m.answered_at", &acc_from, ms).await?;
+            Ok::<_, sqlx::Error>((req_m, acc_m))
+        }
+    )?;
 
     // The corpus.
-    let today = local_date(now);
     let mut by_fund_phase = Vec::new();
     for f in Fund::ALL {
         for p in Phase::ALL {
@@ -355,31 +403,6 @@ pub async fn report(
         .collect();
     let guides = GuideFigures { total: corpus.len(), by_fund_phase, past_review };
 
-    let empty_searches: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT LOWER(query) AS q, COUNT(*) AS n FROM search_log WHERE result_count = 0 AND query <> '' \
-         AND created_at >= {from} AND created_at < {to} GROUP BY LOWER(query) ORDER BY n DESC, q LIMIT 15"
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
-
-    // Twelve months ending with the end of the period (or this month).
-    let last = scope.to.unwrap_or(today).min(today.max(scope.from.unwrap_or(today)));
-    let ms = months(last);
-    let completed_from =
-        format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r{people_join} WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
-    let delivered_m = per_month(conn, scope, "e.starts_at", &completed_from, &ms).await?;
-    let regs_from = format!("FROM registrations r{people_join} WHERE r.state <> 'cancelled'{in_region}");
-    let regs_m = per_month(conn, scope, "r.created_at", &regs_from, &ms).await?;
-    let att_from = format!(
-        "FROM registrations r{people_join} JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
-    );
-    let att_m = per_month(conn, scope, "e.starts_at", &att_from, &ms).await?;
-    let req_from = format!("FROM mentorship_requests q WHERE 1 = 1{in_req_region}");
-    let req_m = per_month(conn, scope, "q.created_at", &req_from, &ms).await?;
-    let acc_from = format!(
-        "FROM mentorship_matches m JOIN mentorship_requests q ON q.id = m.request_id WHERE m.state IN ('accepted', 'completed', 'cancelled') AND m.answered_at IS NOT NULL{in_req_region}"
-    );
-    let acc_m = per_month(conn, scope, "m.answered_at", &acc_from, &ms).await?;
     let monthly = ms
         .iter()
         .enumerate()

@@ -93,9 +93,9 @@ async fn scope(state: &AppState, user: &User, raw: Option<&str>, lang: Lang) -> 
 async fn build(state: &AppState, user: &User, raw: Option<&str>, lang: Lang) -> AppResult<(Report, Option<Todo>)> {
     let scope = scope(state, user, raw, lang).await?;
     let now = state.clock.now_ms();
-    let mut c = conn(state).await?;
-    let report = kpi::report(&mut c, &scope, &state.config.targets, state.search.corpus(), now).await?;
-    let todo = if user.role == Role::Coordinator { Some(kpi::todo(&mut c, now).await?) } else { None };
+    let report = kpi::report(&state.db, &scope, &state.config.targets, state.search.corpus(), now).await?;
+    let todo =
+        if user.role == Role::Coordinator { Some(kpi::todo(&mut *conn(state).await?, now).await?) } else { None };
     Ok((report, todo))
 }
 

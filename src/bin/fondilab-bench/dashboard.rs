@@ -198,21 +198,13 @@ pub async fn run(admin_url: Option<String>, iterations: usize) -> anyhow::Result
     let officer_cookie = format!("fondilab_session={officer_secret}");
     println!("{backend}: seeded a year of data in {:.1} s", seeded.as_secs_f64());
     // The report alone, without HTTP and HTML.
-    let mut conn = db.pool().acquire().await?;
     let mut alone = Vec::new();
     for _ in 0..iterations.min(20) {
         let t = Instant::now();
-        fondilab::kpi::report(
-            &mut conn,
-            &fondilab::kpi::Scope::default(),
-            &state.config.targets,
-            state.search.corpus(),
-            now,
-        )
-        .await?;
+        fondilab::kpi::report(&db, &fondilab::kpi::Scope::default(), &state.config.targets, state.search.corpus(), now)
+            .await?;
         alone.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    drop(conn);
     alone.sort_by(f64::total_cmp);
     println!("{backend}: kpi::report alone (all Regions): p50 {:.1} ms", alone[alone.len() / 2]);
     for (label, path, cookie) in [
