@@ -150,6 +150,17 @@ impl Refusal {
         }
     }
 
+    /// The HTTP status this refusal is answered with (pages rendered by a handler use it too).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Refusal::State { .. } | Refusal::Duplicate { .. } => StatusCode::CONFLICT,
+            Refusal::Database(_) | Refusal::Outbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     pub fn into_app(self, lang: Lang) -> AppError {
         let message = self.message(lang);
         match self {

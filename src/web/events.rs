@@ -328,15 +328,6 @@ async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: O
     Ok(page(Page { lang, title: &e.title, here: &format!("/eventi/{id}"), auth: Some(auth) }, body))
 }
 
-fn refusal_page(status_for: &Refusal) -> StatusCode {
-    match status_for {
-        Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
-        Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
-        Refusal::NotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::CONFLICT,
-    }
-}
-
 pub async fn register(
     State(state): State<AppState>,
     lang: Lang,
@@ -348,7 +339,7 @@ pub async fn register(
     match state.events.register(user, id).await {
         Ok(_) => Ok(see_other(&format!("/eventi/{id}"))),
         Err(e @ (Refusal::State { .. } | Refusal::Forbidden { .. })) => {
-            let status = refusal_page(&e);
+            let status = e.status();
             Ok(rendered(status, event_page(&state, lang, &auth, id, Some(&e.message(lang))).await?))
         }
         Err(e) => Err(e.into_app(lang)),
@@ -780,7 +771,7 @@ pub async fn update(
             let message = e.message(lang);
             let markup =
                 manage_view(&state, lang, &auth, id, Some(&d), Some((e.field().unwrap_or(""), &message))).await?;
-            Ok(rendered(refusal_page(&e), markup))
+            Ok(rendered(e.status(), markup))
         }
         Err(e) => Err(e.into_app(lang)),
     }
@@ -821,7 +812,7 @@ pub async fn action(
         Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
             let message = e.message(lang);
             let markup = manage_view(&state, lang, &auth, id, None, Some(("", &message))).await?;
-            Ok(rendered(refusal_page(&e), markup))
+            Ok(rendered(e.status(), markup))
         }
         Err(e) => Err(e.into_app(lang)),
     }

@@ -290,8 +290,7 @@ fn form_failure(
 ) -> AppResult<Response> {
     match e {
         Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Duplicate { .. } => {
-            let status =
-                if matches!(e, Refusal::Invalid { .. }) { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
+            let status = e.status();
             let message = e.message(lang);
             let field = e.field().unwrap_or("");
             Ok(rendered(status, request_form(state, lang, auth, action, title, draft, Some((field, &message)))))
@@ -689,8 +688,7 @@ pub async fn match_action(
     match result {
         Ok(()) => Ok(see_other(&format!("/mentorship/abbinamenti/{id}"))),
         Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
-            let status =
-                if matches!(e, Refusal::Invalid { .. }) { StatusCode::BAD_REQUEST } else { StatusCode::CONFLICT };
+            let status = e.status();
             let message = e.message(lang);
             let field = e.field().unwrap_or("");
             // The page is shown again with the message, if this user may see it.
