@@ -8,7 +8,8 @@ use crate::guides::{Fund, Topics};
 use crate::i18n::Lang;
 use crate::notify::Content;
 
-fn fund_name(fund: &str, lang: Lang) -> String {
+/// A fund as the recipient names it (FSE+ in Italian, ESF+ in English); unknown names as given.
+pub fn fund_name(fund: &str, lang: Lang) -> String {
     match (Fund::parse(fund), lang) {
         (Some(f), Lang::En) => f.english().to_string(),
         (Some(f), Lang::It) => f.as_str().to_string(),

@@ -40,13 +40,8 @@ pub fn id_of(raw: &str, lang: Lang) -> AppResult<i64> {
     raw.parse::<i64>().map_err(|_| Refusal::NotFound.into_app(lang))
 }
 
-pub fn fund_label(fund: &str, lang: Lang) -> String {
-    match Fund::parse(fund) {
-        Some(f) if lang == Lang::En => f.english().to_string(),
-        Some(f) => f.as_str().to_string(),
-        None => fund.to_string(),
-    }
-}
+/// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
+pub use crate::mentorship::mail::fund_name as fund_label;
 
 fn format_label(format: &str, lang: Lang) -> &'static str {
     Format::parse(format).map(|f| f.label(lang)).unwrap_or("")
