@@ -144,6 +144,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         "B had nobody, C was cancelled, D and F are not completed"
     );
     assert_eq!(task(&r, "5.1")["events"][0]["id"], a);
+    assert_eq!(task(&r, "5.1")["events"][0]["attendees"], 2, "P1 and S1 attended A; P2 did not");
     let p = &r["participation"];
     assert_eq!(
         (p["registrations"].as_i64(), p["confirmed_at_completed"].as_i64(), p["attended"].as_i64()),
@@ -183,6 +184,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     // An officer sees their Region; another Region's figures are not visible.
     let (_, r) = app.get_json_as(&p2, "/api/v1/kpi").await;
     assert_eq!((task(&r, "5.1")["delivered"].as_i64(), task(&r, "5.3")["delivered"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(task(&r, "5.1")["events"][0]["attendees"], 1, "of A's attendees, only P1 is from Puglia");
     let p = &r["participation"];
     assert_eq!(
         (
