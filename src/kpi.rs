@@ -566,14 +566,7 @@ pub mod digest {
                             format!("{}/cruscotto", self.public_url),
                         )),
                     };
-                    let m = ToUser {
-                        key: format!("{}:{}", job.idempotency_key, c.id),
-                        kind: JOB,
-                        to: c,
-                        content,
-                        attachments: Vec::new(),
-                        not_before: None,
-                    };
+                    let m = ToUser::new(format!("{}:{}", job.idempotency_key, c.id), JOB, c, content);
                     self.outbox.enqueue_to_user(&mut conn, now, m).await?;
                 }
                 drop(conn);

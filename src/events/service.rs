@@ -13,7 +13,7 @@ use crate::clock::SharedClock;
 use crate::db::{Backend, Db};
 use crate::error::Refusal;
 use crate::i18n::Lang;
-use crate::notify::{Attachment, Content, Outbox, ToUser};
+use crate::notify::{Attachment, Outbox, ToUser};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -102,18 +102,7 @@ impl Events {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn send(
-        &self,
-        conn: &mut AnyConnection,
-        key: String,
-        kind: &str,
-        to: &User,
-        content: Content,
-        attachment: Option<Attachment>,
-        not_before: Option<i64>,
-    ) -> EResult<()> {
-        let m = ToUser { key, kind, to, content, attachments: attachment.into_iter().collect(), not_before };
+    async fn send(&self, conn: &mut AnyConnection, m: ToUser<'_>) -> EResult<()> {
         Ok(self.outbox.enqueue_to_user(conn, self.now(), m).await?)
     }
 
@@ -127,7 +116,7 @@ impl Events {
             let at = e.starts_at - hours * HOUR_MS;
             if at > self.now() {
                 let content = mail::reminder(e, who.lang, &self.public_url, hours);
-                self.send(conn, key, "event.reminder", who, content, None, Some(at)).await?;
+                self.send(conn, ToUser::new(key, "event.reminder", who, content).at(at)).await?;
             }
         }
         Ok(())
@@ -258,16 +247,8 @@ impl Events {
                 self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
                 let invite = self.invite(&e, &who, Method::Request);
                 let content = mail::changed(&e, who.lang, &self.public_url);
-                self.send(
-                    &mut tx,
-                    format!("event.change:{}:{sequence}", r.id),
-                    "event.change",
-                    &who,
-                    content,
-                    Some(invite),
-                    None,
-                )
-                .await?;
+                let key = format!("event.change:{}:{sequence}", r.id);
+                self.send(&mut tx, ToUser::new(key, "event.change", &who, content).attach(invite)).await?;
                 self.schedule_reminders(&mut tx, &e, r.id, &who).await?;
             }
         }
@@ -305,9 +286,12 @@ impl Events {
         for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state != RegState::Cancelled) {
             let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
             self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
-            let invite = (r.state == RegState::Confirmed).then(|| self.invite(&e, &who, Method::Cancel));
             let content = mail::event_cancelled(&e, who.lang, reason);
-            self.send(&mut tx, format!("event.cancel:{}", r.id), "event.cancel", &who, content, invite, None).await?;
+            let mut m = ToUser::new(format!("event.cancel:{}", r.id), "event.cancel", &who, content);
+            if r.state == RegState::Confirmed {
+                m = m.attach(self.invite(&e, &who, Method::Cancel));
+            }
+            self.send(&mut tx, m).await?;
         }
         self.commit(tx).await
     }
@@ -350,7 +334,7 @@ impl Events {
         for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed) {
             let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
             let content = mail::thanks(&e, who.lang, &self.public_url);
-            self.send(&mut tx, format!("event.thanks:{}", r.id), "event.thanks", &who, content, None, None).await?;
+            self.send(&mut tx, ToUser::new(format!("event.thanks:{}", r.id), "event.thanks", &who, content)).await?;
         }
         self.commit(tx).await
     }
@@ -501,13 +485,13 @@ impl Events {
             None => {
                 let invite = self.invite(&e, user, Method::Request);
                 let content = mail::confirmed(&e, user.lang, &self.public_url, false);
-                self.send(&mut tx, format!("event.confirm:{reg}"), "event.confirm", user, content, Some(invite), None)
-                    .await?;
+                let m = ToUser::new(format!("event.confirm:{reg}"), "event.confirm", user, content).attach(invite);
+                self.send(&mut tx, m).await?;
                 self.schedule_reminders(&mut tx, &e, reg, user).await?;
             }
             Some(n) => {
                 let content = mail::waitlisted(&e, user.lang, &self.public_url, n);
-                self.send(&mut tx, format!("event.waitlist:{reg}"), "event.waitlist", user, content, None, None)
+                self.send(&mut tx, ToUser::new(format!("event.waitlist:{reg}"), "event.waitlist", user, content))
                     .await?;
             }
         }
@@ -534,8 +518,8 @@ impl Events {
             let Some(who) = accounts::get_in(conn, r.user_id).await? else { continue };
             let invite = self.invite(e, &who, Method::Request);
             let content = mail::confirmed(e, who.lang, &self.public_url, true);
-            self.send(conn, format!("event.promote:{}", r.id), "event.promote", &who, content, Some(invite), None)
-                .await?;
+            let m = ToUser::new(format!("event.promote:{}", r.id), "event.promote", &who, content).attach(invite);
+            self.send(conn, m).await?;
             self.schedule_reminders(conn, e, r.id, &who).await?;
         }
         Ok(())
@@ -573,16 +557,8 @@ impl Events {
             self.cancel_reminders(&mut tx, reg_id, e.sequence).await?;
             let invite = self.invite(&e, &who, Method::Cancel);
             let content = mail::registration_cancelled(&e, who.lang, &self.public_url);
-            self.send(
-                &mut tx,
-                format!("event.unregister:{reg_id}"),
-                "event.unregister",
-                &who,
-                content,
-                Some(invite),
-                None,
-            )
-            .await?;
+            let m = ToUser::new(format!("event.unregister:{reg_id}"), "event.unregister", &who, content).attach(invite);
+            self.send(&mut tx, m).await?;
             let e = store::event(&mut tx, e.id).await?.ok_or(Refusal::NotFound)?;
             self.promote_waiting(&mut tx, &e).await?;
         }

@@ -322,16 +322,7 @@ impl Mentorship {
         Ok(id)
     }
 
-    async fn email(
-        &self,
-        conn: &mut AnyConnection,
-        now: i64,
-        (key, kind): (String, &str),
-        to: &User,
-        content: crate::notify::Content,
-        not_before: Option<i64>,
-    ) -> MResult<()> {
-        let m = ToUser { key, kind, to, content, attachments: Vec::new(), not_before };
+    async fn email(&self, conn: &mut AnyConnection, now: i64, m: ToUser<'_>) -> MResult<()> {
         Ok(self.outbox.enqueue_to_user(conn, now, m).await?)
     }
 
@@ -355,11 +346,11 @@ impl Mentorship {
         let r = store::request(conn, m.request_id).await?.ok_or(Refusal::NotFound)?;
         let mentor = Self::user(conn, m.mentor_id).await?;
         let content = mail::proposal(mentor.lang, &r, &m, &self.topics, &self.public_url);
-        self.email(conn, now, (format!("mentorship.proposal:{}", m.id), "mentorship.proposal"), &mentor, content, None)
-            .await?;
+        let key = format!("mentorship.proposal:{}", m.id);
+        self.email(conn, now, ToUser::new(key, "mentorship.proposal", &mentor, content)).await?;
         let content = mail::reminder(mentor.lang, &r, &m, &self.topics, &self.public_url);
         let at = self.reminder_at(now);
-        self.email(conn, now, (reminder_key(m.id), "mentorship.reminder"), &mentor, content, Some(at)).await?;
+        self.email(conn, now, ToUser::new(reminder_key(m.id), "mentorship.reminder", &mentor, content).at(at)).await?;
         let expires_at = m.expires_at.unwrap_or(now + self.proposal_ttl_ms);
         let key = expire_key(m.id);
         let job =
@@ -392,15 +383,8 @@ impl Mentorship {
                 let r = store::request(conn, m.request_id).await?.ok_or(Refusal::NotFound)?;
                 let mentor = Self::user(conn, m.mentor_id).await?;
                 let content = mail::withdrawn(mentor.lang, &r, reason);
-                self.email(
-                    conn,
-                    now,
-                    (format!("mentorship.withdrawn:{}", m.id), "mentorship.withdrawn"),
-                    &mentor,
-                    content,
-                    None,
-                )
-                .await
+                let key = format!("mentorship.withdrawn:{}", m.id);
+                self.email(conn, now, ToUser::new(key, "mentorship.withdrawn", &mentor, content)).await
             }
             other => Err(state_error(other, MatchState::Withdrawn)),
         }
@@ -905,27 +889,13 @@ impl Mentorship {
         let officer_contact = store::contact(&mut tx, officer.id).await?;
         if let Some(c) = mentor_contact {
             let content = mail::accepted_to_officer(officer.lang, &r, &m, &c, &self.public_url);
-            self.email(
-                &mut tx,
-                now,
-                (format!("mentorship.accepted.officer:{id}"), "mentorship.accepted"),
-                &officer,
-                content,
-                None,
-            )
-            .await?;
+            let key = format!("mentorship.accepted.officer:{id}");
+            self.email(&mut tx, now, ToUser::new(key, "mentorship.accepted", &officer, content)).await?;
         }
         if let Some(c) = officer_contact {
             let content = mail::accepted_to_mentor(mentor.lang, &r, &m, &c, &self.public_url);
-            self.email(
-                &mut tx,
-                now,
-                (format!("mentorship.accepted.mentor:{id}"), "mentorship.accepted"),
-                mentor,
-                content,
-                None,
-            )
-            .await?;
+            let key = format!("mentorship.accepted.mentor:{id}");
+            self.email(&mut tx, now, ToUser::new(key, "mentorship.accepted", mentor, content)).await?;
         }
         self.commit(tx).await
     }

@@ -79,12 +79,30 @@ impl From<EnqueueError> for crate::error::AppError {
 
 /// A message to one user of the service (see [`Outbox::enqueue_to_user`]).
 pub struct ToUser<'a> {
-    pub key: String,
-    pub kind: &'a str,
-    pub to: &'a crate::accounts::User,
-    pub content: Content,
-    pub attachments: Vec<Attachment>,
-    pub not_before: Option<i64>,
+    key: String,
+    kind: &'a str,
+    to: &'a crate::accounts::User,
+    content: Content,
+    attachments: Vec<Attachment>,
+    not_before: Option<i64>,
+}
+
+impl<'a> ToUser<'a> {
+    /// A message sent as soon as possible, without attachments; `key` makes it unique.
+    pub fn new(key: String, kind: &'a str, to: &'a crate::accounts::User, content: Content) -> ToUser<'a> {
+        ToUser { key, kind, to, content, attachments: Vec::new(), not_before: None }
+    }
+
+    pub fn attach(mut self, attachment: Attachment) -> ToUser<'a> {
+        self.attachments.push(attachment);
+        self
+    }
+
+    /// Not sent before this instant (ms since the epoch).
+    pub fn at(mut self, not_before: i64) -> ToUser<'a> {
+        self.not_before = Some(not_before);
+        self
+    }
 }
 
 /// Whether an enqueue stored a new message or found it already there.
