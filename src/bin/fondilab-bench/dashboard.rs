@@ -3,15 +3,14 @@
 //! `/cruscotto` (coordinator and officer) and `/api/v1/kpi` are requested over HTTP on
 //! loopback, one at a time, and their times reported.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fondilab::accounts::{self, session, NewUser};
-use fondilab::app::Application;
-use fondilab::config::Config;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::served::Served;
 
 const DAY: i64 = 86_400_000;
 const REGIONS: [&str; 21] = [
@@ -43,28 +42,8 @@ async fn bulk(db: &fondilab::db::Db, head: &str, rows: Vec<String>) -> anyhow::R
 }
 
 pub async fn run(admin_url: Option<String>, iterations: usize) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("fondilab-bench-kpi-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let mut config = Config::for_data_dir(dir.clone(), PathBuf::from("guides"));
-    let mut created_pg = None;
-    if let Some(admin) = &admin_url {
-        let name = format!("fondilab_bench_kpi_{}", std::process::id());
-        let db = fondilab::db::Db::connect(admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await?;
-        db.close().await;
-        let mut url = url::Url::parse(admin)?;
-        url.set_path(&name);
-        config.database_url = url.to_string();
-        created_pg = Some((admin.clone(), name));
-    }
-    let backend = if created_pg.is_some() { "PostgreSQL" } else { "SQLite" };
-    let app = Application::build_with(config, fondilab::clock::system(), false).await?;
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stop_rx.await;
-    }));
+    let served = Served::start("kpi", admin_url.as_deref()).await?;
+    let (addr, state, backend) = (served.addr, served.state.clone(), served.backend);
     let db = state.db.clone();
     let now = fondilab::db::now_ms();
     let mut rng = StdRng::seed_from_u64(7);
@@ -190,7 +169,7 @@ pub async fn run(admin_url: Option<String>, iterations: usize) -> anyhow::Result
         })
         .collect();
     bulk(&db, "INSERT INTO search_log (query, filters, result_count, took_us, ui_lang, created_at)", searches).await?;
-    if created_pg.is_some() {
+    if db.backend() == fondilab::db::Backend::Postgres {
         // Autovacuum would gather statistics on a database a year old; gather them now, so that the
         // figures do not depend on whether it happens to run during the measurement.
         sqlx::query("ANALYZE").execute(db.pool()).await?;
@@ -234,13 +213,6 @@ pub async fn run(admin_url: Option<String>, iterations: usize) -> anyhow::Result
             pct(1.0)
         );
     }
-    let _ = stop_tx.send(());
-    server.await??;
-    state.db.close().await;
-    if let Some((admin, name)) = created_pg {
-        let db = fondilab::db::Db::connect(&admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    served.stop().await?;
     Ok(())
 }

@@ -19,6 +19,7 @@
 mod dashboard;
 mod outbox;
 mod registrations;
+mod served;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

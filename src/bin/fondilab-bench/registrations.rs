@@ -2,14 +2,13 @@
 //! the service runs in this process on SQLite or PostgreSQL; each registration is one
 //! request on its own connection, all started together.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fondilab::accounts::{self, session, NewUser};
-use fondilab::app::Application;
-use fondilab::config::Config;
 use fondilab::events::{EventInput, Kind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::served::Served;
 
 pub struct Run {
     pub people: usize,
@@ -33,28 +32,8 @@ async fn post(addr: std::net::SocketAddr, path: &str, cookie: &str, csrf: &str) 
 }
 
 pub async fn run(cfg: Run) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("fondilab-bench-reg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let mut config = Config::for_data_dir(dir.clone(), PathBuf::from("guides"));
-    let mut created_pg = None;
-    if let Some(admin) = &cfg.admin_url {
-        let name = format!("fondilab_bench_{}", std::process::id());
-        let db = fondilab::db::Db::connect(admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await?;
-        db.close().await;
-        let mut url = url::Url::parse(admin)?;
-        url.set_path(&name);
-        config.database_url = url.to_string();
-        created_pg = Some((admin.clone(), name));
-    }
-    let backend = if created_pg.is_some() { "PostgreSQL" } else { "SQLite" };
-    let app = Application::build_with(config, fondilab::clock::system(), false).await?;
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stop_rx.await;
-    }));
+    let served = Served::start("reg", cfg.admin_url.as_deref()).await?;
+    let (addr, state, backend) = (served.addr, served.state.clone(), served.backend);
 
     let now = fondilab::db::now_ms();
     let mut people = Vec::new();
@@ -134,13 +113,6 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
         pct(0.99).as_secs_f64() * 1000.0,
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
     );
-    let _ = stop_tx.send(());
-    server.await??;
-    state.db.close().await;
-    if let Some((admin, name)) = created_pg {
-        let db = fondilab::db::Db::connect(&admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    served.stop().await?;
     Ok(())
 }

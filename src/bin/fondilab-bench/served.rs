@@ -1,0 +1,63 @@
+//! The whole service on a loopback port, for the benchmarks that go through HTTP: on a SQLite
+//! file in a scratch folder, or on a PostgreSQL database created for the run and dropped after.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use fondilab::app::{AppState, Application};
+use fondilab::config::Config;
+use fondilab::db::Db;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct Served {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub backend: &'static str,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<anyhow::Result<()>>,
+    dir: PathBuf,
+    /// (server's administrative address, database created for the run)
+    scratch_pg: Option<(String, String)>,
+}
+
+impl Served {
+    /// `name` tells concurrent runs' folders and databases apart; `admin_url` selects PostgreSQL.
+    pub async fn start(name: &str, admin_url: Option<&str>) -> anyhow::Result<Served> {
+        let dir = std::env::temp_dir().join(format!("fondilab-bench-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut config = Config::for_data_dir(dir.clone(), PathBuf::from("guides"));
+        let mut scratch_pg = None;
+        if let Some(admin) = admin_url {
+            let database = format!("fondilab_bench_{name}_{}", std::process::id());
+            let db = Db::connect(admin).await?;
+            sqlx::query(&format!("CREATE DATABASE {database}")).execute(db.pool()).await?;
+            db.close().await;
+            let mut url = url::Url::parse(admin)?;
+            url.set_path(&database);
+            config.database_url = url.to_string();
+            scratch_pg = Some((admin.to_string(), database));
+        }
+        let backend = if scratch_pg.is_some() { "PostgreSQL" } else { "SQLite" };
+        let app = Application::build_with(config, fondilab::clock::system(), false).await?;
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Served { addr, state, backend, stop, server, dir, scratch_pg })
+    }
+
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        self.state.db.close().await;
+        if let Some((admin, database)) = self.scratch_pg {
+            let db = Db::connect(&admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(db.pool()).await?;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+}
