@@ -13,9 +13,11 @@ use maud::{html, Markup};
 
 use super::account::{form, rendered, signed_in};
 use super::auth::Auth;
+use super::id_of;
 use super::layout::{csrf_field, page, Page};
-use super::mentorship::{conn, fund_label, id_of, see_other};
+use super::mentorship::{conn, fund_label, see_other};
 use super::params::Params;
+use super::PathId;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
 use crate::clock::{local_date, local_time};
@@ -242,13 +244,7 @@ pub async fn visible_event(state: &AppState, user: Option<&User>, id: i64, lang:
     }
 }
 
-pub async fn detail(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Markup> {
-    let id = id_of(&id, lang)?;
+pub async fn detail(State(state): State<AppState>, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Markup> {
     event_page(&state, lang, &auth, id, None).await
 }
 
@@ -332,10 +328,9 @@ pub async fn register(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     match state.events.register(user, id).await {
         Ok(_) => Ok(see_other(&format!("/eventi/{id}"))),
         Err(e @ (Refusal::State { .. } | Refusal::Forbidden { .. })) => {
@@ -350,10 +345,9 @@ pub async fn unregister(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let reg = state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?;
     Ok(see_other(&format!("/eventi/{}", reg.event_id)))
 }
@@ -362,10 +356,9 @@ pub async fn certificate_pdf(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let e = visible_event(&state, Some(user), id, lang).await?;
     let mut c = conn(&state).await?;
     let reg: Option<Registration> =
@@ -669,9 +662,8 @@ pub async fn manage_page(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Markup> {
-    let id = id_of(&id, lang)?;
     manage_view(&state, lang, &auth, id, None, None).await
 }
 
@@ -753,11 +745,10 @@ pub async fn update(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     visible_event(&state, Some(user), id, lang).await?;
     let (d, _) = event_input(&form(&body, lang)?);
     let regions = accounts::regions(&state.db).await?;
@@ -823,9 +814,8 @@ pub async fn export_csv(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Response> {
-    let id = id_of(&id, lang)?;
     let e = visible_event(&state, auth.user(), id, lang).await?;
     let mut c = conn(&state).await?;
     let regs = store::registrations(&mut c, id).await?;
@@ -871,7 +861,7 @@ pub async fn import_csv(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
@@ -884,7 +874,6 @@ pub async fn import_csv(
             ),
         )
     })?;
-    let id = id_of(&id, lang)?;
     visible_event(&state, Some(user), id, lang).await?;
     let mut data = None;
     while let Some(field) = multipart

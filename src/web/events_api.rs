@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::account::signed_in;
 use super::auth::Auth;
 use super::events::{filter, visible_event};
-use super::mentorship::id_of;
+use super::id_of;
 use super::mentorship_api::json;
 use super::params::Params;
+use super::PathId;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -60,13 +61,7 @@ pub async fn list(
     Ok(Json(EventList { total, page, per_page, items }))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> AppResult<Json<Event>> {
-    let id = id_of(&id, lang)?;
+pub async fn get(State(state): State<AppState>, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Json<Event>> {
     Ok(Json(visible_event(&state, auth.user(), id, lang).await?))
 }
 
@@ -97,11 +92,10 @@ pub async fn update(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Json<Event>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     visible_event(&state, Some(user), id, lang).await?;
     let b: EventBody = json(&body, lang)?;
     let v = checked(&state, &b.event, false, lang).await?;
@@ -166,9 +160,8 @@ pub async fn registrations(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Json<Vec<Registration>>> {
-    let id = id_of(&id, lang)?;
     visible_event(&state, auth.user(), id, lang).await?;
     let mut c = state.db.pool().acquire().await?;
     Ok(Json(store::registrations(&mut c, id).await?))
@@ -178,9 +171,8 @@ pub async fn unregister(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Json<Registration>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     Ok(Json(state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?))
 }

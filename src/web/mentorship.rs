@@ -13,6 +13,7 @@ use super::account::{form, rendered, signed_in};
 use super::auth::Auth;
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
+use super::{id_of, PathId};
 use crate::accounts::session::random_secret;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
@@ -33,11 +34,6 @@ pub fn see_other(to: &str) -> Response {
         r.headers_mut().insert(LOCATION, v);
     }
     r
-}
-
-/// A path id that is not a number is a missing record.
-pub fn id_of(raw: &str, lang: Lang) -> AppResult<i64> {
-    raw.parse::<i64>().map_err(|_| Refusal::NotFound.into_app(lang))
 }
 
 /// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
@@ -313,10 +309,9 @@ pub async fn edit_request_page(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let mut c = conn(&state).await?;
     let r = state.mentorship.editable_request(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
     let draft = RequestInput {
@@ -338,11 +333,10 @@ pub async fn edit_request(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     state.mentorship.editable_request(&mut *conn(&state).await?, user, id).await.map_err(|e| e.into_app(lang))?;
     let draft = request_input(&form(&body, lang)?);
     let action = format!("/mentorship/richieste/{id}/modifica");
@@ -362,11 +356,10 @@ pub async fn withdraw_request(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let f = form(&body, lang)?;
     state.mentorship.withdraw_request(user, id, f.non_empty("reason")).await.map_err(|e| e.into_app(lang))?;
     Ok(see_other(&format!("/mentorship/richieste/{id}")))
@@ -376,11 +369,10 @@ pub async fn assign(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let f = form(&body, lang)?;
     let mentor = f.non_empty("mentor").and_then(|m| m.parse::<i64>().ok()).ok_or_else(|| {
         AppError::field("mentor", lang.t("Scegli un mentor dall'elenco.", "Choose a mentor from the list."))
@@ -395,10 +387,9 @@ pub async fn request_page(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let mut c = conn(&state).await?;
     let r = state.mentorship.visible_request(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
     let mut f = MatchFilter { request: Some(id), ..Default::default() };
@@ -506,10 +497,9 @@ pub async fn match_page(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     match_view(&state, lang, &auth, user, id, None).await
 }
 

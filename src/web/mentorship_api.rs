@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::account::signed_in;
 use super::auth::Auth;
-use super::mentorship::{conn, id_of};
+use super::id_of;
+use super::mentorship::conn;
 use super::params::Params;
+use super::PathId;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -155,10 +157,9 @@ pub async fn request_get(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Json<RequestDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let mut c = conn(&state).await?;
     Ok(Json(request_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
@@ -167,11 +168,10 @@ pub async fn request_edit(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Json<RequestDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     state.mentorship.editable_request(&mut *conn(&state).await?, user, id).await.map_err(m(lang))?;
     let r: RequestInput = json(&body, lang)?;
     let valid = input::validate_request(&r, &state.search.corpus().topics).map_err(m(lang))?;
@@ -189,11 +189,10 @@ pub async fn request_withdraw(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Json<RequestDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let r: Reason = json(&body, lang)?;
     state
         .mentorship
@@ -213,11 +212,10 @@ pub async fn request_assign(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Json<MatchDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let b: AssignBody = json(&body, lang)?;
     let mentor = b
         .mentor_id
@@ -299,10 +297,9 @@ pub async fn match_get(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<Json<MatchDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let mut c = conn(&state).await?;
     Ok(Json(match_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }

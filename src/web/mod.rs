@@ -17,7 +17,7 @@ pub mod pages;
 pub mod params;
 pub mod users;
 
-use axum::extract::{FromRequestParts, RawQuery, Request, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -29,7 +29,7 @@ use maud::html;
 
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
-use crate::error::{AppError, ErrorInfo};
+use crate::error::{AppError, ErrorInfo, Refusal};
 use crate::i18n::{Lang, LANG_COOKIE};
 
 /// Routes that need a rule other than "public" are grouped under it, so the rule of
@@ -121,6 +121,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(auth::language(&parts.headers, &parts.extensions))
     }
+}
+
+/// A numeric identifier in the path (`/eventi/{id}`); anything else is a page that does not exist.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = auth::language(&parts.headers, &parts.extensions);
+        let Path(raw) =
+            Path::<String>::from_request_parts(parts, state).await.map_err(|_| Refusal::NotFound.into_app(lang))?;
+        id_of(&raw, lang).map(PathId)
+    }
+}
+
+/// A numeric identifier taken from a path segment; anything else is "not found".
+pub fn id_of(raw: &str, lang: Lang) -> Result<i64, AppError> {
+    raw.parse::<i64>().map_err(|_| Refusal::NotFound.into_app(lang))
 }
 
 /// The cookie that remembers the interface language for a year.

@@ -326,6 +326,13 @@ db_test!(bad_event_input_is_refused, |app| {
     let draft = create(&app, &coord, &draft).await;
     assert_eq!(app.get(&format!("/eventi/{draft}")).await.status(), 404);
     assert_eq!(register(&app, &officer, draft).await.0, 404);
+    // An address whose number is not a number: not found, in words.
+    let r = app.get("/eventi/primo").await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("<h1"));
+    let (s, r) = app.get_json_as(&officer, "/api/v1/events/primo").await;
+    assert_eq!(s, 404);
+    assert!(r["error"].as_str().is_some_and(|e| !e.is_empty()), "{r}");
 });
 
 db_test!(attendance_certificate_exports_and_feeds, clock = T0, |app, clock| {
