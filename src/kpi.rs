@@ -21,7 +21,20 @@ pub struct TaskTarget {
     /// The event kind that delivers it.
     pub kind: String,
     pub target: i64,
+    #[serde(deserialize_with = "toml_date")]
     pub deadline: NaiveDate,
+}
+
+/// A date as TOML writes it (`2025-12-31`) or as text (`"2025-12-31"`).
+fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    use serde::de::Error;
+    let text = match toml::Value::deserialize(d)? {
+        toml::Value::Datetime(dt) => dt.to_string(),
+        toml::Value::String(s) => s,
+        other => return Err(D::Error::custom(format!("deadline {other}: write a date such as 2025-12-31"))),
+    };
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| D::Error::custom(format!("deadline \"{text}\": write a date such as 2025-12-31")))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -461,6 +474,29 @@ mod tests {
         assert_eq!(m[0].0, "2025-04");
         assert_eq!(m[11].0, "2026-03");
         assert!(m.windows(2).all(|w| w[0].2 == w[1].1), "contiguous");
+    }
+
+    #[test]
+    fn targets_file_takes_toml_dates_and_quoted_dates() {
+        let dir = std::env::temp_dir().join(format!("fondilab-targets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("targets.toml");
+        std::fs::write(
+            &path,
+            "[[task]]\ntask = \"5.1\"\nkind = \"webinar\"\ntarget = 8\ndeadline = 2026-06-30\n\n\
+             [[task]]\ntask = \"5.2\"\nkind = \"open_lab\"\ntarget = 4\ndeadline = \"2026-12-31\"\n",
+        )
+        .unwrap();
+        let t = Targets::load(&path).unwrap();
+        assert_eq!(
+            t.tasks.iter().map(|t| (t.task.as_str(), t.target, t.deadline.to_string())).collect::<Vec<_>>(),
+            vec![("5.1", 8, "2026-06-30".to_string()), ("5.2", 4, "2026-12-31".to_string())]
+        );
+        std::fs::write(&path, "[[task]]\ntask = \"5.1\"\nkind = \"webinar\"\ntarget = 8\ndeadline = \"30/06/2026\"\n")
+            .unwrap();
+        let e = Targets::load(&path).unwrap_err().to_string();
+        assert!(e.contains("targets.toml") && e.contains("30/06/2026") && e.contains("2025-12-31"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
