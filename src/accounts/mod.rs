@@ -208,7 +208,7 @@ pub enum AccountError {
     UnknownRegion(String),
     #[error("un funzionario regionale deve appartenere a una Regione o Provincia autonoma")]
     RegionRequired,
-    #[error("il nome è obbligatorio (al massimo 120 caratteri)")]
+    #[error("il nome è obbligatorio: una riga, al massimo 120 caratteri")]
     BadName,
     #[error("tipo di ente sconosciuto: \"{0}\"")]
     UnknownOrganisationKind(String),
@@ -262,7 +262,7 @@ pub async fn validate(db: &Db, u: &NewUser) -> Result<ValidUser, AccountError> {
     }
     let role = Role::parse(&u.role).ok_or_else(|| AccountError::UnknownRole(u.role.trim().to_string()))?;
     let name = u.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 120 {
+    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
         return Err(AccountError::BadName);
     }
     let region_code = match u.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -356,7 +356,7 @@ pub async fn update_profile(
     notify_email: bool,
 ) -> Result<(), AccountError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
+    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
         return Err(AccountError::BadName);
     }
     sqlx::query("UPDATE users SET name = $1, lang = $2, notify_email = $3, updated_at = $4 WHERE id = $5")

@@ -251,6 +251,18 @@ fn too_long(field: &'static str, max: usize) -> Refusal {
     )
 }
 
+/// Titles and places go into mail subjects and calendar lines: one line, no control characters.
+fn one_line(field: &'static str, text: &str) -> EResult<()> {
+    if text.chars().any(char::is_control) {
+        return Err(Refusal::invalid(
+            field,
+            "Scrivi il testo su una sola riga, senza a capo né tabulazioni.",
+            "Write the text on one line, without line breaks or tabs.",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks an event. `now` refuses a start in the past when `creating`; `guide_exists`
 /// tells whether a related guide id is in the corpus.
 pub fn validate(
@@ -275,6 +287,7 @@ pub fn validate(
     if title.chars().count() > 200 {
         return Err(too_long("title", 200));
     }
+    one_line("title", &title)?;
     let description = e.description.trim().to_string();
     if description.chars().count() > 8000 {
         return Err(too_long("description", 8000));
@@ -310,6 +323,7 @@ pub fn validate(
     if venue.as_ref().is_some_and(|v| v.chars().count() > 300) {
         return Err(too_long("venue", 300));
     }
+    one_line("venue", venue.as_deref().unwrap_or(""))?;
     if online_url.is_none() && venue.is_none() {
         return Err(Refusal::invalid(
             "online_url",

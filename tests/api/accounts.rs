@@ -334,6 +334,7 @@ db_test!(coordinators_invite_change_roles_and_deactivate, |app| {
         ),
         (vec![("email", "a@example.org"), ("name", "X"), ("role", "officer"), ("region", "XYZ")], 400, "sconosciuta"),
         (vec![("email", "a@example.org"), ("name", "X"), ("role", "officer")], 400, "deve appartenere"),
+        (vec![("email", "a@example.org"), ("name", "Maria\nRossi"), ("role", "mentor")], 400, "una riga"),
         (vec![("email", "giulia.bianchi@asl.example.it"), ("name", "X"), ("role", "mentor")], 409, "esiste già"),
     ] {
         let r = app.post_form(&coord, "/coordinamento/utenti", &fields).await;

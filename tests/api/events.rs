@@ -268,6 +268,8 @@ db_test!(bad_event_input_is_refused, |app| {
         (json!({"capacity": 0}), "capacity", "tra 1 e 5000"),
         (json!({"capacity": 6000}), "capacity", "tra 1 e 5000"),
         (json!({"kind": "concerto"}), "kind", "Scegli il tipo"),
+        (json!({"title": "Webinar\nparte 2"}), "title", "una sola riga"),
+        (json!({"venue": "Roma\r\nBcc: x@y.it"}), "venue", "una sola riga"),
         (json!({"topics": ["astrologia"]}), "topics", "Tema sconosciuto"),
         (json!({"guides": ["non-esiste"]}), "guides", "Guida inesistente"),
         (json!({"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T04:00"}), "starts_at", "non esiste"),
