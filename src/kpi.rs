@@ -141,7 +141,10 @@ pub struct MentorshipFigures {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GuideFigures {
+    /// Guides, each counted once whatever the number of its languages.
     pub total: usize,
+    /// Of those, guides that also exist in the other language.
+    pub translated: usize,
     /// (fund, phase, guides).
     pub by_fund_phase: Vec<(String, String, usize)>,
     /// (id, title, reviewed) of guides past their review date.
@@ -402,10 +405,12 @@ pub async fn report(
     )?;
 
     // The corpus.
+    // A guide and its translation (linked both ways) count once, under the Italian one.
+    let originals = || corpus.guides.iter().filter(|g| g.lang == crate::i18n::Lang::It || g.translation_of.is_none());
     let mut by_fund_phase = Vec::new();
     for f in Fund::ALL {
         for p in Phase::ALL {
-            let n = corpus.guides.iter().filter(|g| g.funds.contains(&f) && g.phase == p).count();
+            let n = originals().filter(|g| g.funds.contains(&f) && g.phase == p).count();
             by_fund_phase.push((f.as_str().to_string(), p.as_str().to_string(), n));
         }
     }
@@ -415,7 +420,8 @@ pub async fn report(
         .filter(|g| Corpus::is_stale(g, today))
         .map(|g| (g.id.clone(), g.title.clone(), g.reviewed))
         .collect();
-    let guides = GuideFigures { total: corpus.len(), by_fund_phase, past_review };
+    let translated = originals().filter(|g| g.translation_of.is_some()).count();
+    let guides = GuideFigures { total: originals().count(), translated, by_fund_phase, past_review };
 
     let monthly = ms
         .iter()

@@ -229,13 +229,14 @@ pub async fn page_view(
         (chart(lang.t("Richieste di mentorship", "Mentorship requests"), &months, &series(|x| x.requests), lang))
         (chart(lang.t("Mentorship accettate", "Mentorships accepted"), &months, &series(|x| x.accepted), lang))
         h2 { (lang.t("Guide", "Guides")) " (" (r.guides.total) ")" }
+        p.hint { (r.guides.translated) " " (lang.t("anche nell'altra lingua; ogni guida si conta una volta.", "also in the other language; each guide counts once.")) }
         table {
             caption { (lang.t("Guide per fondo e fase", "Guides by fund and phase")) }
             thead { tr { th scope="col" { (lang.t("Fase", "Phase")) } @for f in crate::guides::Fund::ALL { th scope="col" { (fund_label(f.as_str(), lang)) } } } }
             tbody {
                 @for ph in crate::guides::Phase::ALL {
                     tr {
-                        th scope="row" { (ph.as_str()) }
+                        th scope="row" { (ph.label(lang)) }
                         @for f in crate::guides::Fund::ALL {
                             td { (r.guides.by_fund_phase.iter().find(|(a, b, _)| a == f.as_str() && b == ph.as_str()).map(|x| x.2).unwrap_or(0)) }
                         }
@@ -330,14 +331,15 @@ pub async fn csv_export(
     add("mentorship", lang.t("rifiutate", "declined").into(), m.declined.to_string());
     add("mentorship", lang.t("scadute", "expired").into(), m.expired.to_string());
     add("guides", lang.t("guide", "guides").into(), r.guides.total.to_string());
+    add("guides", lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
     add("guides", lang.t("da rivedere", "due for review").into(), r.guides.past_review.len().to_string());
     for x in &r.monthly {
         for (name, v) in [
-            ("eventi svolti", x.delivered),
-            ("iscrizioni", x.registrations),
-            ("presenze", x.attended),
-            ("richieste", x.requests),
-            ("accettate", x.accepted),
+            (lang.t("eventi svolti", "events delivered"), x.delivered),
+            (lang.t("iscrizioni", "registrations"), x.registrations),
+            (lang.t("presenze", "attendance"), x.attended),
+            (lang.t("richieste", "requests"), x.requests),
+            (lang.t("accettate", "accepted"), x.accepted),
         ] {
             add("monthly", format!("{} {name}", x.month), v.to_string());
         }
