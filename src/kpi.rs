@@ -165,10 +165,13 @@ pub struct Month {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Todo {
     pub suggestions: i64,
-    /// (match id, expires at) of proposals expiring within two days.
+    /// Proposals expiring within two days, and (match id, expires at) of the first 50.
+    pub expiring_count: i64,
     pub expiring: Vec<(i64, i64)>,
     pub dead_mail: i64,
-    /// (event id, title) of published events that are over and not yet marked completed.
+    /// Published events that are over and not yet marked completed, and (event id, title) of
+    /// the first 50.
+    pub to_complete_count: i64,
     pub to_complete: Vec<(i64, String)>,
 }
 
@@ -444,21 +447,30 @@ pub async fn todo(conn: &mut AnyConnection, now: i64) -> Result<Todo, sqlx::Erro
     let suggestions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentorship_matches WHERE state = 'suggested'")
         .fetch_one(&mut *conn)
         .await?;
-    let expiring: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, expires_at FROM mentorship_matches WHERE state = 'proposed' AND expires_at < $1 ORDER BY expires_at LIMIT 50",
+    let expiring: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, expires_at, COUNT(*) OVER () FROM mentorship_matches WHERE state = 'proposed' AND expires_at < $1 \
+         ORDER BY expires_at LIMIT 50",
     )
     .bind(now + 2 * 86_400_000)
     .fetch_all(&mut *conn)
     .await?;
     let dead_mail: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'").fetch_one(&mut *conn).await?;
-    let to_complete: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, title FROM events WHERE state = 'published' AND ends_at < $1 ORDER BY ends_at LIMIT 50",
+    let to_complete: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, title, COUNT(*) OVER () FROM events WHERE state = 'published' AND ends_at < $1 ORDER BY ends_at LIMIT 50",
     )
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Todo { suggestions, expiring, dead_mail, to_complete })
+    // Each row carries the count before the limit.
+    Ok(Todo {
+        suggestions,
+        expiring_count: expiring.first().map_or(0, |x| x.2),
+        expiring: expiring.into_iter().map(|(id, at, _)| (id, at)).collect(),
+        dead_mail,
+        to_complete_count: to_complete.first().map_or(0, |x| x.2),
+        to_complete: to_complete.into_iter().map(|(id, title, _)| (id, title)).collect(),
+    })
 }
 
 #[cfg(test)]
@@ -589,13 +601,13 @@ pub mod digest {
                             format!(
                                 "{}: {}",
                                 lang.t("Proposte che scadono entro due giorni", "Proposals expiring within two days"),
-                                t.expiring.len()
+                                t.expiring_count
                             ),
                             format!("{}: {}", lang.t("Messaggi non consegnati", "Undelivered messages"), t.dead_mail),
                             format!(
                                 "{}: {}",
                                 lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed"),
-                                t.to_complete.len()
+                                t.to_complete_count
                             ),
                             lang.t(
                                 "Puoi non ricevere più questo riepilogo dal tuo profilo.",

@@ -103,13 +103,23 @@ fn task_label(kind: &str, lang: Lang) -> &'static str {
     Kind::parse(kind).map(|k| k.label(lang)).unwrap_or("")
 }
 
+/// "2026-03" as "03/2026".
+fn month_label(yyyy_mm: &str) -> String {
+    format!("{}/{}", yyyy_mm.get(5..).unwrap_or(""), yyyy_mm.get(..4).unwrap_or(""))
+}
+
+/// "2026-03" as "03/26", under a bar.
+fn short_month_label(yyyy_mm: &str) -> String {
+    format!("{}/{}", yyyy_mm.get(5..).unwrap_or(""), yyyy_mm.get(2..4).unwrap_or(""))
+}
+
 /// A bar chart of twelve months, drawn on the server: readable without JavaScript and in print.
 fn chart(title: &str, months: &[String], values: &[i64], lang: Lang) -> Markup {
     let (w, h, top, bottom) = (640.0, 200.0, 24.0, 28.0);
     let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
     let slot = w / values.len().max(1) as f64;
     let id = title.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>();
-    let summary: Vec<String> = months.iter().zip(values).map(|(m, v)| format!("{m}: {v}")).collect();
+    let summary: Vec<String> = months.iter().zip(values).map(|(m, v)| format!("{}: {v}", month_label(m))).collect();
     html! {
         figure.chart {
             svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby=(format!("t-{id} d-{id}")) {
@@ -121,20 +131,25 @@ fn chart(title: &str, months: &[String], values: &[i64], lang: Lang) -> Markup {
                     @let x = i as f64 * slot + slot * 0.15;
                     rect x=(format!("{x:.1}")) y=(format!("{:.1}", h - bottom - bar)) width=(format!("{:.1}", slot * 0.7)) height=(format!("{bar:.1}")) fill="#1f5f8b" {}
                     text x=(format!("{:.1}", x + slot * 0.35)) y=(format!("{:.1}", h - bottom - bar - 5.0)) text-anchor="middle" font-size="12" fill="#111" { (v) }
-                    text x=(format!("{:.1}", x + slot * 0.35)) y=(format!("{:.1}", h - 9.0)) text-anchor="middle" font-size="11" fill="#333" { (months[i].get(5..).unwrap_or("")) "/" (months[i].get(2..4).unwrap_or("")) }
+                    text x=(format!("{:.1}", x + slot * 0.35)) y=(format!("{:.1}", h - 9.0)) text-anchor="middle" font-size="11" fill="#333" { (short_month_label(&months[i])) }
                 }
             }
-            figcaption { (title) " — " (lang.t("ultimi 12 mesi", "last 12 months")) }
+            figcaption { (title) " — " (lang.t("12 mesi fino a", "12 months up to")) " " (month_label(months.last().map(String::as_str).unwrap_or(""))) }
         }
     }
 }
 
-fn percent(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "—".into())
+/// One decimal, with the decimal comma in Italian; a dash when there is nothing to show.
+fn number(v: Option<f64>, lang: Lang) -> String {
+    match v {
+        Some(x) if lang == Lang::It => format!("{x:.1}").replace('.', ","),
+        Some(x) => format!("{x:.1}"),
+        None => "—".into(),
+    }
 }
 
-fn number(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+fn percent(v: Option<f64>, lang: Lang) -> String {
+    v.map(|_| format!("{}%", number(v, lang))).unwrap_or_else(|| "—".into())
 }
 
 pub async fn page_view(
@@ -184,10 +199,10 @@ pub async fn page_view(
                 h2 { (lang.t("Da fare", "To do")) }
                 ul {
                     li { a href="/coordinamento/mentorship" { (lang.t("Suggerimenti di mentorship da approvare", "Mentorship suggestions to review")) } ": " strong { (t.suggestions) } }
-                    li { (lang.t("Proposte che scadono entro due giorni", "Proposals expiring within two days")) ": " strong { (t.expiring.len()) }
-                        @for (id, at) in &t.expiring { " " a href=(format!("/mentorship/abbinamenti/{id}")) { "#" (id) } " (" (local_time(*at)) ")" } }
+                    li { (lang.t("Proposte che scadono entro due giorni", "Proposals expiring within two days")) ": " strong { (t.expiring_count) }
+                        @for (id, at) in &t.expiring { " " a href=(format!("/mentorship/abbinamenti/{id}")) aria-label=(format!("{} {id}", lang.t("Proposta", "Proposal"))) { "#" (id) } " (" (local_time(*at)) ")" } }
                     li { a href="/coordinamento/posta?status=dead" { (lang.t("Messaggi non consegnati", "Undelivered messages")) } ": " strong { (t.dead_mail) } }
-                    li { (lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed")) ": " strong { (t.to_complete.len()) }
+                    li { (lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed")) ": " strong { (t.to_complete_count) }
                         @for (id, name) in &t.to_complete { " " a href=(format!("/coordinamento/eventi/{id}")) { (name) } } }
                 }
             }
@@ -209,17 +224,17 @@ pub async fn page_view(
         h2 { (lang.t("Partecipazione", "Participation")) }
         dl.facts {
             dt { (lang.t("Iscrizioni (confermate e in attesa)", "Registrations (confirmed and waiting)")) } dd { (p.registrations) }
-            dt { (lang.t("Presenze sugli iscritti confermati agli eventi conclusi", "Attendance among confirmed registrations at completed events")) } dd { (p.attended) " / " (p.confirmed_at_completed) " (" (percent(p.attendance_rate)) ")" }
+            dt { (lang.t("Presenze sugli iscritti confermati agli eventi conclusi", "Attendance among confirmed registrations at completed events")) } dd { (p.attended) " / " (p.confirmed_at_completed) " (" (percent(p.attendance_rate, lang)) ")" }
             dt { (lang.t("Persone che hanno partecipato ad almeno un evento", "People who attended at least one event")) } dd { (p.people) }
             dt { (lang.t("Regioni e PA raggiunte", "Regions and APs reached")) } dd { (p.regions.len()) @if !p.regions.is_empty() { " (" (p.regions.iter().map(|c| region_name(c)).collect::<Vec<_>>().join(", ")) ")" } }
         }
         h2 { (lang.t("Mentorship", "Mentorship")) }
         dl.facts {
             dt { (lang.t("Richieste aperte", "Open requests")) } dd { (m.open_requests) }
-            dt { (lang.t("Tempo mediano alla prima proposta (ore)", "Median time to first proposal (hours)")) } dd { (number(m.median_hours_to_proposal)) }
-            dt { (lang.t("Tempo mediano all'accettazione (ore)", "Median time to acceptance (hours)")) } dd { (number(m.median_hours_to_acceptance)) }
+            dt { (lang.t("Tempo mediano alla prima proposta (ore)", "Median time to first proposal (hours)")) } dd { (number(m.median_hours_to_proposal, lang)) }
+            dt { (lang.t("Tempo mediano all'accettazione (ore)", "Median time to acceptance (hours)")) } dd { (number(m.median_hours_to_acceptance, lang)) }
             dt { (lang.t("Mentorship attive / concluse", "Active / completed mentorships")) } dd { (m.active) " / " (m.completed) }
-            dt { (lang.t("Utilità media (1-5)", "Average usefulness (1-5)")) } dd { (number(m.average_feedback)) }
+            dt { (lang.t("Utilità media (1-5)", "Average usefulness (1-5)")) } dd { (number(m.average_feedback, lang)) }
             dt { (lang.t("Proposte rifiutate / scadute", "Proposals declined / expired")) } dd { (m.declined) " / " (m.expired) }
         }
         h2 { (lang.t("Andamento mensile", "Monthly trend")) }

@@ -179,6 +179,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     );
     assert_eq!(r["todo"]["suggestions"], 1);
     assert_eq!(r["todo"]["to_complete"][0][0], f);
+    assert_eq!((r["todo"]["to_complete_count"].as_i64(), r["todo"]["expiring_count"].as_i64()), (Some(1), Some(0)));
     let corpus = app.state.search.corpus();
     let pairs = corpus.guides.iter().filter(|g| g.translation_of.is_some()).count() / 2;
     assert!(pairs > 0);
@@ -237,7 +238,11 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         page.contains("5.1 webinar: 1 / 6") && page.contains("<svg") && page.contains("telemedicina"),
         "dashboard page"
     );
-    assert!(page.contains("60.0%"));
+    assert!(page.contains("60,0%") && page.contains("12 mesi fino a"), "Italian decimals, the charts' period");
+    let english = app.user("coord.en@promis.example", "coordinator", None).await;
+    exec(&app, "UPDATE users SET lang = 'en' WHERE id = $1 RETURNING id", &[english.id]).await;
+    let page_en = app.get_as(&english, "/cruscotto").await.text().await.unwrap();
+    assert!(page_en.contains("60.0%"), "English decimals");
     let csv = app.get_as(&coord, "/cruscotto.csv").await.bytes().await.unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
@@ -264,14 +269,25 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     .await
     .unwrap();
     Arc::new(digest).run(&app.state.db, &job).await.unwrap();
-    let to: Vec<String> = sqlx::query_scalar("SELECT recipient FROM outbox WHERE kind = 'kpi.digest'")
-        .fetch_all(app.state.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(to, vec!["coord@promis.example".to_string()]);
+    let to: Vec<String> =
+        sqlx::query_scalar("SELECT recipient FROM outbox WHERE kind = 'kpi.digest' ORDER BY recipient")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(to, vec!["coord.en@promis.example".to_string(), "coord@promis.example".to_string()]);
     let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'kpi.digest'")
         .fetch_one(app.state.db.pool())
         .await
         .unwrap();
     assert_eq!(jobs, 1, "next Monday's is the same job until the week turns");
+
+    // The to-do list shows the first 50 and counts them all.
+    for i in 0..51 {
+        event(&app, "forum", "published", now - (3 + i) * DAY).await;
+    }
+    let (_, r) = app.get_json_as(&coord, "/api/v1/kpi").await;
+    assert_eq!(
+        (r["todo"]["to_complete_count"].as_i64(), r["todo"]["to_complete"].as_array().map(Vec::len)),
+        (Some(52), Some(50))
+    );
 });
