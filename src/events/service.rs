@@ -506,8 +506,21 @@ impl Events {
         }
         let regs = store::registrations(conn, e.id).await?;
         let confirmed = regs.iter().filter(|r| r.state == RegState::Confirmed).count() as i64;
-        let free = (e.capacity - confirmed).max(0) as usize;
-        for r in regs.iter().filter(|r| r.state == RegState::Waitlisted).take(free) {
+        let mut free = (e.capacity - confirmed).max(0);
+        for r in regs.iter().filter(|r| r.state == RegState::Waitlisted) {
+            if free == 0 {
+                break;
+            }
+            let who = accounts::get_in(conn, r.user_id).await?.filter(|u| u.active && !u.erased);
+            let Some(who) = who else {
+                // Someone who has left the service keeps no place in line.
+                sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
+                    .bind(self.now())
+                    .bind(r.id)
+                    .execute(&mut *conn)
+                    .await?;
+                continue;
+            };
             sqlx::query(
                 "UPDATE registrations SET state = 'confirmed', updated_at = $1 WHERE id = $2 AND state = 'waitlisted'",
             )
@@ -515,7 +528,7 @@ impl Events {
             .bind(r.id)
             .execute(&mut *conn)
             .await?;
-            let Some(who) = accounts::get_in(conn, r.user_id).await? else { continue };
+            free -= 1;
             let invite = self.invite(e, &who, Method::Request);
             let content = mail::confirmed(e, who.lang, &self.public_url, true);
             let m = ToUser::new(format!("event.promote:{}", r.id), "event.promote", &who, content).attach(invite);
@@ -565,6 +578,41 @@ impl Events {
         let reg = store::registration(&mut tx, reg_id).await?.ok_or(Refusal::NotFound)?;
         self.commit(tx).await?;
         Ok(reg)
+    }
+
+    /// A person whose account is deactivated or erased gives up their seats and places in line
+    /// at events still to come; freed seats go to the waiting lists. Returns how many.
+    pub async fn withdraw_person(&self, user_id: i64) -> EResult<usize> {
+        let mut conn = self.db.pool().acquire().await?;
+        let live: Vec<i64> = sqlx::query_scalar(
+            "SELECT r.id FROM registrations r JOIN events e ON e.id = r.event_id \
+             WHERE r.user_id = $1 AND r.state IN ('confirmed', 'waitlisted') AND e.state = 'published' AND e.ends_at > $2",
+        )
+        .bind(user_id)
+        .bind(self.now())
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        for &reg_id in &live {
+            let mut tx = self.db.begin_write().await?;
+            let event_id = store::registration(&mut tx, reg_id).await?.ok_or(Refusal::NotFound)?.event_id;
+            let e = self.locked(&mut tx, event_id).await?;
+            let reg = store::registration(&mut tx, reg_id).await?.ok_or(Refusal::NotFound)?;
+            if reg.state == RegState::Cancelled {
+                continue;
+            }
+            sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
+                .bind(self.now())
+                .bind(reg_id)
+                .execute(&mut *tx)
+                .await?;
+            if reg.state == RegState::Confirmed {
+                self.cancel_reminders(&mut tx, reg_id, e.sequence).await?;
+                self.promote_waiting(&mut tx, &e).await?;
+            }
+            self.commit(tx).await?;
+        }
+        Ok(live.len())
     }
 
     // ----- personal calendar feed -----

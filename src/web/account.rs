@@ -404,6 +404,7 @@ pub async fn erase(State(state): State<AppState>, lang: Lang, auth: Auth, body: 
         ));
     }
     accounts::erase(&state.db, user.id, state.clock.now_ms()).await?;
+    state.events.withdraw_person(user.id).await.map_err(|e| e.into_app(lang))?;
     let body = html! {
         h1 { (lang.t("Account cancellato", "Account erased")) }
         p role="status" { (lang.t("I tuoi dati personali sono stati cancellati e sei uscito da fondilab.", "Your personal data has been erased and you are signed out.")) }

@@ -297,6 +297,7 @@ pub async fn deactivate(State(state): State<AppState>, lang: Lang, Path(id): Pat
         last_coordinator_guard(&state, lang).await?;
     }
     accounts::set_active(&state.db, user.id, state.clock.now_ms(), false).await?;
+    state.events.withdraw_person(user.id).await.map_err(|e| e.into_app(lang))?;
     Ok(back())
 }
 

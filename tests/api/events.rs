@@ -453,3 +453,65 @@ db_test!(attendance_certificate_exports_and_feeds, clock = T0, |app, clock| {
     assert!(maria_line.ends_with(";sì") && maria_line.contains(&fondilab::clock::local_time(T0)[..10]), "{maria_line}");
     assert_eq!(app.get_as(&maria, &format!("/coordinamento/eventi/{event}/iscritti.csv")).await.status(), 403);
 });
+
+db_test!(people_who_leave_give_up_their_seats, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let a = app.user("a@asl-bari.example", "officer", Some("PUG")).await;
+    let b = app.user("b@asl-lecce.example", "officer", Some("PUG")).await;
+    let c = app.user("c@asp-palermo.example", "officer", Some("SIC")).await;
+    let d = app.user("d@ulss.example", "officer", Some("VEN")).await;
+    let e = app.user("e@ausl.example", "officer", Some("EMR")).await;
+    let now = fondilab::db::now_ms();
+    let one_seat = create(&app, &coord, &event_body(now + 5 * DAY, 1)).await;
+    for who in [&a, &b, &c] {
+        register(&app, who, one_seat).await;
+    }
+    let state_of = |who: i64| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT state FROM registrations WHERE event_id = $1 AND user_id = $2")
+                .bind(one_seat)
+                .bind(who)
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap()
+        }
+    };
+
+    // B, waiting, is deactivated: out of the line. A erases the account: the seat goes to C.
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(state_of(b.id).await, "cancelled");
+    let r = app.post_form(&a, "/profilo/cancella", &[("conferma", "si")]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!((state_of(a.id).await, state_of(c.id).await), ("cancelled".into(), "confirmed".into()));
+    assert_eq!(mails(&app, "event.promote").await.len(), 1, "C hears of the seat");
+    let reminders: Vec<String> = mails(&app, "event.reminder").await.into_iter().map(|m| m.1).collect();
+    assert_eq!(
+        (reminders.iter().filter(|s| *s == "pending").count(), reminders.iter().filter(|s| *s == "cancelled").count()),
+        (2, 2),
+        "C's reminders wait; A's were dropped"
+    );
+
+    // Someone deactivated by other means is passed over when a seat frees up.
+    let another = create(&app, &coord, &event_body(now + 6 * DAY, 1)).await;
+    for who in [&c, &d, &e] {
+        register(&app, who, another).await;
+    }
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(d.id).execute(app.state.db.pool()).await.unwrap();
+    let reg: i64 = sqlx::query_scalar("SELECT id FROM registrations WHERE event_id = $1 AND user_id = $2")
+        .bind(another)
+        .bind(c.id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let (s, r) = app.post_json_as(&c, &format!("/api/v1/registrations/{reg}/cancel"), &json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    let states: Vec<(i64, String)> =
+        sqlx::query_as("SELECT user_id, state FROM registrations WHERE event_id = $1 ORDER BY user_id")
+            .bind(another)
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(states, vec![(c.id, "cancelled".into()), (d.id, "cancelled".into()), (e.id, "confirmed".into())]);
+});
