@@ -433,8 +433,10 @@ impl Mentorship {
                         JOIN regions g ON g.code = r.region_code WHERE r.id = $1"
                     .to_string()
             }
+            // Requests of people who have left the service are not matched.
             None => "SELECT r.id, r.region_code, g.category, r.fund, r.topics, r.language FROM mentorship_requests r \
-                     JOIN regions g ON g.code = r.region_code WHERE r.state = 'open' AND r.id > $1 AND NOT EXISTS \
+                     JOIN regions g ON g.code = r.region_code JOIN users u ON u.id = r.officer_id \
+                     WHERE r.state = 'open' AND u.active = 1 AND u.erased = 0 AND r.id > $1 AND NOT EXISTS \
                      (SELECT 1 FROM mentorship_matches m WHERE m.request_id = r.id \
                       AND m.state IN ('suggested', 'proposed', 'accepted')) ORDER BY r.id"
                 .to_string(),

@@ -494,6 +494,17 @@ db_test!(unanswered_proposals_expire_and_the_request_is_matched_again, clock = T
         count(&app, "SELECT COUNT(*) FROM mentorship_transitions WHERE to_state = 'expired' AND actor_id IS NULL")
             .await;
     assert_eq!(expired_by_system, 1);
+
+    // The request of an officer who has left is not matched again.
+    let gone = app.user("andato@regione.marche.example", "officer", Some("MAR")).await;
+    let id2 = file(&app, &gone, "Una seconda richiesta sulla rendicontazione.").await;
+    let m = live(&app, &coord, id2).await["id"].as_i64().unwrap();
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", gone.id), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let withdraw = format!("/api/v1/mentorship/matches/{m}/withdraw");
+    let (s, _) = app.post_json_as(&coord, &withdraw, &json!({"reason": "Funzionario non più in servizio"})).await;
+    assert_eq!(s, 200);
+    assert!(live(&app, &coord, id2).await.is_null(), "no mentor is proposed for someone who left");
 });
 
 db_test!(simultaneous_accepts_never_exceed_capacity, |app| {
