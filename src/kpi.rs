@@ -253,6 +253,14 @@ pub async fn report(
     let ms = months(last);
     // People's Regions are read only when the figures are for one Region.
     let people_join = if scope.region.is_some() { " JOIN users u ON u.id = r.user_id" } else { "" };
+    // One task: the event figures count that task's kind of event only (a fixed word, not input).
+    let kind = scope
+        .task
+        .as_ref()
+        .and_then(|task| targets.tasks.iter().find(|t| t.task == *task))
+        .and_then(|t| Kind::parse(&t.kind));
+    let of_kind = kind.map(|k| format!(" AND e.kind = '{}'", k.as_str())).unwrap_or_default();
+    let of_kind = &of_kind;
 
     // Four independent groups of queries, each on its own connection, at the same time.
     let (ms, in_req_region, in_region, people_join, region) = (&ms, &in_req_region, &in_region, people_join, &region);
@@ -299,7 +307,7 @@ pub async fn report(
              COALESCE(SUM(CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN 1 ELSE 0 END), 0), \
              COUNT(DISTINCT CASE WHEN r.state = 'confirmed' AND e.state = 'completed' AND r.attended = 1 THEN r.user_id END) \
              FROM registrations r{people_join} JOIN events e ON e.id = r.event_id \
-             WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}"
+             WHERE r.state <> 'cancelled' AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}{of_kind}"
         ))
         .bind(region)
         .fetch_one(&mut *conn)
@@ -307,7 +315,7 @@ pub async fn report(
             let mut regions: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT u.region_code FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
              WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed' AND u.region_code IS NOT NULL \
-             AND e.starts_at >= {from} AND e.starts_at < {to}{in_region} \
+             AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}{of_kind} \
              UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{}",
             region_clause(scope, "q.region_code")
         ))
@@ -384,12 +392,15 @@ pub async fn report(
             let mut pooled = db.pool().acquire().await?;
             let conn: &mut AnyConnection = &mut pooled;
             let completed_from =
-            format!("FROM events e WHERE e.state = 'completed' AND EXISTS (SELECT 1 FROM registrations r{people_join} WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
+            format!("FROM events e WHERE e.state = 'completed'{of_kind} AND EXISTS (SELECT 1 FROM registrations r{people_join} WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1{in_region})");
             let delivered_m = per_month(&mut *conn, scope, "e.starts_at", &completed_from, ms).await?;
-            let regs_from = format!("FROM registrations r{people_join} WHERE r.state <> 'cancelled'{in_region}");
+            let events_join = if kind.is_some() { " JOIN events e ON e.id = r.event_id" } else { "" };
+            let regs_from = format!(
+                "FROM registrations r{people_join}{events_join} WHERE r.state <> 'cancelled'{in_region}{of_kind}"
+            );
             let regs_m = per_month(&mut *conn, scope, "r.created_at", &regs_from, ms).await?;
             let att_from = format!(
-            "FROM registrations r{people_join} JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}"
+            "FROM registrations r{people_join} JOIN events e ON e.id = r.event_id WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed'{in_region}{of_kind}"
         );
             let att_m = per_month(&mut *conn, scope, "e.starts_at", &att_from, ms).await?;
             Ok::<_, sqlx::Error>((delivered_m, regs_m, att_m))

@@ -222,6 +222,9 @@ pub async fn page_view(
             }
         }
         h2 { (lang.t("Partecipazione", "Participation")) }
+        @if let Some(task) = &r.scope.task {
+            p.hint { (lang.t("Partecipazione e grafici degli eventi contano solo gli eventi dell'attività", "Participation and the event charts count only the events of task")) " " (task) (lang.t("; mentorship e guide riguardano tutte le attività.", "; mentorship and guides cover every task.")) }
+        }
         dl.facts {
             dt { (lang.t("Iscrizioni (confermate e in attesa)", "Registrations (confirmed and waiting)")) } dd { (p.registrations) }
             dt { (lang.t("Presenze sugli iscritti confermati agli eventi conclusi", "Attendance among confirmed registrations at completed events")) } dd { (p.attended) " / " (p.confirmed_at_completed) " (" (percent(p.attendance_rate, lang)) ")" }

@@ -221,6 +221,15 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     assert_eq!((task(&r, "5.1")["delivered"].as_i64(), task(&r, "5.3")["delivered"].as_i64()), (Some(0), Some(1)));
     let (_, r) = app.get_json_as(&coord, "/api/v1/kpi?task=5.3").await;
     assert_eq!(r["tasks"].as_array().unwrap().len(), 1);
+    // One task: participation and the event charts count its mentorship lab E only.
+    let p = &r["participation"];
+    assert_eq!(
+        (p["registrations"].as_i64(), p["attended"].as_i64(), p["people"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
+    let monthly = r["monthly"].as_array().unwrap();
+    let sum = |k: &str| monthly.iter().map(|x| x[k].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((sum("delivered"), sum("registrations"), sum("attended")), (1, 1, 1));
 
     // Bad input.
     for (q, field) in
@@ -229,6 +238,8 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         let (s, r) = app.get_json_as(&coord, &format!("/api/v1/kpi?{q}")).await;
         assert_eq!((s, r["field"].as_str()), (400, Some(field)), "{q}: {r}");
     }
+    let page = app.get_as(&coord, "/cruscotto?task=5.3").await.text().await.unwrap();
+    assert!(page.contains("solo gli eventi dell'attività 5.3"), "the page says what the task filter covers");
     let r = app.get_as(&coord, "/cruscotto?task=9.9").await;
     assert_eq!(r.status(), 400);
 
