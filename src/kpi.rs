@@ -380,12 +380,23 @@ pub async fn report(
                 expired: state("expired"),
             };
 
-            let empty_searches: Vec<(String, i64)> = sqlx::query_as(&format!(
-                "SELECT LOWER(query) AS q, COUNT(*) AS n FROM search_log WHERE result_count = 0 AND query <> '' \
-             AND created_at >= {from} AND created_at < {to} GROUP BY LOWER(query) ORDER BY n DESC, q LIMIT 15"
+            // Grouped without case in Rust: SQLite's LOWER knows only ASCII ("PERCHÉ" ≠ "perché").
+            let texts: Vec<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT query, COUNT(*) FROM search_log WHERE result_count = 0 AND query <> '' \
+             AND created_at >= {from} AND created_at < {to} GROUP BY query"
             ))
             .fetch_all(&mut *conn)
             .await?;
+            let mut grouped: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+            for (text, n) in texts {
+                let key = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                if !key.is_empty() {
+                    *grouped.entry(key).or_default() += n;
+                }
+            }
+            let mut empty_searches: Vec<(String, i64)> = grouped.into_iter().collect();
+            empty_searches.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            empty_searches.truncate(15);
             Ok::<_, sqlx::Error>((mentorship, empty_searches))
         },
         async {

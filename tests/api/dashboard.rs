@@ -119,7 +119,14 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     }
     let r2 = request(&app, "SIC", &s1, "open", now - 3 * DAY).await;
     matched(&app, r2, &mentor, "suggested", None, None).await;
-    for (q, n, times) in [("Telemedicina", 0, 3), ("PNRR", 0, 1), ("costi", 5, 2)] {
+    for (q, n, times) in [
+        ("Telemedicina", 0, 2),
+        ("TELEMEDICINA ", 0, 1),
+        ("PERCHÉ", 0, 1),
+        ("perché", 0, 1),
+        ("PNRR", 0, 1),
+        ("costi", 5, 2),
+    ] {
         for _ in 0..times {
             sqlx::query("INSERT INTO search_log (query, filters, result_count, took_us, ui_lang, created_at) VALUES ($1, '', $2, 10, 'it', $3)")
                 .bind(q)
@@ -169,7 +176,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         (Some(3.0), Some(9.0))
     );
     assert_eq!(m["average_feedback"].as_f64(), Some(3.0));
-    assert_eq!(r["empty_searches"], serde_json::json!([["telemedicina", 3], ["pnrr", 1]]));
+    assert_eq!(r["empty_searches"], serde_json::json!([["telemedicina", 3], ["perché", 2], ["pnrr", 1]]));
     let monthly = r["monthly"].as_array().unwrap();
     assert_eq!(monthly.len(), 12);
     let sum = |k: &str| monthly.iter().map(|x| x[k].as_i64().unwrap()).sum::<i64>();
