@@ -88,7 +88,11 @@ pub fn attendees(bytes: &[u8], lang: Lang) -> (Vec<CsvRow>, Vec<CsvProblem>) {
 
     let records: Vec<Record> =
         parse(text, separator(text)).into_iter().filter(|r| r.cells.iter().any(|c| !c.trim().is_empty())).collect();
-    let column = records.first().and_then(|r| r.cells.iter().position(|c| is_email_heading(c)));
+    // A first row without addresses that names an email column is a heading.
+    let column = records
+        .first()
+        .filter(|r| !r.cells.iter().any(|c| c.contains('@')))
+        .and_then(|r| r.cells.iter().position(|c| is_email_heading(c)));
     let data = if column.is_some() { &records[1..] } else { &records[..] };
 
     let mut rows = Vec::new();
@@ -194,9 +198,10 @@ fn parse(text: &str, sep: char) -> Vec<Record> {
     records
 }
 
+/// "Email", "E-mail", "Indirizzo email", "User Email", "Posta elettronica", "PEC"…
 fn is_email_heading(cell: &str) -> bool {
     let cell = cell.trim().to_lowercase();
-    matches!(cell.as_str(), "email" | "e-mail" | "posta elettronica")
+    cell.contains("mail") || cell.contains("posta") || cell == "pec"
 }
 
 /// One '@', a non-empty local part, a dotted domain with no empty labels at its ends, and no whitespace.
@@ -272,6 +277,19 @@ mod tests {
         let (ok, problems) = attendees(file.as_bytes(), Lang::It);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(emails(&ok), [(2, "maria@asl.it"), (4, "luca@x.it")]);
+    }
+
+    #[test]
+    fn longer_headings_name_the_email_column() {
+        for heading in ["Nome;Indirizzo email", "Name;Email Address", "Nome;E-mail istituzionale", "Nome;PEC"] {
+            let file = format!("{heading}\nMaria;maria@asl.it\n");
+            let (ok, problems) = attendees(file.as_bytes(), Lang::It);
+            assert!(problems.is_empty(), "{heading}: {problems:?}");
+            assert_eq!(emails(&ok), [(2, "maria@asl.it")], "{heading}");
+        }
+        // A first row with an address is data, whatever its other cells say.
+        let (ok, _) = attendees("Posta;a@x.it\nLuca;luca@x.it\n".as_bytes(), Lang::It);
+        assert_eq!(emails(&ok), [(1, "a@x.it"), (2, "luca@x.it")]);
     }
 
     #[test]

@@ -476,7 +476,8 @@ pub async fn manage_list(
 }
 
 fn event_input(f: &Params) -> (EventInput, bool) {
-    let capacity = f.non_empty("capacity").map(|c| c.parse::<i64>().unwrap_or(-1));
+    // Not a whole number: as if missing ("Indica quanti posti ci sono").
+    let capacity = f.non_empty("capacity").and_then(|c| c.trim().parse::<i64>().ok());
     let own = |k: &str| f.non_empty(k).map(String::from);
     (
         EventInput {

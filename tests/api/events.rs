@@ -305,6 +305,24 @@ db_test!(bad_event_input_is_refused, |app| {
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
     assert!(page.contains("nel passato") && page.contains("Forum FESR"));
+    let future = local(now + 5 * DAY);
+    let future_end = local(now + 5 * DAY + HOUR);
+    let r = app
+        .post_form(
+            &coord,
+            "/coordinamento/eventi",
+            &[
+                ("kind", "webinar"),
+                ("title", "Forum FESR"),
+                ("starts_at", &future),
+                ("ends_at", &future_end),
+                ("capacity", "dieci"),
+                ("venue", "Roma"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Indica quanti posti ci sono"), "a capacity in words");
 
     // Registration closed; reserved for other Regions.
     let mut closing = good.clone();
