@@ -207,7 +207,9 @@ impl Events {
                 format!("There are already {} confirmed participants: places cannot go below that.", old.confirmed),
             ));
         }
-        let moved = old.starts_at != v.starts_at
+        // What a calendar entry shows: a change is sent to the registered people.
+        let moved = old.title != v.title
+            || old.starts_at != v.starts_at
             || old.ends_at != v.ends_at
             || old.venue != v.venue
             || old.online_url != v.online_url;

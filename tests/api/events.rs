@@ -237,6 +237,21 @@ db_test!(invitations_changes_and_cancellation_keep_one_calendar_entry, |app| {
     body["description"] = json!("Nuova descrizione");
     app.post_json_as(&coord, &format!("/api/v1/events/{event}"), &body).await;
     assert_eq!(mails(&app, "event.change").await.len(), 1);
+    // A new title reaches the calendar; the reminders carry it.
+    body["title"] = json!("Webinar FSE+: la domanda di rimborso");
+    app.post_json_as(&coord, &format!("/api/v1/events/{event}"), &body).await;
+    let change = mails(&app, "event.change").await;
+    assert_eq!(change.len(), 2);
+    let cal = calendar(&change[1].3);
+    assert_eq!((prop(&cal, "SEQUENCE"), prop(&cal, "SUMMARY")), ("2", "Webinar FSE+: la domanda di rimborso"));
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM outbox WHERE kind = 'event.reminder' AND status = 'pending' ORDER BY not_before",
+    )
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(subjects.len(), 2);
+    assert!(subjects.iter().all(|s| s.contains("la domanda di rimborso")), "{subjects:?}");
 
     // Cancelled: METHOD:CANCEL, same UID, higher SEQUENCE, no reminders left.
     let (s, _) = app
@@ -247,7 +262,7 @@ db_test!(invitations_changes_and_cancellation_keep_one_calendar_entry, |app| {
     let cal = calendar(&cancel[0].3);
     assert_eq!(
         (prop(&cal, "UID"), prop(&cal, "SEQUENCE"), prop(&cal, "METHOD"), prop(&cal, "STATUS")),
-        (uid.as_str(), "2", "CANCEL", "CANCELLED")
+        (uid.as_str(), "3", "CANCEL", "CANCELLED")
     );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM outbox WHERE kind = 'event.reminder' AND status = 'pending'").await,
