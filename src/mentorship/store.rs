@@ -153,6 +153,14 @@ pub struct Request {
     pub updated_at: i64,
 }
 
+impl Request {
+    /// Who filed the request stays unknown to a mentor until a mentorship is accepted:
+    /// officer id 0 and an empty name.
+    pub fn without_officer(self) -> Request {
+        Request { officer_id: 0, officer_name: String::new(), ..self }
+    }
+}
+
 impl From<RequestRow> for Request {
     fn from(r: RequestRow) -> Request {
         Request {

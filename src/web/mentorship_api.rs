@@ -111,7 +111,17 @@ pub async fn requests_list(
         }
     }
     let mut c = conn(&state).await?;
-    let (items, total) = store::requests(&mut c, &f, per_page, (page - 1) * per_page).await?;
+    let (mut items, total) = store::requests(&mut c, &f, per_page, (page - 1) * per_page).await?;
+    if user.role == Role::Mentor {
+        let mine = MatchFilter { mentor: Some(user.id), ..Default::default() };
+        let known: Vec<i64> = store::matches(&mut c, &mine, 10_000)
+            .await?
+            .into_iter()
+            .filter(|m| m.state.contacts_visible())
+            .map(|m| m.request_id)
+            .collect();
+        items = items.into_iter().map(|r| if known.contains(&r.id) { r } else { r.without_officer() }).collect();
+    }
     Ok(Json(RequestList { total, page, per_page, items }))
 }
 
@@ -148,8 +158,13 @@ async fn request_detail(
         .await?
         .into_iter()
         .filter(|m| user.role != Role::Mentor || m.state.shown_to_mentor())
-        .collect();
+        .collect::<Vec<_>>();
     let history = if user.role == Role::Mentor { Vec::new() } else { store::transitions(c, id).await? };
+    let request = if user.role == Role::Mentor && !matches.iter().any(|m| m.state.contacts_visible()) {
+        request.without_officer()
+    } else {
+        request
+    };
     Ok(RequestDetail { request, matches, history })
 }
 
@@ -288,6 +303,7 @@ async fn match_detail(
     } else {
         None
     };
+    let request = if user.role == Role::Mentor && contacts.is_none() { request.without_officer() } else { request };
     let meetings = store::meetings(c, id).await?;
     let feedback = store::feedback(c, id).await?;
     Ok(MatchDetail { the_match, request, contacts, meetings, feedback })

@@ -165,7 +165,9 @@ fn domain_schemas() -> Value {
             "period_from": {"type": ["string", "null"], "format": "date"}, "period_until": {"type": ["string", "null"], "format": "date"},
             "form_key": {"type": ["string", "null"], "description": "Any unique value: sending the same one twice files one request"}}},
         "MentorshipRequest": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "region_code": {"type": "string"}, "region_name": {"type": "string"}, "officer_id": {"type": "integer"},
+            "id": {"type": "integer"}, "region_code": {"type": "string"}, "region_name": {"type": "string"},
+            "officer_id": {"type": "integer", "description": "0 for a mentor until a mentorship is accepted"},
+            "officer_name": {"type": "string", "description": "Empty for a mentor until a mentorship is accepted"},
             "fund": {"type": "string"}, "topics": strings, "language": {"type": "string"}, "format": {"type": "string"}, "description": {"type": "string"},
             "state": {"type": "string", "enum": ["open", "matched", "closed", "withdrawn"]}, "created_at": {"type": "integer", "description": "Unix ms"}}},
         "Match": {"type": "object", "properties": {

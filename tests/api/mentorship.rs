@@ -186,6 +186,13 @@ db_test!(a_request_goes_from_suggestion_to_completed_mentorship, |app| {
     assert!(!page.contains("funzionaria@regione.puglia.example"));
     let (_, d) = app.get_json_as(&officer, &format!("/api/v1/mentorship/matches/{mid}")).await;
     assert!(d["contacts"].is_null());
+    // Nor, through the API, who filed the request.
+    let (_, d) = app.get_json_as(&expert, &format!("/api/v1/mentorship/matches/{mid}")).await;
+    assert_eq!((d["request"]["officer_name"].as_str(), d["request"]["officer_id"].as_i64()), (Some(""), Some(0)));
+    let (_, d) = app.get_json_as(&expert, &format!("/api/v1/mentorship/requests/{id}")).await;
+    assert_eq!(d["request"]["officer_name"], "");
+    let (_, list) = app.get_json_as(&expert, "/api/v1/mentorship/requests").await;
+    assert_eq!(list["items"][0]["officer_name"], "", "{list}");
 
     let r = app.post_form(&expert, &format!("/mentorship/abbinamenti/{mid}/accetta"), &[]).await;
     assert_eq!(r.status(), 303);
@@ -193,6 +200,10 @@ db_test!(a_request_goes_from_suggestion_to_completed_mentorship, |app| {
     assert!(page.contains("funzionaria@regione.puglia.example"));
     let (_, d) = app.get_json_as(&officer, &format!("/api/v1/mentorship/matches/{mid}")).await;
     assert_eq!(d["contacts"]["mentor"]["email"], "esperta@example.org");
+    let (_, d) = app.get_json_as(&expert, &format!("/api/v1/mentorship/matches/{mid}")).await;
+    assert_eq!(d["request"]["officer_id"], officer.id, "known once accepted");
+    let (_, list) = app.get_json_as(&expert, "/api/v1/mentorship/requests").await;
+    assert_eq!(list["items"][0]["officer_id"], officer.id);
     assert_eq!(detail(&app, &officer, id).await["request"]["state"], "matched");
     assert_eq!(mails(&app, "mentorship.accepted", "funzionaria@regione.puglia.example").await.len(), 1);
     assert_eq!(mails(&app, "mentorship.accepted", "esperta@example.org").await.len(), 1);
