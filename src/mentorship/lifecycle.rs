@@ -419,6 +419,42 @@ impl Mentorship {
         }
     }
 
+    /// A live suggestion or proposal scored again against the request and the mentor as they
+    /// are now; `None` when a hard rule no longer holds (the fund or language changed, the mentor
+    /// paused, is full or left).
+    async fn still_fits(&self, conn: &mut AnyConnection, m: &Match, now: i64) -> MResult<Option<Candidate>> {
+        let (requests, mentors) = self.engine_input(conn, Some(m.request_id), local_date(now)).await?;
+        let (Some(req), Some(mentor)) = (requests.first(), mentors.iter().find(|x| x.id == m.mentor_id)) else {
+            return Ok(None);
+        };
+        // This very match is one of the mentor's pending places.
+        let mentor = matching::Mentor { pending: mentor.pending.saturating_sub(1), ..mentor.clone() };
+        Ok(matching::score(req, &mentor))
+    }
+
+    /// Re-examines the live suggestion or proposal of a request: a new score and explanation if
+    /// the mentor still fits, taken off (the mentor is told of a proposal) if not.
+    async fn recheck(&self, conn: &mut AnyConnection, m: &Match, actor: Actor<'_>, now: i64) -> MResult<bool> {
+        match self.still_fits(conn, m, now).await? {
+            Some(c) => {
+                let parts = serde_json::to_string(&c.parts).unwrap_or_else(|_| "[]".into());
+                sqlx::query("UPDATE mentorship_matches SET score = $1, parts = $2, updated_at = $3 WHERE id = $4")
+                    .bind(c.score)
+                    .bind(parts)
+                    .bind(now)
+                    .bind(m.id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(true)
+            }
+            None => {
+                let why = "il mentor non risponde più ai requisiti della richiesta";
+                self.take_off(conn, m, actor, Some(why), now).await?;
+                Ok(false)
+            }
+        }
+    }
+
     // ----- the engine's input -----
 
     async fn engine_input(
@@ -689,6 +725,9 @@ impl Mentorship {
         }
         Self::log(&mut tx, id, None, (Some("open"), "open"), Actor::User(user), Some("richiesta modificata"), now)
             .await?;
+        if let Some(m) = Self::live_match(&mut tx, id).await?.filter(|m| m.state != MatchState::Accepted) {
+            self.recheck(&mut tx, &m, Actor::User(user), now).await?;
+        }
         self.commit(tx).await?;
         self.rerun().await;
         Ok(())
@@ -789,11 +828,21 @@ impl Mentorship {
             }
             list
         };
+        // A suggestion may have waited days: the mentor may have paused, filled up or left since.
+        let mut proposed = 0;
         for m in &list {
-            self.propose(&mut tx, m, Actor::User(coordinator), None, now).await?;
+            if m.state == MatchState::Suggested && !self.recheck(&mut tx, m, Actor::User(coordinator), now).await? {
+                continue;
+            }
+            let m = store::get_match(&mut tx, m.id).await?.ok_or(Refusal::NotFound)?;
+            self.propose(&mut tx, &m, Actor::User(coordinator), None, now).await?;
+            proposed += 1;
         }
         self.commit(tx).await?;
-        Ok(list.len())
+        if proposed < list.len() {
+            self.rerun().await;
+        }
+        Ok(proposed)
     }
 
     /// A coordinator takes a suggestion or proposal back; the request gets a new run.

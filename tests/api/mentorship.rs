@@ -584,3 +584,45 @@ db_test!(simultaneous_accepts_never_exceed_capacity, |app| {
     let matched = count(&app, "SELECT COUNT(*) FROM mentorship_requests WHERE state = 'matched'").await;
     assert_eq!(matched, 3);
 });
+
+db_test!(edited_requests_and_waiting_suggestions_are_checked_again, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let officer = app.user("funzionaria@regione.puglia.example", "officer", Some("PUG")).await;
+    let fse_body =
+        profile(json!([{"fund": "FSE+", "role": "adg", "programme": "PR FSE+ Umbria"}]), &["rendicontazione"], 2, None);
+    let fse = mentor(&app, "fse@example.org", fse_body).await;
+    let fesr_body = profile(json!([{"fund": "FESR", "role": "oi", "programme": "PR FESR Lazio"}]), &[], 2, None);
+    let fesr = mentor(&app, "fesr@example.org", fesr_body.clone()).await;
+    let id = file(&app, &officer, "Come si imposta la rendicontazione?").await;
+    let first = live(&app, &coord, id).await;
+    assert_eq!((first["state"].as_str(), first["mentor_id"].as_i64()), (Some("suggested"), Some(fse.id)));
+
+    // Fewer topics, same fund: the same suggestion, explained again.
+    let mut edited = request_body("Come si imposta la rendicontazione?");
+    edited["topics"] = json!(["rendicontazione"]);
+    let (s, r) = app.post_json_as(&officer, &format!("/api/v1/mentorship/requests/{id}"), &edited).await;
+    assert_eq!(s, 200, "{r}");
+    let again = live(&app, &coord, id).await;
+    assert_eq!(again["id"], first["id"]);
+    let reasons: Vec<&str> = again["parts"].as_array().unwrap().iter().map(|p| p["it"].as_str().unwrap()).collect();
+    assert!(reasons.contains(&"1 di 1 temi in comune"), "{reasons:?}");
+
+    // Another fund: the FSE+ mentor no longer fits; the FESR one is suggested.
+    edited["fund"] = json!("FESR");
+    let (s, r) = app.post_json_as(&officer, &format!("/api/v1/mentorship/requests/{id}"), &edited).await;
+    assert_eq!(s, 200, "{r}");
+    let (_, d) = app.get_json_as(&coord, &format!("/api/v1/mentorship/matches/{}", first["id"])).await;
+    assert_eq!(d["match"]["state"], "discarded");
+    let second = live(&app, &coord, id).await;
+    assert_eq!((second["state"].as_str(), second["mentor_id"].as_i64()), (Some("suggested"), Some(fesr.id)));
+
+    // The FESR mentor pauses before the coordinator gets to it: approving sends nothing.
+    let mut paused = fesr_body;
+    paused["pause_from"] = json!(fondilab::clock::local_date(fondilab::db::now_ms()).to_string());
+    let (s, r) = app.post_json_as(&fesr, "/api/v1/mentorship/profile", &paused).await;
+    assert_eq!(s, 200, "{r}");
+    let r = app.post_form(&coord, "/coordinamento/mentorship/approva", &[("which", "all")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(mails(&app, "mentorship.proposal", "fesr@example.org").await.is_empty());
+    assert!(live(&app, &coord, id).await.is_null(), "nobody else fits: the request waits");
+});
