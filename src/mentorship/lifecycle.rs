@@ -80,6 +80,18 @@ fn state_error(current: MatchState, wanted: MatchState) -> Refusal {
     Refusal::state(it, en)
 }
 
+/// A reason given with a decline or withdrawal goes into mail: at most MAX_TEXT_CHARS.
+fn optional_reason(reason: Option<&str>) -> MResult<()> {
+    if reason.is_some_and(|r| r.chars().count() > super::MAX_TEXT_CHARS) {
+        return Err(Refusal::invalid(
+            "reason",
+            format!("Motivo troppo lungo: al massimo {} caratteri.", super::MAX_TEXT_CHARS),
+            format!("Reason too long: at most {} characters.", super::MAX_TEXT_CHARS),
+        ));
+    }
+    Ok(())
+}
+
 fn ineligible_error(why: Ineligible) -> Refusal {
     let (it, en) = match why {
         Ineligible::Fund => (
@@ -734,6 +746,7 @@ impl Mentorship {
     }
 
     pub async fn withdraw_request(&self, user: &User, id: i64, reason: Option<&str>) -> MResult<()> {
+        optional_reason(reason)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.for_update()))
@@ -847,6 +860,7 @@ impl Mentorship {
 
     /// A coordinator takes a suggestion or proposal back; the request gets a new run.
     pub async fn withdraw_match(&self, coordinator: &User, id: i64, reason: Option<&str>) -> MResult<()> {
+        optional_reason(reason)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let m = self.visible_match(&mut tx, coordinator, id).await?;
@@ -960,9 +974,7 @@ impl Mentorship {
                 "Briefly give the reason: it helps the coordinators propose better.",
             ));
         }
-        if reason.chars().count() > super::MAX_TEXT_CHARS {
-            return Err(Refusal::invalid("reason", "Motivo troppo lungo.", "Reason too long."));
-        }
+        optional_reason(Some(reason))?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let m = Self::own_proposal(mentor, store::get_match(&mut tx, id).await?)?;

@@ -498,7 +498,11 @@ db_test!(unanswered_proposals_expire_and_the_request_is_matched_again, clock = T
     assert_eq!(s, 400, "{reply}");
     assert!(reply["error"].as_str().unwrap().contains("già rifiutato"));
     assert!(live(&app, &coord, id).await.is_null());
-    // The officer withdraws the request.
+    // The officer withdraws the request (a reason of any length is not taken).
+    let long = json!({"reason": "x".repeat(2_001)});
+    let (s, r) = app.post_json_as(&officer, &format!("/api/v1/mentorship/requests/{id}/withdraw"), &long).await;
+    assert_eq!((s, r["field"].as_str()), (400, Some("reason")), "{r}");
+    assert!(r["error"].as_str().unwrap().contains("2000"));
     assert_eq!(app.post_form(&officer, &format!("/mentorship/richieste/{id}/ritira"), &[]).await.status(), 303);
     assert_eq!(detail(&app, &officer, id).await["request"]["state"], "withdrawn");
     let expired_by_system =
