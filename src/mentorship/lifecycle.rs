@@ -878,6 +878,10 @@ impl Mentorship {
             .execute(self.db.pool())
             .await?;
         tracing::info!(by = coordinator.id, on, "mentorship automatic mode");
+        if on {
+            // Automatic from now on: the suggestions already waiting go out too.
+            self.approve(coordinator, &[]).await?;
+        }
         Ok(())
     }
 

@@ -629,4 +629,13 @@ db_test!(edited_requests_and_waiting_suggestions_are_checked_again, |app| {
     assert_eq!(r.status(), 303);
     assert!(mails(&app, "mentorship.proposal", "fesr@example.org").await.is_empty());
     assert!(live(&app, &coord, id).await.is_null(), "nobody else fits: the request waits");
+
+    // A suggestion waiting when automatic mode is turned on goes out at once.
+    let other = app.user("funzionario@regione.puglia.example", "officer", Some("PUG")).await;
+    let id2 = file(&app, &other, "Serve aiuto sui costi unitari.").await;
+    assert_eq!(live(&app, &coord, id2).await["state"], "suggested");
+    let (s, _) = app.post_json_as(&coord, "/api/v1/mentorship/settings", &json!({"auto": true})).await;
+    assert_eq!(s, 200);
+    assert_eq!(live(&app, &coord, id2).await["state"], "proposed");
+    assert_eq!(mails(&app, "mentorship.proposal", "fse@example.org").await.len(), 1);
 });
