@@ -654,8 +654,10 @@ impl Mentorship {
             }
         };
         let now = self.now();
+        // A form key is the sender's own: two people (or API clients) may pick the same one.
+        let form_key = r.form_key.as_ref().map(|k| format!("{}:{k}", officer.id));
         let mut tx = self.db.begin_write().await?;
-        if let Some(key) = &r.form_key {
+        if let Some(key) = &form_key {
             let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM mentorship_requests WHERE form_key = $1")
                 .bind(key)
                 .fetch_optional(&mut *tx)
@@ -679,7 +681,7 @@ impl Mentorship {
         .bind(r.description.clone())
         .bind(day(r.period_from))
         .bind(day(r.period_until))
-        .bind(r.form_key.clone())
+        .bind(form_key.clone())
         .bind(now)
         .fetch_one(&mut *tx)
         .await;
@@ -689,7 +691,7 @@ impl Mentorship {
                 drop(tx);
                 let existing: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM mentorship_requests WHERE form_key = $1")
-                        .bind(r.form_key.clone())
+                        .bind(form_key.clone())
                         .fetch_optional(self.db.pool())
                         .await?;
                 return Err(Refusal::Duplicate { request: existing.unwrap_or_default() });

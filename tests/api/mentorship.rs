@@ -638,4 +638,14 @@ db_test!(edited_requests_and_waiting_suggestions_are_checked_again, |app| {
     assert_eq!(s, 200);
     assert_eq!(live(&app, &coord, id2).await["state"], "proposed");
     assert_eq!(mails(&app, "mentorship.proposal", "fse@example.org").await.len(), 1);
+
+    // A form key is each sender's own: the same key from two people files two requests.
+    let mut keyed = request_body("Richiesta con chiave scelta dal programma.");
+    keyed["form_key"] = json!("1");
+    for who in [&officer, &other] {
+        let (s, r) = app.post_json_as(who, "/api/v1/mentorship/requests", &keyed).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (s, _) = app.post_json_as(&other, "/api/v1/mentorship/requests", &keyed).await;
+    assert_eq!(s, 409, "sent twice by the same person");
 });
