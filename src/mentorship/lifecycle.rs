@@ -544,20 +544,26 @@ impl Mentorship {
         Ok((requests, mentors))
     }
 
-    /// One assignment run: the open requests without a live match get the best mentors
-    /// under capacity (exact, across all of them), as suggestions for coordinators to
-    /// review, or as proposals at once in automatic mode.
-    pub async fn run(&self) -> MResult<RunReport> {
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        // The settings row is the run's lock: one run at a time across instances.
+    /// The settings row is the lock of everything that hands out mentors' places (runs,
+    /// approvals, a coordinator's choice): one at a time across instances. Returns whether
+    /// automatic mode is on.
+    async fn lock_assignments(&self, tx: &mut AnyConnection) -> MResult<bool> {
         let auto: Option<String> = sqlx::query_scalar(&format!(
             "SELECT value FROM settings WHERE key = 'mentorship_auto'{}",
             self.for_update()
         ))
         .fetch_optional(&mut *tx)
         .await?;
-        let auto = auto.as_deref() == Some("1");
+        Ok(auto.as_deref() == Some("1"))
+    }
+
+    /// One assignment run: the open requests without a live match get the best mentors
+    /// under capacity (exact, across all of them), as suggestions for coordinators to
+    /// review, or as proposals at once in automatic mode.
+    pub async fn run(&self) -> MResult<RunReport> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let auto = self.lock_assignments(&mut tx).await?;
         let (requests, mentors) = self.engine_input(&mut tx, None, local_date(now)).await?;
         let mut report = RunReport { open_requests: requests.len(), mentors: mentors.len(), ..Default::default() };
         if requests.is_empty() || mentors.is_empty() {
@@ -790,6 +796,7 @@ impl Mentorship {
     pub async fn assign(&self, coordinator: &User, request_id: i64, mentor_id: i64) -> MResult<i64> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        self.lock_assignments(&mut tx).await?;
         let r = self.visible_request(&mut tx, coordinator, request_id).await?;
         if r.state != RequestState::Open {
             return Err(Refusal::state(
@@ -833,6 +840,7 @@ impl Mentorship {
     pub async fn approve(&self, coordinator: &User, ids: &[i64]) -> MResult<usize> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        self.lock_assignments(&mut tx).await?;
         let list = if ids.is_empty() {
             let f = store::MatchFilter { states: vec![MatchState::Suggested], ..Default::default() };
             store::matches(&mut tx, &f, 100_000).await?
