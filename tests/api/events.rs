@@ -302,42 +302,25 @@ db_test!(bad_event_input_is_refused, |app| {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM events").await, 0);
     let (s, _) = app.post_json_as(&officer, "/api/v1/events", &good).await;
     assert_eq!(s, 403);
-    // The form keeps what was typed.
-    let r = app
-        .post_form(
-            &coord,
-            "/coordinamento/eventi",
-            &[
-                ("kind", "webinar"),
-                ("title", "Forum FESR"),
-                ("starts_at", "2020-01-01T10:00"),
-                ("ends_at", "2020-01-01T12:00"),
-                ("capacity", "20"),
-                ("venue", "Roma"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 400);
-    let page = r.text().await.unwrap();
-    assert!(page.contains("nel passato") && page.contains("Forum FESR"));
-    let future = local(now + 5 * DAY);
-    let future_end = local(now + 5 * DAY + HOUR);
-    let r = app
-        .post_form(
-            &coord,
-            "/coordinamento/eventi",
-            &[
-                ("kind", "webinar"),
-                ("title", "Forum FESR"),
-                ("starts_at", &future),
-                ("ends_at", &future_end),
-                ("capacity", "dieci"),
-                ("venue", "Roma"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Indica quanti posti ci sono"), "a capacity in words");
+    // The form keeps what was typed and says what is wrong.
+    let (future, future_end) = (local(now + 5 * DAY), local(now + 5 * DAY + HOUR));
+    for (starts, ends, capacity, message) in [
+        ("2020-01-01T10:00", "2020-01-01T12:00", "20", "nel passato"),
+        (future.as_str(), future_end.as_str(), "dieci", "Indica quanti posti ci sono"),
+    ] {
+        let fields = [
+            ("kind", "webinar"),
+            ("title", "Forum FESR"),
+            ("starts_at", starts),
+            ("ends_at", ends),
+            ("capacity", capacity),
+            ("venue", "Roma"),
+        ];
+        let r = app.post_form(&coord, "/coordinamento/eventi", &fields).await;
+        assert_eq!(r.status(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains(message) && page.contains("Forum FESR"), "{message}");
+    }
 
     // Registration closed; reserved for other Regions.
     let mut closing = good.clone();
