@@ -148,9 +148,17 @@ pub fn lang_cookie(lang: Lang, secure: bool) -> String {
     format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code())
 }
 
-/// A path of this site to go back to, or `default`: never send anyone elsewhere.
+/// A path of this site to go back to, or `default`: never send anyone elsewhere. Browsers drop
+/// tabs and line breaks from addresses ("/\t/evil" becomes "//evil"), so no control characters or
+/// spaces either.
 pub fn local_path<'a>(p: Option<&'a str>, default: &'a str) -> &'a str {
-    p.filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\')).unwrap_or(default)
+    p.filter(|t| {
+        t.starts_with('/')
+            && !t.starts_with("//")
+            && !t.contains('\\')
+            && !t.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .unwrap_or(default)
 }
 
 /// Path and query of the request, for "come back here" links.

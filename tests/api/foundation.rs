@@ -79,8 +79,12 @@ async fn home_is_italian_and_switches_to_english() {
     assert!(html.contains("Browse by fund"));
 
     // The switch never sends anyone off the site.
-    let r = app.get("/lingua?l=en&torna=%2F%2Fevil.example").await;
-    assert_eq!(r.headers()["location"], "/");
+    for away in ["%2F%2Fevil.example", "%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%5Cevil.example"] {
+        let r = app.get(&format!("/lingua?l=en&torna={away}")).await;
+        assert_eq!(r.headers()["location"], "/", "{away}");
+    }
+    let r = app.get("/lingua?l=en&torna=%2Feventi%3Fpagina%3D2").await;
+    assert_eq!(r.headers()["location"], "/eventi?pagina=2", "a path of the site is kept");
     let r = app.get("/lingua?l=xx").await;
     assert_eq!(r.status().as_u16(), 400);
     app.stop().await;
