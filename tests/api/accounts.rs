@@ -191,15 +191,35 @@ db_test!(sessions_rotate_end_at_sign_out_and_on_deactivation, |app| {
     assert_eq!(app.post_form(&other, "/esci", &[]).await.status().as_u16(), 303);
     assert_eq!(app.get_as(&other, "/profilo").await.status().as_u16(), 302);
 
-    // Deactivation ends every session and stops tokens.
+    // Deactivation ends every session, stops tokens and voids unused sign-in links.
     let victim = app.user("v@example.org", "mentor", None).await;
     let (_, token) =
         fondilab::accounts::tokens::create(&app.state.db, victim.id, "t", fondilab::db::now_ms()).await.unwrap();
+    let victim_user = fondilab::accounts::get(&app.state.db, victim.id).await.unwrap().unwrap();
+    let now = fondilab::db::now_ms();
+    fondilab::accounts::signin::send_link(
+        &app.state.db,
+        &app.state.outbox,
+        "http://x",
+        &victim_user,
+        now,
+        60_000,
+        false,
+    )
+    .await
+    .unwrap();
+    let unused = link_for(&app, "v@example.org").await.unwrap();
     assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status().as_u16(), 200);
     let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", victim.id), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(app.get_as(&victim, "/profilo").await.status().as_u16(), 302);
     assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status().as_u16(), 401);
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/riattiva", victim.id), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let browser = app.anonymous().await;
+    let r = app.post_form(&browser, &unused, &[]).await;
+    assert!(session_cookie(&r).is_none(), "a link sent before the deactivation does not sign in");
+    assert!(r.status().is_client_error());
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
