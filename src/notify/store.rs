@@ -113,6 +113,22 @@ pub async fn claim(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -
     Ok(rows)
 }
 
+/// Just before a send: extends the worker's lease if it still holds one. False when the lease
+/// ran out (a slow batch) and the message may already be another worker's: then it is not sent.
+pub async fn renew(db: &Db, id: i64, worker: &str, now: i64, lease_ms: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE outbox SET lease_until = $1, updated_at = $2 \
+         WHERE id = $3 AND claimed_by = $4 AND status = 'sending' AND lease_until >= $2",
+    )
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(id)
+    .bind(worker)
+    .execute(db.pool())
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
 /// Records a delivery. Only the worker holding the claim may settle it.
 pub async fn mark_sent(db: &Db, id: i64, worker: &str, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(

@@ -134,6 +134,7 @@ impl Worker {
                 Outcome::Sent => pass.sent += 1,
                 Outcome::Retry => pass.retried += 1,
                 Outcome::Dead => pass.dead += 1,
+                Outcome::LeaseLost => {}
             }
         }
         pass.jobs = self.jobs.run_once(&self.id).await?;
@@ -141,6 +142,10 @@ impl Worker {
     }
 
     async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<Outcome> {
+        if !store::renew(&self.db, row.id, &self.id, self.clock.now_ms(), self.config.lease_ms).await? {
+            tracing::info!(id = row.id, "lease ran out before sending: left to the next claim");
+            return Ok(Outcome::LeaseLost);
+        }
         let result = match build_message(self.outbox.from(), row) {
             Ok(message) => self.transport.send(&message).await,
             Err(e) => Err(e),
@@ -202,6 +207,8 @@ enum Outcome {
     Sent,
     Retry,
     Dead,
+    /// Held too long in a slow batch: not sent by this worker.
+    LeaseLost,
 }
 
 fn hostname() -> String {

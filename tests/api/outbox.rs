@@ -226,6 +226,16 @@ db_test!(scheduled_messages_wait_and_leases_expire, |app| {
     clock.set(T0 + 86_400_000);
     assert_eq!(w.run_once().await.unwrap().sent, 1, "sent when due");
     assert!(smtp.wait_for(2, Duration::from_secs(5)).await);
+
+    // A worker whose lease ran out in a slow batch does not send what another has reclaimed.
+    let now = T0 + 86_400_000;
+    enqueue(&app, now, &email("lento", "maria@example.org")).await.unwrap();
+    let slow = store::claim(&app.state.db, "lento", now, 60_000, 10).await.unwrap();
+    assert_eq!(slow.len(), 1);
+    let taken = store::claim(&app.state.db, "altro", now + 60_001, 60_000, 10).await.unwrap();
+    assert_eq!(taken.len(), 1, "reclaimed after the lease");
+    assert!(!store::renew(&app.state.db, slow[0].id, "lento", now + 60_002, 60_000).await.unwrap());
+    assert!(store::renew(&app.state.db, slow[0].id, "altro", now + 60_002, 60_000).await.unwrap());
 });
 
 db_test!(without_smtp_mail_becomes_eml_files, |app| {
