@@ -129,10 +129,14 @@ pub async fn renew(db: &Db, id: i64, worker: &str, now: i64, lease_ms: i64) -> R
     Ok(r.rows_affected() > 0)
 }
 
-/// Records a delivery. Only the worker holding the claim may settle it.
+/// Records a delivery. Only the worker holding the claim may settle it. Sign-in and welcome
+/// messages carry a working link: once sent, their text is emptied, so that a copy of the
+/// database holds no usable link (a dead one keeps it, to be retried).
 pub async fn mark_sent(db: &Db, id: i64, worker: &str, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, updated_at = $1 \
+        "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, updated_at = $1, \
+         body_text = CASE WHEN kind IN ('signin', 'welcome') THEN '' ELSE body_text END, \
+         body_html = CASE WHEN kind IN ('signin', 'welcome') THEN '' ELSE body_html END \
          WHERE id = $2 AND claimed_by = $3 AND status = 'sending'",
     )
     .bind(now)

@@ -238,6 +238,22 @@ db_test!(scheduled_messages_wait_and_leases_expire, |app| {
     assert!(store::renew(&app.state.db, slow[0].id, "altro", now + 60_002, 60_000).await.unwrap());
 });
 
+db_test!(sign_in_links_do_not_stay_in_the_outbox_once_sent, |app| {
+    let smtp = SmtpServer::start().await;
+    let clock = ManualClock::at(T0);
+    let w = worker(&app, Some(&smtp.url()), Arc::new(clock.clone()), WorkerConfig::default());
+    let mut link = email("accesso", "maria@example.org");
+    link.kind = "signin".into();
+    link.content.action = Some(("Accedi".into(), "http://127.0.0.1:8080/accedi/abc123".into()));
+    enqueue(&app, T0, &link).await.unwrap();
+    enqueue(&app, T0, &email("altro", "maria@example.org")).await.unwrap();
+    assert_eq!(w.run_once().await.unwrap().sent, 2);
+    assert!(smtp.wait_for(2, Duration::from_secs(5)).await);
+    let (signin, other) = (status_of(&app, "accesso").await, status_of(&app, "altro").await);
+    assert_eq!((signin.status.as_str(), signin.body_text.as_str(), signin.body_html.as_str()), ("sent", "", ""));
+    assert!(other.body_text.contains("Il laboratorio"), "other mail keeps its text");
+});
+
 db_test!(without_smtp_mail_becomes_eml_files, |app| {
     let clock: SharedClock = Arc::new(ManualClock::at(T0));
     let w = worker(&app, None, clock, WorkerConfig::default());
