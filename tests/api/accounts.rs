@@ -469,3 +469,10 @@ async fn the_cli_creates_users_and_tokens() {
     let user = fondilab::accounts::tokens::authenticate(&db, &token, fondilab::db::now_ms()).await.unwrap().unwrap();
     assert_eq!(user.email, "capo@example.org");
 }
+
+db_test!(simultaneous_link_requests_respect_the_limit, |app| {
+    let now = fondilab::db::now_ms();
+    let calls = (0..30).map(|_| fondilab::accounts::signin::allow(&app.state.db, "email:maria@example.org", 5, now));
+    let allowed = futures_util::future::join_all(calls).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(allowed, 5);
+});
