@@ -77,18 +77,19 @@ pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Optio
         .filter(|v| !v.is_empty())
 }
 
-/// The client's address for rate limits: the peer, or the first forwarded address when
-/// the peer is a proxy on this machine.
+/// The client's address for rate limits: the peer, or, when the peer is a proxy on this
+/// machine, the address that proxy added: the last one forwarded (the ones before it are
+/// whatever the client chose to send).
 pub fn client_ip(req_headers: &axum::http::HeaderMap, peer: Option<SocketAddr>) -> String {
     let peer_ip = peer.map(|p| p.ip());
     if peer_ip.is_some_and(|ip| ip.is_loopback()) {
-        if let Some(first) = req_headers
+        if let Some(added) = req_headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
         {
-            return first.to_string();
+            return added.to_string();
         }
     }
     peer_ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
@@ -269,6 +270,17 @@ pub fn language(headers: &axum::http::HeaderMap, ext: &axum::http::Extensions) -
 mod tests {
     use super::*;
     use axum::http::{Extensions, HeaderMap};
+
+    #[test]
+    fn the_proxy_on_this_machine_names_the_client() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.7"));
+        let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(client_ip(&h, Some(local)), "203.0.113.7", "the address the proxy added, not the client's claim");
+        let remote: SocketAddr = "198.51.100.2:5000".parse().unwrap();
+        assert_eq!(client_ip(&h, Some(remote)), "198.51.100.2", "only a local proxy is believed");
+        assert_eq!(client_ip(&HeaderMap::new(), Some(local)), "127.0.0.1");
+    }
 
     #[test]
     fn cookie_picks_language_and_defaults_to_italian() {
