@@ -516,11 +516,7 @@ impl Events {
             let who = accounts::get_in(conn, r.user_id).await?.filter(|u| u.active && !u.erased);
             let Some(who) = who else {
                 // Someone who has left the service keeps no place in line.
-                sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
-                    .bind(self.now())
-                    .bind(r.id)
-                    .execute(&mut *conn)
-                    .await?;
+                self.cancel_registration(conn, e, r).await?;
                 continue;
             };
             sqlx::query(
@@ -538,6 +534,21 @@ impl Events {
             self.schedule_reminders(conn, e, r.id, &who).await?;
         }
         Ok(())
+    }
+
+    /// Marks a registration cancelled; a confirmed one loses its reminders. Returns whether a
+    /// seat was freed (the caller moves the waiting list, under the event's lock).
+    async fn cancel_registration(&self, conn: &mut AnyConnection, e: &Event, reg: &Registration) -> EResult<bool> {
+        sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
+            .bind(self.now())
+            .bind(reg.id)
+            .execute(&mut *conn)
+            .await?;
+        let freed = reg.state == RegState::Confirmed;
+        if freed {
+            self.cancel_reminders(conn, reg.id, e.sequence).await?;
+        }
+        Ok(freed)
     }
 
     /// Cancels a registration (one's own, or any for coordinators); a freed seat goes to
@@ -562,14 +573,9 @@ impl Events {
                 "The event is over: the registration stays on record",
             ));
         }
-        sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
-            .bind(self.now())
-            .bind(reg_id)
-            .execute(&mut *tx)
-            .await?;
+        let freed = self.cancel_registration(&mut tx, &e, &reg).await?;
         let who = accounts::get_in(&mut tx, reg.user_id).await?.ok_or(Refusal::NotFound)?;
-        if reg.state == RegState::Confirmed {
-            self.cancel_reminders(&mut tx, reg_id, e.sequence).await?;
+        if freed {
             let invite = self.invite(&e, &who, Method::Cancel);
             let content = mail::registration_cancelled(&e, who.lang, &self.public_url);
             let m = ToUser::new(format!("event.unregister:{reg_id}"), "event.unregister", &who, content).attach(invite);
@@ -603,13 +609,7 @@ impl Events {
             if reg.state == RegState::Cancelled {
                 continue;
             }
-            sqlx::query("UPDATE registrations SET state = 'cancelled', updated_at = $1 WHERE id = $2")
-                .bind(self.now())
-                .bind(reg_id)
-                .execute(&mut *tx)
-                .await?;
-            if reg.state == RegState::Confirmed {
-                self.cancel_reminders(&mut tx, reg_id, e.sequence).await?;
+            if self.cancel_registration(&mut tx, &e, &reg).await? {
                 self.promote_waiting(&mut tx, &e).await?;
             }
             self.commit(tx).await?;
