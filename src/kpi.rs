@@ -316,8 +316,7 @@ pub async fn report(
             "SELECT DISTINCT u.region_code FROM registrations r JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id \
              WHERE r.state = 'confirmed' AND r.attended = 1 AND e.state = 'completed' AND u.region_code IS NOT NULL \
              AND e.starts_at >= {from} AND e.starts_at < {to}{in_region}{of_kind} \
-             UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{}",
-            region_clause(scope, "q.region_code")
+             UNION SELECT DISTINCT q.region_code FROM mentorship_requests q WHERE q.created_at >= {from} AND q.created_at < {to}{in_req_region}"
         ))
         .bind(region)
         .fetch_all(&mut *conn)
