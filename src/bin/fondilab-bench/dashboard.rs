@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use fondilab::accounts::{self, session, NewUser};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::served::Served;
+use crate::served::{exchange, Served};
 
 const DAY: i64 = 86_400_000;
 const REGIONS: [&str; 21] = [
@@ -19,16 +18,8 @@ const REGIONS: [&str; 21] = [
 ];
 
 async fn get(addr: std::net::SocketAddr, path: &str, cookie: &str) -> anyhow::Result<(u16, usize)> {
-    let mut s = tokio::net::TcpStream::connect(addr).await?;
-    s.set_nodelay(true)?;
-    s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await?;
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
-    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), buf.len()))
+    exchange(addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"))
+        .await
 }
 
 /// Inserts rows in multi-row statements of 500, in one transaction.

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use fondilab::accounts::{self, session, NewUser};
 use fondilab::events::{EventInput, Kind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::served::Served;
+use crate::served::{exchange, Served};
 
 pub struct Run {
     pub people: usize,
@@ -19,16 +18,10 @@ pub struct Run {
 
 /// One POST with `Connection: close`; returns the status code.
 async fn post(addr: std::net::SocketAddr, path: &str, cookie: &str, csrf: &str) -> anyhow::Result<u16> {
-    let mut s = tokio::net::TcpStream::connect(addr).await?;
-    s.set_nodelay(true)?;
     let req = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     );
-    s.write_all(req.as_bytes()).await?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await?;
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
-    Ok(head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
+    Ok(exchange(addr, &req).await?.0)
 }
 
 pub async fn run(cfg: Run) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use fondilab::app::{AppState, Application};
 use fondilab::config::Config;
 use fondilab::db::Db;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -60,4 +61,16 @@ impl Served {
         let _ = std::fs::remove_dir_all(&self.dir);
         Ok(())
     }
+}
+
+/// Sends one raw HTTP/1.1 request (it must say `Connection: close`) and reads the whole answer:
+/// (status code, bytes received).
+pub async fn exchange(addr: SocketAddr, request: &str) -> anyhow::Result<(u16, usize)> {
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.set_nodelay(true)?;
+    s.write_all(request.as_bytes()).await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
+    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), buf.len()))
 }
