@@ -136,7 +136,10 @@ impl Refusal {
                 lang.t(it, en).to_string()
             }
             Refusal::NotFound => lang
-                .t("Nessuna richiesta o proposta con questo numero.", "No request or proposal with this number.")
+                .t(
+                    "Non trovato: nulla con questo numero che tu possa vedere.",
+                    "Not found: nothing with this number that you can see.",
+                )
                 .into(),
             Refusal::Duplicate { request } => format!(
                 "{} {request}.",
