@@ -263,15 +263,15 @@ fn one_line(field: &'static str, text: &str) -> EResult<()> {
     Ok(())
 }
 
-/// Checks an event. `now` refuses a start in the past when `creating`; `guide_exists`
-/// tells whether a related guide id is in the corpus.
+/// Checks an event. `now` refuses a start in the past when `creating`; `guide_id` gives
+/// the current id of a related guide (a merged guide's successor), `None` when unknown.
 pub fn validate(
     e: &EventInput,
     now: i64,
     creating: bool,
     topics: &Topics,
     regions: &[Region],
-    guide_exists: impl Fn(&str) -> bool,
+    guide_id: impl Fn(&str) -> Option<String>,
 ) -> EResult<ValidEvent> {
     let kind = Kind::parse(&e.kind).ok_or_else(|| {
         Refusal::invalid(
@@ -406,16 +406,16 @@ pub fn validate(
         }
     }
     let mut guides = Vec::new();
-    for g in e.guides.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
-        if !guide_exists(g) {
+    for typed in e.guides.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        let Some(g) = guide_id(typed) else {
             return Err(Refusal::invalid(
                 "guides",
-                format!("Guida inesistente \"{g}\"."),
-                format!("No guide \"{g}\"."),
+                format!("Guida inesistente \"{typed}\"."),
+                format!("No guide \"{typed}\"."),
             ));
-        }
-        if !guides.iter().any(|x| x == g) {
-            guides.push(g.to_string());
+        };
+        if !guides.contains(&g) {
+            guides.push(g);
         }
     }
     let speakers = e.speakers.trim().to_string();

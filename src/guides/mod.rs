@@ -27,6 +27,8 @@ pub const REVIEW_AFTER_MONTHS: u32 = 18;
 pub struct Corpus {
     pub guides: Vec<Guide>,
     by_id: HashMap<String, usize>,
+    /// Replaced id → the id of the guide it was merged into.
+    replaced: HashMap<String, String>,
     pub topics: Topics,
     pub synonyms: Synonyms,
     /// Hash of every file the corpus was read from.
@@ -38,6 +40,29 @@ impl Corpus {
         self.by_id.get(id).map(|&i| &self.guides[i])
     }
 
+    /// The guide with `id`, or the one it was merged into.
+    pub fn resolve(&self, id: &str) -> Option<&Guide> {
+        self.get(id).or_else(|| self.successor(id).and_then(|new| self.get(new)))
+    }
+
+    /// The id a replaced guide was merged into; `None` for a live or unknown id.
+    pub fn successor(&self, id: &str) -> Option<&str> {
+        self.replaced.get(id).map(String::as_str)
+    }
+
+    /// `ids` with each merged guide replaced by its successor, without repeats; unknown ids
+    /// are kept as they are.
+    pub fn current_ids(&self, ids: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let current = self.resolve(id).map(|g| g.id.clone()).unwrap_or_else(|| id.clone());
+            if !out.contains(&current) {
+                out.push(current);
+            }
+        }
+        out
+    }
+
     /// Index of a guide in [`Corpus::guides`].
     pub fn position(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
@@ -45,10 +70,12 @@ impl Corpus {
 
     /// The guide in the other language, when there is one.
     pub fn translation(&self, guide: &Guide) -> Option<&Guide> {
-        if let Some(t) = guide.translation_of.as_deref().and_then(|id| self.get(id)) {
+        if let Some(t) = guide.translation_of.as_deref().and_then(|id| self.resolve(id)) {
             return Some(t);
         }
-        self.guides.iter().find(|g| g.translation_of.as_deref() == Some(&guide.id))
+        self.guides
+            .iter()
+            .find(|g| g.translation_of.as_deref().and_then(|t| self.resolve(t)).is_some_and(|t| t.id == guide.id))
     }
 
     pub fn len(&self) -> usize {
@@ -76,8 +103,13 @@ impl Corpus {
             hasher.update(group.join("|").as_bytes());
         }
         let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
-        Corpus { guides, by_id, topics, synonyms, hash: hex::encode(hasher.finalize()) }
+        let replaced = replaced_ids(&guides);
+        Corpus { guides, by_id, replaced, topics, synonyms, hash: hex::encode(hasher.finalize()) }
     }
+}
+
+fn replaced_ids(guides: &[Guide]) -> HashMap<String, String> {
+    guides.iter().flat_map(|g| g.replaces.iter().map(|old| (old.clone(), g.id.clone()))).collect()
 }
 
 /// Outcome of reading a corpus directory.
@@ -187,10 +219,35 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
         }
     }
     let by_id: HashMap<&str, &parse::Parsed> = parsed.iter().map(|p| (p.guide.id.as_str(), p)).collect();
+    // A replaced id belongs to one successor and is never used again.
+    let mut replaced: HashMap<&str, &parse::Parsed> = HashMap::new();
+    for p in &parsed {
+        for (old, line) in &p.replaces {
+            if let Some(live) = by_id.get(old.as_str()) {
+                diags.push(Diagnostic::error(
+                    &live.guide.path,
+                    live.id_line,
+                    format!(
+                        "id \"{old}\" was replaced by \"{}\" ({}): a replaced id is never used again",
+                        p.guide.id,
+                        p.guide.path.display()
+                    ),
+                ));
+            }
+            if let Some(other) = replaced.insert(old, p) {
+                diags.push(Diagnostic::error(
+                    &p.guide.path,
+                    *line,
+                    format!("\"{old}\" is already replaced by \"{}\": an id has one successor", other.guide.id),
+                ));
+            }
+        }
+    }
+    let resolve = |id: &str| by_id.get(id).or_else(|| replaced.get(id)).copied();
     for p in &parsed {
         let g = &p.guide;
         if let Some(t) = &g.translation_of {
-            match by_id.get(t.as_str()) {
+            match resolve(t.as_str()) {
                 None => diags.push(Diagnostic::error(
                     &g.path,
                     p.translation_line,
@@ -203,7 +260,7 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
                 )),
                 Some(other) => {
                     if let Some(back) = &other.guide.translation_of {
-                        if back != &g.id {
+                        if resolve(back).is_none_or(|b| b.guide.id != g.id) {
                             diags.push(Diagnostic::error(
                                 &g.path,
                                 p.translation_line,
@@ -226,13 +283,38 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
             }
         }
         for link in &p.links {
-            if !by_id.contains_key(link.target.as_str()) {
-                diags.push(Diagnostic::error(
-                    &g.path,
-                    link.line,
-                    format!("link to /guide/{} points at no guide", link.target),
-                ));
+            if by_id.contains_key(link.target.as_str()) {
+                continue;
             }
+            let message = match replaced.get(link.target.as_str()) {
+                Some(new) => format!(
+                    "link to /guide/{}: that guide was merged into \"{}\", link there",
+                    link.target, new.guide.id
+                ),
+                None => format!("link to /guide/{} points at no guide", link.target),
+            };
+            diags.push(Diagnostic::error(&g.path, link.line, message));
+        }
+        for line in &p.hedges {
+            diags.push(Diagnostic::warning(
+                &g.path,
+                *line,
+                "state the rule and its paragraph instead of sending the reader to the current text",
+            ));
+        }
+        if g.questions.is_empty() {
+            diags.push(Diagnostic::warning(
+                &g.path,
+                p.questions_line,
+                "no questions: list the questions the guide answers, as readers ask them",
+            ));
+        }
+        if g.checked_against.is_empty() {
+            diags.push(Diagnostic::warning(
+                &g.path,
+                p.checked_line,
+                "no checked_against: name what the facts were checked against",
+            ));
         }
         if g.reviewed > today {
             diags.push(Diagnostic::warning(
@@ -258,7 +340,8 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
         (true, Some(topics), Some(synonyms)) => {
             let guides: Vec<Guide> = parsed.into_iter().map(|p| p.guide).collect();
             let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
-            Some(Corpus { guides, by_id, topics, synonyms, hash: hex::encode(hasher.finalize()) })
+            let replaced = replaced_ids(&guides);
+            Some(Corpus { guides, by_id, replaced, topics, synonyms, hash: hex::encode(hasher.finalize()) })
         }
         _ => None,
     };

@@ -126,6 +126,14 @@ pub struct Step {
     pub body: String,
 }
 
+impl Step {
+    /// The step's anchor on the guide page. It depends on the number only, so a guide and
+    /// its translation (same steps, same order) share anchors.
+    pub fn anchor(&self) -> String {
+        format!("passo-{}", self.number)
+    }
+}
+
 /// A titled part of a guide that is not a numbered step ("Errori frequenti", "Checklist").
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
@@ -146,6 +154,15 @@ pub struct Guide {
     pub legal_basis: Vec<String>,
     pub sources: Vec<String>,
     pub reviewed: NaiveDate,
+    /// Ids of guides merged into this one; their addresses lead here.
+    pub replaces: Vec<String>,
+    /// Questions the guide answers, as readers ask them.
+    pub questions: Vec<String>,
+    /// What was read when the guide's facts were checked.
+    pub checked_against: Vec<String>,
+    /// When a published guide was last corrected, and what changed.
+    pub updated: Option<NaiveDate>,
+    pub changes: Vec<String>,
     /// Markdown before the first heading.
     pub intro: String,
     pub steps: Vec<Step>,

@@ -11,7 +11,7 @@ use toml::Spanned;
 use super::diagnostic::{line_of, Diagnostic};
 use super::model::{Fund, Guide, Lang, Phase, Section, Step};
 
-pub const MIN_STEPS: usize = 4;
+pub const MIN_STEPS: usize = 5;
 pub const MAX_STEPS: usize = 12;
 
 #[derive(Deserialize)]
@@ -30,6 +30,19 @@ struct FrontMatter {
     #[serde(default)]
     sources: Option<Spanned<Vec<Spanned<String>>>>,
     reviewed: Spanned<toml::value::Datetime>,
+    /// Ids of guides merged into this one.
+    #[serde(default)]
+    replaces: Option<Vec<Spanned<String>>>,
+    /// Questions the guide answers, as readers ask them.
+    #[serde(default)]
+    questions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// What was read when the facts were checked.
+    #[serde(default)]
+    checked_against: Option<Spanned<Vec<String>>>,
+    /// When a published guide was last corrected, with one line per change.
+    updated: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    changes: Option<Spanned<Vec<String>>>,
 }
 
 /// An internal link found in a guide body, checked against the corpus later.
@@ -49,6 +62,48 @@ pub struct Parsed {
     pub translation_line: usize,
     pub topic_lines: Vec<usize>,
     pub reviewed_line: usize,
+    /// Each replaced id with its line.
+    pub replaces: Vec<(String, usize)>,
+    /// Lines of body text that defer to "the current text" instead of stating the rule.
+    pub hedges: Vec<usize>,
+    /// Line of `questions` (or of `id` when absent), for warnings.
+    pub questions_line: usize,
+    pub checked_line: usize,
+}
+
+/// Fewest and most questions a guide lists.
+pub const MIN_QUESTIONS: usize = 3;
+pub const MAX_QUESTIONS: usize = 6;
+
+/// Phrases that send the reader to "the current text" instead of giving the rule. A guide
+/// states the rule and its paragraph; a pointer is kept only to the Region's own documents.
+const HEDGES: &[&str] = &[
+    "verifica nel testo",
+    "verificare nel testo",
+    "testo vigente",
+    "testo consolidato",
+    "da verificare",
+    "verify in the current",
+    "check the current text",
+    "current text",
+    "consolidated text",
+    "to be checked",
+    "to be verified",
+];
+
+/// Whether a line of guide text defers to the current text instead of stating the rule.
+pub fn is_hedge(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    HEDGES.iter().any(|h| lower.contains(h))
+}
+
+fn toml_date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    match d {
+        toml::value::Datetime { date: Some(d), time: None, offset: None } => {
+            NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
+        }
+        _ => None,
+    }
 }
 
 pub fn is_valid_id(id: &str) -> bool {
@@ -199,12 +254,7 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     }
 
     let reviewed_line = front_line(fm.reviewed.span());
-    let reviewed = match fm.reviewed.get_ref() {
-        toml::value::Datetime { date: Some(d), time: None, offset: None } => {
-            NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
-        }
-        _ => None,
-    };
+    let reviewed = toml_date(fm.reviewed.get_ref());
     if reviewed.is_none() {
         faults.push(Diagnostic::error(
             path,
@@ -220,6 +270,91 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             faults.push(Diagnostic::error(path, translation_line, "translation_of points at the guide itself"));
         }
     }
+
+    let mut replaces = Vec::new();
+    for r in fm.replaces.iter().flatten() {
+        let old = r.get_ref().trim().to_string();
+        let line = front_line(r.span());
+        if !is_valid_id(&old) {
+            faults.push(Diagnostic::error(path, line, format!("replaces \"{old}\" is not a guide id")));
+        } else if old == id {
+            faults.push(Diagnostic::error(path, line, "replaces names the guide itself"));
+        } else {
+            replaces.push((old, line));
+        }
+    }
+
+    let questions_line = fm.questions.as_ref().map(|q| front_line(q.span())).unwrap_or(id_line);
+    let mut questions = Vec::new();
+    if let Some(list) = &fm.questions {
+        for q in list.get_ref() {
+            let text = q.get_ref().trim();
+            if text.is_empty() {
+                faults.push(Diagnostic::error(path, front_line(q.span()), "a question is empty"));
+            } else if text.chars().count() > 200 {
+                faults.push(Diagnostic::error(path, front_line(q.span()), "a question is longer than 200 characters"));
+            } else {
+                questions.push(text.to_string());
+            }
+        }
+        let n = list.get_ref().len();
+        if !(MIN_QUESTIONS..=MAX_QUESTIONS).contains(&n) {
+            faults.push(Diagnostic::error(
+                path,
+                questions_line,
+                format!("questions lists {n}: give {MIN_QUESTIONS} to {MAX_QUESTIONS} questions the guide answers"),
+            ));
+        }
+    }
+
+    let checked_line = fm.checked_against.as_ref().map(|c| front_line(c.span())).unwrap_or(id_line);
+    let checked_against: Vec<String> = fm
+        .checked_against
+        .as_ref()
+        .map(|c| c.get_ref().iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if fm.checked_against.is_some() && checked_against.is_empty() {
+        faults.push(Diagnostic::error(
+            path,
+            checked_line,
+            "checked_against is empty: name what the facts were checked against",
+        ));
+    }
+
+    let changes: Vec<String> = fm
+        .changes
+        .as_ref()
+        .map(|c| c.get_ref().iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let updated = match &fm.updated {
+        Some(u) => {
+            let d = toml_date(u.get_ref());
+            if d.is_none() {
+                faults.push(Diagnostic::error(
+                    path,
+                    front_line(u.span()),
+                    "updated must be a date like 2026-11-20 (no quotes, no time)",
+                ));
+            } else if changes.is_empty() {
+                faults.push(Diagnostic::error(
+                    path,
+                    front_line(u.span()),
+                    "updated needs changes = [\"…\"]: one line per change",
+                ));
+            }
+            d
+        }
+        None => {
+            if let Some(c) = &fm.changes {
+                faults.push(Diagnostic::error(
+                    path,
+                    front_line(c.span()),
+                    "changes needs updated = the date of the change",
+                ));
+            }
+            None
+        }
+    };
 
     if fm.audience.as_deref().is_none_or(|a| a.trim().is_empty()) {
         faults.push(Diagnostic::error(path, id_line, "audience is missing: say who the guide is for"));
@@ -259,12 +394,21 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
             legal_basis,
             sources,
             reviewed,
+            replaces: replaces.iter().map(|(r, _)| r.clone()).collect(),
+            questions,
+            checked_against,
+            updated,
+            changes,
             intro: body.intro,
             steps: body.steps,
             sections: body.sections,
             path: path.to_path_buf(),
         },
         links: body.links,
+        hedges: body.hedges,
+        replaces,
+        questions_line,
+        checked_line,
         id_line,
         translation_line,
         topic_lines,
@@ -277,6 +421,7 @@ struct Body {
     steps: Vec<Step>,
     sections: Vec<Section>,
     links: Vec<Link>,
+    hedges: Vec<usize>,
 }
 
 enum Part {
@@ -287,7 +432,13 @@ enum Part {
 
 impl Body {
     fn parse(path: &Path, lines: &[&str], first_line: usize, faults: &mut Vec<Diagnostic>) -> Body {
-        let mut body = Body { intro: String::new(), steps: Vec::new(), sections: Vec::new(), links: Vec::new() };
+        let mut body = Body {
+            intro: String::new(),
+            steps: Vec::new(),
+            sections: Vec::new(),
+            links: Vec::new(),
+            hedges: Vec::new(),
+        };
         let mut part = Part::Intro;
         let mut heading_lines = Vec::new();
         let mut in_code = false;
@@ -299,6 +450,9 @@ impl Body {
             }
             if !in_code {
                 collect_links(line, line_no, &mut body.links);
+                if is_hedge(line) {
+                    body.hedges.push(line_no);
+                }
             }
             if in_code || !line.starts_with('#') {
                 let target = match part {
@@ -434,7 +588,7 @@ mod tests {
         )
     }
 
-    const STEPS: &str = "Intro.\n## 1. Uno\nTesto uno.\n## 2. Due\nTesto [qui](/guide/altra).\n## 3. Tre\nTesto.\n## 4. Quattro\nTesto.\n## Errori frequenti\n- x\n## Checklist\n- [ ] y\n";
+    const STEPS: &str = "Intro.\n## 1. Uno\nTesto uno.\n## 2. Due\nTesto [qui](/guide/altra).\n## 3. Tre\nTesto.\n## 4. Quattro\nTesto.\n## 5. Cinque\nTesto.\n## Errori frequenti\n- x\n## Checklist\n- [ ] y\n";
 
     fn path() -> PathBuf {
         PathBuf::from("guides/it/prova.md")
@@ -443,7 +597,7 @@ mod tests {
     #[test]
     fn parses_steps_sections_and_links() {
         let p = parse_guide(&path(), &sample("", STEPS)).unwrap();
-        assert_eq!(p.guide.steps.len(), 4);
+        assert_eq!(p.guide.steps.len(), 5);
         assert_eq!(p.guide.steps[1].title, "Due");
         assert_eq!(p.guide.sections[0].title, "Errori frequenti");
         assert_eq!(p.guide.funds, vec![Fund::FsePlus]);
@@ -473,7 +627,7 @@ mod tests {
         let errs = parse_guide(&path(), &sample("", "Intro.\n## 1. Uno\nx\n## 3. Tre\ny\n")).unwrap_err();
         let msgs: Vec<_> = errs.iter().map(|e| (e.line, e.message.as_str())).collect();
         assert!(msgs.iter().any(|(l, m)| *l == 16 && m.contains("should be step 2")), "{msgs:?}");
-        assert!(msgs.iter().any(|(_, m)| m.contains("needs at least 4")), "{msgs:?}");
+        assert!(msgs.iter().any(|(_, m)| m.contains("needs at least 5")), "{msgs:?}");
         let errs = parse_guide(&path(), &sample("", "Solo testo.\n")).unwrap_err();
         assert!(errs[0].message.contains("no steps"));
     }
@@ -492,6 +646,35 @@ mod tests {
         let errs = parse_guide(&path(), &text).unwrap_err();
         assert!(errs.iter().any(|e| e.message.contains("legal_basis is missing")));
         assert!(errs.iter().any(|e| e.message.contains("sources is missing")));
+    }
+
+    #[test]
+    fn questions_changes_and_replaces_are_read_and_checked() {
+        let extra = "questions = [\"Uno?\", \"Due?\", \"Tre?\"]\nchecked_against = [\"RDC art. 53\"]\n\
+                     replaces = [\"vecchia\"]\nupdated = 2026-11-28\nchanges = [\"Corretto il limite.\"]\n";
+        let p = parse_guide(&path(), &sample(extra, STEPS)).unwrap();
+        assert_eq!(p.guide.questions, ["Uno?", "Due?", "Tre?"]);
+        assert_eq!(p.guide.replaces, ["vecchia"]);
+        assert_eq!(p.replaces[0].1, 14);
+        assert_eq!(p.guide.changes, ["Corretto il limite."]);
+        assert!(p.guide.updated.is_some());
+
+        let errs = parse_guide(&path(), &sample("questions = [\"Solo una?\"]\n", STEPS)).unwrap_err();
+        assert!(errs[0].message.contains("give 3 to 6 questions"), "{errs:?}");
+        assert_eq!(errs[0].line, 12);
+        let errs = parse_guide(&path(), &sample("updated = 2026-11-28\n", STEPS)).unwrap_err();
+        assert!(errs[0].message.contains("updated needs changes"), "{errs:?}");
+        let errs = parse_guide(&path(), &sample("replaces = [\"prova\"]\n", STEPS)).unwrap_err();
+        assert!(errs[0].message.contains("names the guide itself"), "{errs:?}");
+    }
+
+    #[test]
+    fn hedges_are_found_in_the_body_only() {
+        let body = STEPS.replace("Testo uno.", "Per il limite verifica nel testo vigente del regolamento.");
+        let p = parse_guide(&path(), &sample("", &body)).unwrap();
+        assert_eq!(p.hedges, [15]);
+        assert!(is_hedge("Check the consolidated text on EUR-Lex"));
+        assert!(!is_hedge("Lo stabilisce il SIGECO della tua AdG."));
     }
 
     #[test]

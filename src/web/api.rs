@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Shapes are a fixed contract (DESIGN.md): extend, never rename.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -125,6 +126,15 @@ pub struct GuideJson {
     pub legal_basis: Vec<String>,
     pub sources: Vec<String>,
     pub reviewed: chrono::NaiveDate,
+    /// What the facts were checked against when the guide was reviewed.
+    pub checked_against: Vec<String>,
+    /// Questions the guide answers.
+    pub questions: Vec<String>,
+    /// Ids of guides merged into this one.
+    pub replaces: Vec<String>,
+    /// When the guide was last corrected, and what changed.
+    pub updated: Option<chrono::NaiveDate>,
+    pub changes: Vec<String>,
     pub intro: String,
     pub steps: Vec<StepJson>,
     pub sections: Vec<SectionJson>,
@@ -134,6 +144,8 @@ pub struct GuideJson {
 #[derive(Serialize)]
 pub struct StepJson {
     pub number: u32,
+    /// The step's anchor on the guide page (`/guide/{id}#{anchor}`), the same in both languages.
+    pub anchor: String,
     pub title: String,
     /// The step text as Markdown and as HTML.
     pub markdown: String,
@@ -161,12 +173,18 @@ pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
         legal_basis: g.legal_basis.clone(),
         sources: g.sources.clone(),
         reviewed: g.reviewed,
+        checked_against: g.checked_against.clone(),
+        questions: g.questions.clone(),
+        replaces: g.replaces.clone(),
+        updated: g.updated,
+        changes: g.changes.clone(),
         intro: markdown_to_html(&g.intro),
         steps: g
             .steps
             .iter()
             .map(|s| StepJson {
                 number: s.number,
+                anchor: s.anchor(),
                 title: s.title.clone(),
                 markdown: s.body.clone(),
                 html: markdown_to_html(&s.body),
@@ -185,12 +203,15 @@ async fn guide(
     State(state): State<AppState>,
     lang: Lang,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
-) -> AppResult<Json<GuideJson>> {
+) -> AppResult<Response> {
     let corpus = state.search.corpus();
     let id =
         id.map(|Path(id)| id).map_err(|_| AppError::bad_request(lang.t("identificativo non valido", "invalid id")))?;
+    if let Some(new) = corpus.successor(&id) {
+        return Ok(Redirect::permanent(&format!("/api/v1/guides/{new}")).into_response());
+    }
     let g = corpus.get(&id).ok_or_else(|| {
         AppError::NotFound(format!("{} \"{id}\"", lang.t("nessuna guida con identificativo", "no guide with id")))
     })?;
-    Ok(Json(guide_json(g, corpus.translation(g))))
+    Ok(Json(guide_json(g, corpus.translation(g))).into_response())
 }

@@ -239,7 +239,11 @@ pub async fn archive(
 pub async fn visible_event(state: &AppState, user: Option<&User>, id: i64, lang: Lang) -> AppResult<Event> {
     let mut c = conn(state).await?;
     match store::event(&mut c, id).await? {
-        Some(e) if events::Events::visible(&e, user) => Ok(e),
+        Some(mut e) if events::Events::visible(&e, user) => {
+            // Related guides merged since the event was saved are shown as their successor.
+            e.guides = state.search.corpus().current_ids(&e.guides);
+            Ok(e)
+        }
         _ => Err(Refusal::NotFound.into_app(lang)),
     }
 }
@@ -616,7 +620,9 @@ fn validate(
     regions: &[accounts::Region],
 ) -> Result<events::ValidEvent, Refusal> {
     let corpus = state.search.corpus();
-    events::validate(d, state.clock.now_ms(), creating, &corpus.topics, regions, |g| corpus.get(g).is_some())
+    events::validate(d, state.clock.now_ms(), creating, &corpus.topics, regions, |g| {
+        corpus.resolve(g).map(|g| g.id.clone())
+    })
 }
 
 pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {

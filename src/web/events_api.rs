@@ -76,8 +76,10 @@ pub struct EventBody {
 async fn checked(state: &AppState, b: &EventInput, creating: bool, lang: Lang) -> AppResult<events::ValidEvent> {
     let regions = accounts::regions(&state.db).await?;
     let corpus = state.search.corpus();
-    events::validate(b, state.clock.now_ms(), creating, &corpus.topics, &regions, |g| corpus.get(g).is_some())
-        .map_err(|e| e.into_app(lang))
+    events::validate(b, state.clock.now_ms(), creating, &corpus.topics, &regions, |g| {
+        corpus.resolve(g).map(|g| g.id.clone())
+    })
+    .map_err(|e| e.into_app(lang))
 }
 
 pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {

@@ -93,14 +93,19 @@ pub async fn guide(
     lang: Lang,
     auth: Auth,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
-) -> AppResult<Markup> {
+) -> AppResult<Response> {
     let corpus = state.search.corpus();
     let id = id.map(|Path(id)| id).unwrap_or_default();
+    if let Some(new) = corpus.successor(&id) {
+        // The guide was merged into another: old links and bookmarks lead there for good.
+        return Ok(axum::response::Redirect::permanent(&format!("/guide/{new}")).into_response());
+    }
     let guide = corpus.get(&id).ok_or_else(|| {
         AppError::NotFound(format!("{} \"{id}\"", lang.t("Nessuna guida con identificativo", "No guide with id")))
     })?;
     let here = guide.url();
-    Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, guide_body(lang, guide, corpus)))
+    Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, guide_body(lang, guide, corpus))
+        .into_response())
 }
 
 fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
@@ -131,11 +136,26 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
             @if let Some(a) = &g.audience {
                 p.hint { strong { (lang.t("Per chi: ", "For: ")) } (a) }
             }
+            @if let Some(updated) = g.updated {
+                section.notice aria-labelledby="modifiche" {
+                    h2 #modifiche {
+                        (lang.t("Aggiornato il ", "Updated on ")) time datetime=(updated.to_string()) { (date(lang, updated)) }
+                        (lang.t(" — cosa è cambiato", " — what changed"))
+                    }
+                    ul { @for c in &g.changes { li { (c) } } }
+                }
+            }
             (raw(&markdown_to_html(&g.intro)))
+            @if !g.questions.is_empty() {
+                section aria-labelledby="risponde-a" {
+                    h2 #risponde-a { (g.lang.t("Risponde a", "Answers")) }
+                    ul.questions { @for q in &g.questions { li { (q) } } }
+                }
+            }
             h2 #passi { (lang.t("Passi", "Steps")) }
             ol.steps aria-labelledby="passi" {
                 @for s in &g.steps {
-                    li id=(format!("passo-{}", s.number)) {
+                    li id=(s.anchor()) {
                         h3 { (s.title) }
                         (raw(&markdown_to_html(&s.body)))
                     }
@@ -163,6 +183,10 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
                 }
                 dt { (lang.t("Ultima revisione", "Last reviewed")) }
                 dd { time datetime=(g.reviewed.to_string()) { (date(lang, g.reviewed)) } }
+                @if !g.checked_against.is_empty() {
+                    dt { (lang.t("Fatti verificati su", "Facts checked against")) }
+                    dd { ul { @for c in &g.checked_against { li { (c) } } } }
+                }
             }
         }
     }

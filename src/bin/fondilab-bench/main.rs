@@ -272,6 +272,11 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
                 legal_basis: real.guides.choose(&mut rng).map(|g| g.legal_basis.clone()).unwrap_or_default(),
                 sources: template.sources.clone(),
                 reviewed: template.reviewed,
+                replaces: Vec::new(),
+                questions: real.guides.choose(&mut rng).map(|g| g.questions.clone()).unwrap_or_default(),
+                checked_against: Vec::new(),
+                updated: None,
+                changes: Vec::new(),
                 intro: steps.choose(&mut rng).map(|s| s.body.clone()).unwrap_or_default(),
                 steps: own_steps,
                 sections: sections.choose(&mut rng).map(|s| (*s).clone()).unwrap_or_default(),
@@ -301,7 +306,7 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
         let q = |v: &[String]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
         let funds: Vec<String> = g.funds.iter().map(|f| f.as_str().to_string()).collect();
         let mut text = format!(
-            "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\naudience = {:?}\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\nlegal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
+            "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\naudience = {:?}\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\n{}legal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
             g.id,
             g.title,
             g.lang.code(),
@@ -309,6 +314,7 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
             q(&funds),
             g.phase.as_str(),
             q(&g.topics),
+            if g.questions.is_empty() { String::new() } else { format!("questions = [{}]\n", q(&g.questions)) },
             q(&g.legal_basis),
             q(&g.sources),
             g.reviewed,

@@ -60,7 +60,7 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     };
     let corpus = state.search.corpus().clone();
     let regions = accounts::regions(&state.db).await?;
-    let valid = fondilab::events::validate(&input, now, true, &corpus.topics, &regions, |_| true)
+    let valid = fondilab::events::validate(&input, now, true, &corpus.topics, &regions, |g| Some(g.to_string()))
         .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
     let event = state
         .events
