@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`. Shapes are a fixed contract (DESIGN.md): extend, never rename.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -208,7 +208,7 @@ async fn guide(
     let id =
         id.map(|Path(id)| id).map_err(|_| AppError::bad_request(lang.t("identificativo non valido", "invalid id")))?;
     if let Some(new) = corpus.successor(&id) {
-        return Ok(Redirect::permanent(&format!("/api/v1/guides/{new}")).into_response());
+        return Ok(super::moved_permanently(&format!("/api/v1/guides/{new}")));
     }
     let g = corpus.get(&id).ok_or_else(|| {
         AppError::NotFound(format!("{} \"{id}\"", lang.t("nessuna guida con identificativo", "no guide with id")))

@@ -143,6 +143,12 @@ pub fn id_of(raw: &str, lang: Lang) -> Result<i64, AppError> {
 }
 
 /// The cookie that remembers the interface language for a year.
+/// 301 to `location`: the resource moved for good (a guide merged into another), so clients
+/// and search engines update their links.
+pub fn moved_permanently(location: &str) -> Response {
+    (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, location.to_string())]).into_response()
+}
+
 pub fn lang_cookie(lang: Lang, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code())

@@ -229,6 +229,7 @@ pub fn spec() -> Value {
                     "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "The guide", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Guide"}}}},
+                        "301": {"description": "The guide was merged into another; Location gives its address"},
                         "404": error_response("No guide with that id")
                     }
                 }
@@ -299,7 +300,15 @@ pub fn spec() -> Value {
                         "took_ms": {"type": "number"}
                     }
                 },
-                "Guide": {
+                "Guide": guide_schema()
+            }
+        }
+    })
+}
+
+/// The guide as `/guides/{id}` returns it (its own `json!` keeps the macro within its recursion limit).
+fn guide_schema() -> Value {
+    json!({
                     "type": "object",
                     "required": ["id", "title", "lang", "funds", "phase", "topics", "legal_basis", "sources", "reviewed", "steps", "url"],
                     "properties": {
@@ -311,15 +320,18 @@ pub fn spec() -> Value {
                         "legal_basis": {"type": "array", "items": {"type": "string"}},
                         "sources": {"type": "array", "items": {"type": "string", "format": "uri"}},
                         "reviewed": {"type": "string", "format": "date"},
+                        "checked_against": {"type": "array", "items": {"type": "string"}, "description": "What the facts were checked against"},
+                        "questions": {"type": "array", "items": {"type": "string"}, "description": "Questions the guide answers"},
+                        "replaces": {"type": "array", "items": {"type": "string"}, "description": "Ids of guides merged into this one"},
+                        "updated": {"type": ["string", "null"], "format": "date", "description": "When the guide was last corrected"},
+                        "changes": {"type": "array", "items": {"type": "string"}, "description": "What the last correction changed"},
                         "intro": {"type": "string", "description": "HTML"},
                         "steps": {"type": "array", "items": {"type": "object", "properties": {
-                            "number": {"type": "integer"}, "title": {"type": "string"}, "markdown": {"type": "string"}, "html": {"type": "string"}}}},
+                            "number": {"type": "integer"}, "anchor": {"type": "string", "description": "Anchor of the step on the guide page"},
+                            "title": {"type": "string"}, "markdown": {"type": "string"}, "html": {"type": "string"}}}},
                         "sections": {"type": "array", "items": {"type": "object", "properties": {
                             "title": {"type": "string"}, "markdown": {"type": "string"}, "html": {"type": "string"}}}},
                         "url": {"type": "string"}
                     }
-                }
-            }
-        }
     })
 }

@@ -98,7 +98,7 @@ pub async fn guide(
     let id = id.map(|Path(id)| id).unwrap_or_default();
     if let Some(new) = corpus.successor(&id) {
         // The guide was merged into another: old links and bookmarks lead there for good.
-        return Ok(axum::response::Redirect::permanent(&format!("/guide/{new}")).into_response());
+        return Ok(super::moved_permanently(&format!("/guide/{new}")));
     }
     let guide = corpus.get(&id).ok_or_else(|| {
         AppError::NotFound(format!("{} \"{id}\"", lang.t("Nessuna guida con identificativo", "No guide with id")))

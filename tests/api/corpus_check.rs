@@ -131,3 +131,57 @@ fn the_coverage_table_in_guides_readme_is_current() {
     let end = readme.find("<!-- coverage:end -->").expect("end marker");
     assert_eq!(&readme[start..end], table, "run `fondilab guides coverage` and paste the table into guides/README.md");
 }
+
+#[test]
+fn merged_ids_are_never_reused_nor_linked_and_hedges_warn() {
+    let dir = broken_copy(|d| {
+        // A new guide takes the id of one merged into another.
+        let old = std::fs::read_to_string(d.join("it/somme-forfettarie.md")).unwrap();
+        let reused = old.replace("id = \"somme-forfettarie\"", "id = \"fesr-piattaforme-formazione\"");
+        std::fs::write(d.join("it/fesr-piattaforme-formazione.md"), reused).unwrap();
+        let g = d.join("it/disimpegno-n-piu-3.md");
+        let text = std::fs::read_to_string(&g).unwrap();
+        let text = text.replacen(
+            "\n## 1.",
+            "\nVedi [la guida](/guide/jtf-controlli). Per le date verifica nel testo vigente.\n\n## 1.",
+            1,
+        );
+        std::fs::write(&g, text).unwrap();
+    });
+    let (ok, out) = check(dir.path());
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("fesr-piattaforme-formazione.md:2: id \"fesr-piattaforme-formazione\" was replaced by \"quale-fondo-per-competenze-digitali-sanita\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("link to /guide/jtf-controlli: that guide was merged into \"jtf-gestione-controlli\", link there"),
+        "{out}"
+    );
+    assert!(
+        out.contains("disimpegno-n-piu-3.md:") && out.contains("warning: state the rule and its paragraph"),
+        "{out}"
+    );
+
+    // Two guides cannot both replace the same id.
+    let dir = broken_copy(|d| {
+        rewrite(&d.join("it/somme-forfettarie.md"), "topics = [", "replaces = [\"jtf-controlli\"]\ntopics = [");
+    });
+    let (ok, out) = check(dir.path());
+    assert!(!ok);
+    assert!(out.contains("\"jtf-controlli\" is already replaced by \"jtf-gestione-controlli\""), "{out}");
+}
+
+#[test]
+fn every_shipped_guide_answers_questions_and_says_what_it_was_checked_against() {
+    let report = fondilab::guides::load(&repo_guides(), chrono::Local::now().date_naive());
+    assert!(report.warnings().next().is_none(), "{:?}", report.warnings().collect::<Vec<_>>());
+    let corpus = report.corpus.expect("corpus loads");
+    let italian = corpus.guides.iter().filter(|g| g.lang == fondilab::i18n::Lang::It).count();
+    assert!(italian >= 60, "{italian} Italian guides");
+    for g in &corpus.guides {
+        assert!((3..=6).contains(&g.questions.len()), "{}: {} questions", g.id, g.questions.len());
+        assert!(!g.checked_against.is_empty(), "{}: no checked_against", g.id);
+        assert!(g.steps.len() >= 5, "{}: {} steps", g.id, g.steps.len());
+    }
+}

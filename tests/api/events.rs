@@ -531,3 +531,33 @@ db_test!(people_who_leave_give_up_their_seats, |app| {
             .unwrap();
     assert_eq!(states, vec![(c.id, "cancelled".into()), (d.id, "cancelled".into()), (e.id, "confirmed".into())]);
 });
+
+db_test!(related_guides_follow_merged_guides, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let now = fondilab::db::now_ms();
+    let mut body = event_body(now + 5 * DAY, 30);
+    // An id merged into another guide is accepted and saved as its successor.
+    body["guides"] =
+        json!(["fesr-piattaforme-formazione", "quale-fondo-per-competenze-digitali-sanita", "jtf-controlli"]);
+    let id = create(&app, &coord, &body).await;
+    let (_, e) = app.get_json_as(&coord, &format!("/api/v1/events/{id}")).await;
+    assert_eq!(e["guides"], json!(["quale-fondo-per-competenze-digitali-sanita", "jtf-gestione-controlli"]), "{e}");
+    // An event saved before a merge shows the successor too.
+    sqlx::query("UPDATE events SET guides = $1 WHERE id = $2")
+        .bind("selezione-operazioni-trasparente,valutazione-domande-fesr")
+        .bind(id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let (_, e) = app.get_json_as(&coord, &format!("/api/v1/events/{id}")).await;
+    assert_eq!(e["guides"], json!(["selezione-operazioni"]), "{e}");
+    let html = app.get_as(&coord, &format!("/eventi/{id}")).await.text().await.unwrap();
+    let title = &app.state.search.corpus().get("selezione-operazioni").unwrap().title;
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/guide/selezione-operazioni\">{}</a>",
+            maud::html! { (title) }.into_string()
+        )),
+        "{html}"
+    );
+});

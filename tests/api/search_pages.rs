@@ -104,3 +104,39 @@ async fn guide_page_shows_steps_references_and_translation() {
     assert!(html.contains("Nessuna guida con identificativo"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_guide_moves_for_good_and_a_corrected_one_says_what_changed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (old, new) in [
+        ("fesr-piattaforme-formazione", "quale-fondo-per-competenze-digitali-sanita"),
+        ("jtf-controlli", "jtf-gestione-controlli"),
+        ("valutazione-domande-fesr", "selezione-operazioni"),
+    ] {
+        let r = app.get(&format!("/guide/{old}")).await;
+        assert_eq!(r.status().as_u16(), 301, "{old}");
+        assert_eq!(r.headers()["location"], format!("/guide/{new}").as_str());
+        let r = app.get(&format!("/api/v1/guides/{old}")).await;
+        assert_eq!(r.status().as_u16(), 301, "{old}");
+        assert_eq!(r.headers()["location"], format!("/api/v1/guides/{new}").as_str());
+    }
+    let corpus = app.state.search.corpus().clone();
+    let g = corpus.get("costi-personale-1720-ore").unwrap();
+    assert!(g.updated.is_some() && !g.changes.is_empty());
+    let (status, html) = app.get_text("/guide/costi-personale-1720-ore").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Aggiornato il ") && html.contains(" — cosa è cambiato"), "{html}");
+    let change = maud::html! { (g.changes[0]) }.into_string();
+    assert!(html.contains(&format!("<li>{change}</li>")), "{html}");
+    // The questions the guide answers are on the page.
+    assert!(html.contains("<h2 id=\"risponde-a\">Risponde a</h2>"), "{html}");
+    let question = maud::html! { (g.questions[0]) }.into_string();
+    assert!(html.contains(&format!("<li>{question}</li>")), "{html}");
+    assert!(html.contains("Fatti verificati su"));
+    // And in the API, with the steps' anchors.
+    let (_, body) = app.get_json("/api/v1/guides/costi-personale-1720-ore").await;
+    assert_eq!(body["questions"].as_array().unwrap().len(), g.questions.len());
+    assert_eq!(body["steps"][2]["anchor"], "passo-3");
+    assert!(html.contains("id=\"passo-3\""));
+    app.stop().await;
+}
