@@ -9,7 +9,6 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
@@ -54,6 +53,7 @@ impl AppState {
             query: req.q.clone(),
             filters: filters.to_string(),
             result_count: results.total as i64,
+            answered: results.answered,
             took_us: results.took.as_micros() as i64,
             ui_lang: ui_lang.code(),
             created_at: 0,
@@ -224,7 +224,7 @@ impl Application {
 
     pub fn router(state: AppState) -> axum::Router {
         crate::web::router(state)
-            .layer(TraceLayer::new_for_http())
+            .layer(axum::middleware::from_fn(crate::web::request_log::log))
             .layer(RequestBodyLimitLayer::new(1024 * 1024))
             .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
     }

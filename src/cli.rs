@@ -16,6 +16,8 @@ pub fn run(cli: Cli) -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a journal or a log file gets plain lines.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -114,8 +116,9 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             let started = std::time::Instant::now();
             let (engine, _) = SearchEngine::open(&config.index_dir, corpus, true)?;
             println!(
-                "index rebuilt in {} ms: {} guides in {}",
+                "index rebuilt in {} ms: {} guides ({} documents: heads, steps and sections) in {}",
                 started.elapsed().as_millis(),
+                engine.corpus().len(),
                 engine.num_docs(),
                 config.index_dir.display()
             );

@@ -184,6 +184,8 @@ pub struct Report {
     pub guides: GuideFigures,
     /// Most frequent searches with no results: (query, times).
     pub empty_searches: Vec<(String, i64)>,
+    /// Searches no guide really answered (the ones with no results included), grouped the same way.
+    pub unanswered_searches: Vec<(String, i64)>,
     pub monthly: Vec<Month>,
 }
 
@@ -264,7 +266,12 @@ pub async fn report(
 
     // Four independent groups of queries, each on its own connection, at the same time.
     let (ms, in_req_region, in_region, people_join, region) = (&ms, &in_req_region, &in_region, people_join, &region);
-    let ((tasks, participation), (mentorship, empty_searches), (delivered_m, regs_m, att_m), (req_m, acc_m)) = tokio::try_join!(
+    let (
+        (tasks, participation),
+        (mentorship, (empty_searches, unanswered_searches)),
+        (delivered_m, regs_m, att_m),
+        (req_m, acc_m),
+    ) = tokio::try_join!(
         async {
             let mut pooled = db.pool().acquire().await?;
             let conn: &mut AnyConnection = &mut pooled;
@@ -379,24 +386,9 @@ pub async fn report(
                 expired: state("expired"),
             };
 
-            // Grouped without case in Rust: SQLite's LOWER knows only ASCII ("PERCHÉ" ≠ "perché").
-            let texts: Vec<(String, i64)> = sqlx::query_as(&format!(
-                "SELECT query, COUNT(*) FROM search_log WHERE result_count = 0 AND query <> '' \
-             AND created_at >= {from} AND created_at < {to} GROUP BY query"
-            ))
-            .fetch_all(&mut *conn)
-            .await?;
-            let mut grouped: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-            for (text, n) in texts {
-                let key = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-                if !key.is_empty() {
-                    *grouped.entry(key).or_default() += n;
-                }
-            }
-            let mut empty_searches: Vec<(String, i64)> = grouped.into_iter().collect();
-            empty_searches.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            empty_searches.truncate(15);
-            Ok::<_, sqlx::Error>((mentorship, empty_searches))
+            let empty_searches = grouped_searches(conn, "result_count = 0", from, to).await?;
+            let unanswered_searches = grouped_searches(conn, "answered = 0", from, to).await?;
+            Ok::<_, sqlx::Error>((mentorship, (empty_searches, unanswered_searches)))
         },
         async {
             let mut pooled = db.pool().acquire().await?;
@@ -460,7 +452,16 @@ pub async fn report(
         })
         .collect();
 
-    Ok(Report { scope: scope.clone(), tasks, participation, mentorship, guides, empty_searches, monthly })
+    Ok(Report {
+        scope: scope.clone(),
+        tasks,
+        participation,
+        mentorship,
+        guides,
+        empty_searches,
+        unanswered_searches,
+        monthly,
+    })
 }
 
 /// What needs a coordinator's hand now.
@@ -662,4 +663,31 @@ pub mod digest {
             assert_eq!(super::next_monday(d("2026-11-29")), d("2026-11-30"));
         }
     }
+}
+
+/// The most frequent searches meeting `condition` in the period, grouped without regard to
+/// case or spacing (in Rust: SQLite's LOWER knows only ASCII, "PERCHÉ" ≠ "perché").
+async fn grouped_searches(
+    conn: &mut sqlx::AnyConnection,
+    condition: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let texts: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT query, COUNT(*) FROM search_log WHERE {condition} AND query <> '' \
+         AND created_at >= {from} AND created_at < {to} GROUP BY query"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut grouped: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for (text, n) in texts {
+        let key = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if !key.is_empty() {
+            *grouped.entry(key).or_default() += n;
+        }
+    }
+    let mut out: Vec<(String, i64)> = grouped.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(15);
+    Ok(out)
 }

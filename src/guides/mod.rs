@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Fund, Guide, Phase, Section, Step};
-pub use vocab::{Synonyms, Topic, Topics};
+pub use vocab::{SynonymGroup, Synonyms, Topic, Topics};
 
 use crate::i18n::Lang;
 
@@ -100,7 +100,9 @@ impl Corpus {
             hasher.update(g.body_text().as_bytes());
         }
         for group in &synonyms.groups {
-            hasher.update(group.join("|").as_bytes());
+            hasher.update(group.terms.join("|").as_bytes());
+            hasher.update(group.broader.as_deref().unwrap_or("").as_bytes());
+            hasher.update(group.not_with.join("|").as_bytes());
         }
         let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
         let replaced = replaced_ids(&guides);

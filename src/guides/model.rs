@@ -171,9 +171,34 @@ pub struct Guide {
     pub path: PathBuf,
 }
 
+/// Anchors of the closing sections every guide has, in the order `parse::required_sections`
+/// names them, whatever the language.
+pub const SECTION_ANCHORS: [&str; 2] = ["errori-frequenti", "checklist"];
+/// Anchor of the introduction.
+pub const INTRO_ANCHOR: &str = "introduzione";
+
+impl Section {
+    /// The section's anchor: a fixed one for the closing sections, else by position.
+    pub fn anchor(&self, lang: Lang, position: usize) -> String {
+        let required = super::parse::required_sections(lang);
+        match required.iter().position(|r| r.eq_ignore_ascii_case(&self.title)) {
+            Some(i) => SECTION_ANCHORS[i].to_string(),
+            None => format!("sezione-{}", position + 1),
+        }
+    }
+}
+
 impl Guide {
     pub fn url(&self) -> String {
         format!("/guide/{}", self.id)
+    }
+
+    /// Steps then sections, each with its anchor.
+    pub fn parts(&self) -> Vec<(String, &str, &str)> {
+        let steps = self.steps.iter().map(|s| (s.anchor(), s.title.as_str(), s.body.as_str()));
+        let sections =
+            self.sections.iter().enumerate().map(|(i, s)| (s.anchor(self.lang, i), s.title.as_str(), s.body.as_str()));
+        steps.chain(sections).collect()
     }
 
     /// Every piece of body text, for indexing and hashing.

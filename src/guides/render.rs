@@ -4,9 +4,19 @@
 use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
 
 pub fn markdown_to_html(md: &str) -> String {
+    markdown_to_html_marked(md, None)
+}
+
+/// As [`markdown_to_html`], with the text of the guide passed through `mark`, which returns
+/// it as safe HTML (escaped, searched words in `<mark>`).
+pub fn markdown_to_html_marked(md: &str, mark: Option<&dyn Fn(&str) -> String>) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(md, options).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        Event::Text(t) => match mark {
+            Some(mark) => Event::InlineHtml(mark(&t).into()),
+            None => Event::Text(t),
+        },
         other => other,
     });
     let mut out = String::with_capacity(md.len() * 3 / 2);
@@ -44,6 +54,19 @@ mod tests {
         let html = markdown_to_html("ciao <script>alert(1)</script>");
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn marked_text_stays_escaped() {
+        let mark = |t: &str| {
+            t.replace("costi", "<mark>costi</mark>")
+                .replace('<', "&lt;")
+                .replace("&lt;mark>", "<mark>")
+                .replace("&lt;/mark>", "</mark>")
+        };
+        let html = markdown_to_html_marked("I **costi** <b>", Some(&mark));
+        assert!(html.contains("<strong><mark>costi</mark></strong>"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
     }
 
     #[test]

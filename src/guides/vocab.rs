@@ -104,7 +104,18 @@ pub fn parse_topics(path: &Path, text: &str) -> Result<Topics, Vec<Diagnostic>> 
 /// Groups of interchangeable terms. A term belongs to one group only.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
-    pub groups: Vec<Vec<String>>,
+    pub groups: Vec<SynonymGroup>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SynonymGroup {
+    pub terms: Vec<String>,
+    /// A term of another group that this one also reaches, ranked below its own terms
+    /// (`FSE` also finds guides on `FSE+`, below the ones that say `FSE`).
+    pub broader: Option<String>,
+    /// Words that, next to a term of the group, show it means something else: the group
+    /// is then not applied (`FSE` next to "fascicolo" is the electronic health record).
+    pub not_with: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +129,10 @@ struct SynonymsFile {
 #[serde(deny_unknown_fields)]
 struct RawGroup {
     terms: Vec<String>,
+    #[serde(default)]
+    broader: Option<String>,
+    #[serde(default)]
+    not_with: Vec<String>,
 }
 
 pub fn parse_synonyms(path: &Path, text: &str) -> Result<Synonyms, Vec<Diagnostic>> {
@@ -125,11 +140,18 @@ pub fn parse_synonyms(path: &Path, text: &str) -> Result<Synonyms, Vec<Diagnosti
     let mut faults = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut groups = Vec::new();
+    let mut broader_lines = Vec::new();
     for g in file.group {
         let line = line_of(text, g.span().start);
-        let terms: Vec<String> = g.into_inner().terms.into_iter().map(|t| t.trim().to_string()).collect();
-        if terms.len() < 2 || terms.iter().any(|t| t.is_empty()) {
-            faults.push(Diagnostic::error(path, line, "a synonym group needs at least two non-empty terms"));
+        let raw = g.into_inner();
+        let terms: Vec<String> = raw.terms.into_iter().map(|t| t.trim().to_string()).collect();
+        let alone = terms.len() == 1 && raw.broader.is_some();
+        if (terms.len() < 2 && !alone) || terms.iter().any(|t| t.is_empty()) {
+            faults.push(Diagnostic::error(
+                path,
+                line,
+                "a synonym group needs at least two non-empty terms (or one with broader)",
+            ));
             continue;
         }
         for t in &terms {
@@ -142,7 +164,21 @@ pub fn parse_synonyms(path: &Path, text: &str) -> Result<Synonyms, Vec<Diagnosti
                 ));
             }
         }
-        groups.push(terms);
+        let broader = raw.broader.map(|b| b.trim().to_string()).filter(|b| !b.is_empty());
+        if let Some(b) = &broader {
+            broader_lines.push((b.clone(), line));
+        }
+        let not_with = raw.not_with.into_iter().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
+        groups.push(SynonymGroup { terms, broader, not_with });
+    }
+    for (b, line) in broader_lines {
+        match seen.get(&b.to_lowercase()) {
+            None => faults.push(Diagnostic::error(path, line, format!("broader \"{b}\" is not a term of any group"))),
+            Some(&at) if at == line => {
+                faults.push(Diagnostic::error(path, line, format!("broader \"{b}\" is in the group itself")))
+            }
+            Some(_) => {}
+        }
     }
     if faults.is_empty() {
         Ok(Synonyms { groups })
@@ -166,6 +202,17 @@ mod tests {
         let errs = parse_synonyms(Path::new("s.toml"), text).unwrap_err();
         assert_eq!(errs[0].line, 4);
         assert!(errs[0].message.contains("already in the group at line 1"));
+    }
+
+    #[test]
+    fn broader_must_name_a_term_of_another_group() {
+        let text = "[[group]]\nterms = [\"FSE+\", \"ESF+\"]\n\n[[group]]\nterms = [\"FSE\", \"ESF\"]\nbroader = \"FSE+\"\nnot_with = [\"fascicolo\"]\n";
+        let s = parse_synonyms(Path::new("s.toml"), text).unwrap();
+        assert_eq!(s.groups[1].broader.as_deref(), Some("FSE+"));
+        assert_eq!(s.groups[1].not_with, ["fascicolo"]);
+        let errs =
+            parse_synonyms(Path::new("s.toml"), &text.replace("broader = \"FSE+\"", "broader = \"FESR\"")).unwrap_err();
+        assert!(errs[0].message.contains("broader \"FESR\" is not a term"), "{errs:?}");
     }
 
     #[test]

@@ -110,6 +110,21 @@ impl Highlighter {
 }
 
 impl Highlighter {
+    /// All of `text` as HTML, every matching word in `<mark>`, the rest escaped.
+    pub fn mark(&self, text: &str) -> String {
+        let mut html = String::with_capacity(text.len() + 32);
+        let mut at = 0;
+        for (s, e) in self.find(text) {
+            html.push_str(&escape(&text[at..s]));
+            html.push_str("<mark>");
+            html.push_str(&escape(&text[s..e]));
+            html.push_str("</mark>");
+            at = e;
+        }
+        html.push_str(&escape(&text[at..]));
+        html
+    }
+
     /// Byte ranges of the matching words of `text`. Words are split, lower-cased and folded
     /// as the plain analyzer does (a `+` after letters joins as "plus"), into one reused
     /// buffer: this runs over every shown hit, so it allocates nothing per word.

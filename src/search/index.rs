@@ -1,13 +1,17 @@
-//! Schema, document building and the on-disk index with its rebuild rule: the index is
-//! rebuilt when the corpus hash or the schema/analyzer version differs from the one it
-//! was built for, and kept otherwise.
+//! Schema, documents and the on-disk index with its rebuild rule: the index is rebuilt when
+//! the corpus hash or the schema/analyzer version differs from the one it was built for,
+//! and kept otherwise.
+//!
+//! Each guide is indexed as one *head* (title, questions, introduction, topics, legal
+//! basis) and one *passage* per step or closing section (heading and text), so a question
+//! answered by one step of a long guide finds that step. Every document carries `key`, a
+//! fast field with the guide's position in the corpus and the part's number (0 = head).
+//! Filters and facets work on the corpus in memory, not in the index.
 
 use std::path::{Path, PathBuf};
 
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
-};
-use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
+use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::analyzers::{self, ANALYZER_VERSION, EN_STEM, IT_STEM, PLAIN};
 use super::legal;
@@ -15,48 +19,54 @@ use crate::guides::render::markdown_to_text;
 use crate::guides::{Corpus, Guide};
 use crate::i18n::Lang;
 
-/// Bumped whenever the fields below change.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bumped whenever the fields below or what goes into them change.
+pub const SCHEMA_VERSION: u32 = 5;
 const STAMP_FILE: &str = "fondilab-index-stamp";
+
+/// Parts of a guide beyond this many are indexed with the last one (no guide comes close).
+pub const MAX_PARTS: u64 = 0xffff;
+
+/// `key` of the document for part `part` (0 = head) of guide `gidx`.
+pub fn key(gidx: usize, part: usize) -> u64 {
+    ((gidx as u64) << 16) | (part as u64).min(MAX_PARTS)
+}
+
+/// (guide position, part) of a `key`.
+pub fn unkey(key: u64) -> (usize, usize) {
+    ((key >> 16) as usize, (key & MAX_PARTS) as usize)
+}
+
+/// One language's stemmed fields.
+#[derive(Clone, Copy, Debug)]
+pub struct LangFields {
+    pub title: Field,
+    pub questions: Field,
+    /// Topic labels and audience.
+    pub meta: Field,
+    pub heading: Field,
+    /// Introduction (head) or part text.
+    pub body: Field,
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
-    pub id: Field,
-    pub order: Field,
-    /// Position of the guide in the corpus, read as a fast field for each hit.
-    pub gidx: Field,
-    pub facets: Field,
-    pub title_it: Field,
-    pub title_en: Field,
-    pub head_it: Field,
-    pub head_en: Field,
-    pub body_it: Field,
-    pub body_en: Field,
+    pub key: Field,
+    pub it: LangFields,
+    pub en: LangFields,
+    /// Everything of the document, lower-cased and folded but not stemmed: exact words,
+    /// phrases, prefixes and the vocabulary typo correction draws on.
     pub plain: Field,
-    pub title_plain: Field,
-    /// Legal keywords of the front matter's `legal_basis`: what the guide is about.
+    /// Legal keywords of the front matter's `legal_basis` (heads): what the guide is about.
     pub legal_basis: Field,
-    /// Legal keywords anywhere in the text.
+    /// Legal keywords anywhere in the document's text.
     pub legal: Field,
 }
 
 impl Fields {
-    pub fn title(&self, lang: Lang) -> Field {
+    pub fn lang(&self, lang: Lang) -> &LangFields {
         match lang {
-            Lang::It => self.title_it,
-            Lang::En => self.title_en,
-        }
-    }
-    pub fn head(&self, lang: Lang) -> Field {
-        match lang {
-            Lang::It => self.head_it,
-            Lang::En => self.head_en,
-        }
-    }
-    pub fn body(&self, lang: Lang) -> Field {
-        match lang {
-            Lang::It => self.body_it,
-            Lang::En => self.body_en,
+            Lang::It => &self.it,
+            Lang::En => &self.en,
         }
     }
 }
@@ -79,19 +89,20 @@ fn keywords() -> TextOptions {
 
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    let mut lang = |suffix: &str, tokenizer: &str| LangFields {
+        title: b.add_text_field(&format!("title_{suffix}"), text(tokenizer)),
+        questions: b.add_text_field(&format!("questions_{suffix}"), text(tokenizer)),
+        meta: b.add_text_field(&format!("meta_{suffix}"), text(tokenizer)),
+        heading: b.add_text_field(&format!("heading_{suffix}"), text(tokenizer)),
+        body: b.add_text_field(&format!("body_{suffix}"), text(tokenizer)),
+    };
+    let it = lang("it", IT_STEM);
+    let en = lang("en", EN_STEM);
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
-        order: b.add_u64_field("order", FAST | INDEXED),
-        gidx: b.add_u64_field("gidx", FAST),
-        facets: b.add_facet_field("facets", INDEXED),
-        title_it: b.add_text_field("title_it", text(IT_STEM)),
-        title_en: b.add_text_field("title_en", text(EN_STEM)),
-        head_it: b.add_text_field("head_it", text(IT_STEM)),
-        head_en: b.add_text_field("head_en", text(EN_STEM)),
-        body_it: b.add_text_field("body_it", text(IT_STEM)),
-        body_en: b.add_text_field("body_en", text(EN_STEM)),
+        key: b.add_u64_field("key", FAST),
+        it,
+        en,
         plain: b.add_text_field("plain", text(PLAIN)),
-        title_plain: b.add_text_field("title_plain", text(PLAIN)),
         legal_basis: b.add_text_field("legal_basis", keywords()),
         legal: b.add_text_field("legal", keywords()),
     };
@@ -103,44 +114,58 @@ pub fn stamp(corpus: &Corpus) -> String {
     format!("schema={SCHEMA_VERSION};analyzers={ANALYZER_VERSION};corpus={}", corpus.hash)
 }
 
-/// Facet paths of a guide: `/fund/FSE+`, `/phase/avviso`, `/lang/it`, `/topic/…`.
-pub fn facet_paths(guide: &Guide) -> Vec<tantivy::schema::Facet> {
-    use tantivy::schema::Facet;
-    let mut out: Vec<Facet> = guide.funds.iter().map(|f| Facet::from_path(["fund", f.as_str()])).collect();
-    out.push(Facet::from_path(["phase", guide.phase.as_str()]));
-    out.push(Facet::from_path(["lang", guide.lang.code()]));
-    out.extend(guide.topics.iter().map(|t| Facet::from_path(["topic", t.as_str()])));
+/// The documents of one guide: its head, then one per part.
+fn documents(f: &Fields, corpus: &Corpus, gidx: usize) -> Vec<TantivyDocument> {
+    let guide = &corpus.guides[gidx];
+    let lf = f.lang(guide.lang);
+    let mut out = Vec::with_capacity(guide.steps.len() + guide.sections.len() + 1);
+
+    let mut head = TantivyDocument::default();
+    head.add_u64(f.key, key(gidx, 0));
+    head.add_text(lf.title, &guide.title);
+    let questions = guide.questions.join("\n");
+    head.add_text(lf.questions, &questions);
+    let intro = markdown_to_text(&guide.intro);
+    head.add_text(lf.body, &intro);
+    let mut meta: Vec<&str> = guide.topics.iter().map(|t| corpus.topics.label(t, guide.lang)).collect();
+    meta.extend(guide.audience.as_deref());
+    head.add_text(lf.meta, meta.join("\n"));
+    for text in [guide.title.as_str(), &questions, &intro] {
+        head.add_text(f.plain, text);
+    }
+    for basis in &guide.legal_basis {
+        head.add_text(f.plain, basis);
+    }
+    for k in legal::keys(&guide.legal_basis.join("; ")) {
+        head.add_text(f.legal_basis, &k);
+    }
+    for k in legal::keys(&format!("{}\n{intro}", guide.title)) {
+        head.add_text(f.legal, &k);
+    }
+    out.push(head);
+
+    for (i, (_, heading, body)) in guide.parts().into_iter().enumerate() {
+        let body = markdown_to_text(body);
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.key, key(gidx, i + 1));
+        d.add_text(lf.heading, heading);
+        d.add_text(lf.body, &body);
+        d.add_text(f.plain, heading);
+        d.add_text(f.plain, &body);
+        for k in legal::keys(&format!("{heading}\n{body}")) {
+            d.add_text(f.legal, &k);
+        }
+        out.push(d);
+    }
     out
 }
 
-/// Plain text of a guide body, as indexed and as snippets are cut from.
-pub fn body_text(guide: &Guide) -> String {
-    markdown_to_text(&guide.body_text())
-}
-
-fn document(f: &Fields, guide: &Guide, gidx: u64, order: u64, body: &str) -> TantivyDocument {
-    let mut d = doc!(f.id => guide.id.as_str(), f.order => order, f.gidx => gidx);
-    for facet in facet_paths(guide) {
-        d.add_facet(f.facets, facet);
+/// Plain text of one part of a guide (0 = the introduction), as snippets are cut from.
+pub fn part_text(guide: &Guide, part: usize) -> String {
+    if part == 0 {
+        return markdown_to_text(&guide.intro);
     }
-    let headings: Vec<&str> = guide.steps.iter().map(|s| s.title.as_str()).collect();
-    let headings = headings.join("\n");
-    d.add_text(f.title(guide.lang), &guide.title);
-    d.add_text(f.head(guide.lang), &headings);
-    d.add_text(f.body(guide.lang), body);
-    d.add_text(f.title_plain, &guide.title);
-    d.add_text(f.plain, &guide.title);
-    d.add_text(f.plain, body);
-    for basis in &guide.legal_basis {
-        d.add_text(f.plain, basis);
-    }
-    for key in legal::keys(&guide.legal_basis.join("; ")) {
-        d.add_text(f.legal_basis, &key);
-    }
-    for key in legal::keys(body) {
-        d.add_text(f.legal, &key);
-    }
-    d
+    guide.parts().get(part - 1).map(|(_, _, body)| markdown_to_text(body)).unwrap_or_default()
 }
 
 /// Opens the index in `dir` if its stamp matches, otherwise rebuilds it there.
@@ -197,17 +222,23 @@ pub fn build_in_ram(corpus: &Corpus) -> anyhow::Result<Index> {
 
 fn fill(index: &Index, fields: &Fields, corpus: &Corpus) -> anyhow::Result<()> {
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 64_000_000)?;
-    // Browsing without a query lists guides by title; `order` is that rank.
-    let mut by_title: Vec<usize> = (0..corpus.guides.len()).collect();
-    by_title.sort_by_cached_key(|&i| corpus.guides[i].title.to_lowercase());
-    let mut order = vec![0u64; corpus.guides.len()];
-    for (rank, &i) in by_title.iter().enumerate() {
-        order[i] = rank as u64;
-    }
-    for (i, guide) in corpus.guides.iter().enumerate() {
-        writer.add_document(document(fields, guide, i as u64, order[i], &body_text(guide)))?;
+    for gidx in 0..corpus.guides.len() {
+        for d in documents(fields, corpus, gidx) {
+            writer.add_document(d)?;
+        }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        assert_eq!(unkey(key(12_345, 7)), (12_345, 7));
+        assert_eq!(unkey(key(0, 0)), (0, 0));
+    }
 }

@@ -15,6 +15,8 @@ pub struct SearchRecord {
     /// JSON object of the filters used.
     pub filters: String,
     pub result_count: i64,
+    /// Whether a guide really answered (see `SearchResults::answered`).
+    pub answered: bool,
     pub took_us: i64,
     pub ui_lang: &'static str,
     pub created_at: i64,
@@ -92,12 +94,13 @@ async fn write(db: &Db, records: &[SearchRecord]) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     for r in records {
         sqlx::query(
-            "INSERT INTO search_log (query, filters, result_count, took_us, ui_lang, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO search_log (query, filters, result_count, answered, took_us, ui_lang, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&r.query)
         .bind(&r.filters)
         .bind(r.result_count)
+        .bind(i16::from(r.answered))
         .bind(r.took_us)
         .bind(r.ui_lang)
         .bind(r.created_at)

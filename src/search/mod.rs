@@ -1,26 +1,36 @@
 //! Guide search: one tantivy index per instance, built from the corpus it ships with.
 //! The HTML pages and the JSON API both call [`SearchEngine::search`].
+//!
+//! A query is read into concepts (`query`), guides are scored by how much of the query they
+//! cover and by their best passages (`rank`), then a guide and its translation become one
+//! result shown in the query's language, with the passage that answers and a snippet cut
+//! from it. `answered` says whether any guide really answers.
 
 pub mod analyzers;
+pub mod eval;
 pub mod highlight;
 pub mod index;
+pub mod language;
 pub mod legal;
 pub mod log;
 pub mod query;
+pub mod rank;
+pub mod syntax;
+pub mod words;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector};
-use tantivy::{Index, IndexReader, Order, ReloadPolicy};
+use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::guides::{Corpus, Fund, Guide, Phase};
 use crate::i18n::Lang;
 use index::Fields;
-use query::{Analyzers, Correction, Filters, Strictness, SynonymTable};
+use query::{Analyzers, Builder, Correction, SynonymTable};
+use rank::GuideMatch;
 
 pub const DEFAULT_PER_PAGE: usize = 10;
 pub const MAX_PER_PAGE: usize = 50;
@@ -29,22 +39,58 @@ pub const MAX_PAGE: usize = 500;
 pub const MAX_QUERY_CHARS: usize = 500;
 const SNIPPET_CHARS: usize = 220;
 
+/// A query counts as answered when the best result's coverage of its meaning, plus half the
+/// share of its pairs of neighbouring words that the guides have together, reaches this (set
+/// on the dev half of the judged queries).
+pub const ANSWER_CONFIDENCE: f32 = 0.55;
+/// A guide in the query's language scores this much more than one in the other.
+pub const LANG_PREFERENCE: f32 = 0.25;
+
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     pub q: String,
     pub fund: Option<Fund>,
     pub phase: Option<Phase>,
+    /// Only guides in this language (and results shown in it).
     pub lang: Option<Lang>,
     pub topic: Option<String>,
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
+    /// The page's language: results are shown in it when the query's words do not tell.
+    pub ui_lang: Option<Lang>,
 }
 
 impl SearchRequest {
     pub fn has_filters(&self) -> bool {
         self.fund.is_some() || self.phase.is_some() || self.lang.is_some() || self.topic.is_some()
     }
+
+    fn allows(&self, g: &Guide) -> bool {
+        self.fund.is_none_or(|f| g.funds.contains(&f))
+            && self.phase.is_none_or(|p| g.phase == p)
+            && self.lang.is_none_or(|l| g.lang == l)
+            && self.topic.as_deref().is_none_or(|t| g.topics.iter().any(|x| x == t))
+    }
+}
+
+/// The part of a guide that answers, with its own address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    pub heading: String,
+    pub anchor: String,
+    /// HTML with matched words in `<mark>`; everything else escaped.
+    pub snippet: String,
+    /// The guide's address with `#anchor`.
+    pub url: String,
+}
+
+/// The same guide in the other language.
+#[derive(Debug, Clone, Serialize)]
+pub struct Translation {
+    pub lang: Lang,
+    pub id: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +105,12 @@ pub struct Hit {
     pub snippet: String,
     pub url: String,
     pub score: f32,
+    /// Share of the query's meaning the guide covers (for tuning; not part of the API).
+    #[serde(skip)]
+    pub coverage: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passage: Option<Passage>,
+    pub translations: Vec<Translation>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -69,20 +121,44 @@ pub struct Facets {
     pub topic: BTreeMap<String, u64>,
 }
 
+impl Facets {
+    fn count(&mut self, g: &Guide) {
+        for f in &g.funds {
+            *self.fund.entry(f.as_str().to_string()).or_default() += 1;
+        }
+        *self.phase.entry(g.phase.as_str().to_string()).or_default() += 1;
+        *self.lang.entry(g.lang.code().to_string()).or_default() += 1;
+        for t in &g.topics {
+            *self.topic.entry(t.clone()).or_default() += 1;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {
+    /// Results, a guide and its translation counting once.
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
     pub hits: Vec<Hit>,
+    /// Guides (not results) per fund, phase, language and topic.
     pub facets: Facets,
     pub corrections: Vec<Correction>,
     pub corrected_query: Option<String>,
     pub expanded: Vec<String>,
+    /// Operators or words typed but not applied.
+    pub ignored: Vec<String>,
     /// The query had text but no word to search (only punctuation or operators).
     pub nothing_to_search: bool,
-    /// No guide matched every word, so results match only some of them.
+    /// No guide covered enough of the query, so results match only part of it.
     pub relaxed: bool,
+    /// Whether a guide really answers the query (always true when browsing).
+    pub answered: bool,
+    /// The language results are shown in.
+    pub lang: Lang,
+    /// How sure the search is that a guide answers: the first result's coverage of the
+    /// query's meaning plus half the share of its neighbouring word pairs the guides have.
+    pub confidence: f32,
     pub took: Duration,
 }
 
@@ -92,15 +168,16 @@ impl SearchResults {
     }
 }
 
-/// Ranked hits (score, address), total count and facet counts of one query.
-type Collected = (Vec<(f32, tantivy::DocAddress)>, usize, tantivy::collector::FacetCounts);
-
 pub struct SearchEngine {
     corpus: Arc<Corpus>,
     reader: IndexReader,
     fields: Fields,
     synonyms: SynonymTable,
     analyzers: Analyzers,
+    /// Each guide's translation, by position.
+    twins: Vec<Option<usize>>,
+    /// Positions of the guides by title, for browsing.
+    by_title: Vec<usize>,
 }
 
 /// How the index was obtained at start, for logs and benchmarks.
@@ -109,6 +186,12 @@ pub enum IndexOrigin {
     Reused,
     Rebuilt,
     InMemory,
+}
+
+/// One result before it is shown: the matched guide that ranked it and the guide shown.
+struct Group {
+    shown: usize,
+    best: GuideMatch,
 }
 
 impl SearchEngine {
@@ -126,12 +209,16 @@ impl SearchEngine {
     }
 
     fn with_index(index: Index, corpus: Arc<Corpus>) -> anyhow::Result<SearchEngine> {
+        words::warm_up();
         let (_, fields) = index::schema();
         let schema = index.schema();
-        anyhow::ensure!(schema.get_field("legal").ok() == Some(fields.legal), "index schema does not match");
+        anyhow::ensure!(schema.get_field("key").ok() == Some(fields.key), "index schema does not match");
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let synonyms = SynonymTable::new(&corpus.synonyms);
-        Ok(SearchEngine { corpus, reader, fields, synonyms, analyzers: Analyzers::new() })
+        let twins = corpus.guides.iter().map(|g| corpus.translation(g).and_then(|t| corpus.position(&t.id))).collect();
+        let mut by_title: Vec<usize> = (0..corpus.guides.len()).collect();
+        by_title.sort_by_cached_key(|&i| corpus.guides[i].title.to_lowercase());
+        Ok(SearchEngine { corpus, reader, fields, synonyms, analyzers: Analyzers::new(), twins, by_title })
     }
 
     pub fn corpus(&self) -> &Arc<Corpus> {
@@ -142,102 +229,155 @@ impl SearchEngine {
         self.reader.searcher().num_docs()
     }
 
+    /// The documents a complete index holds: a head and one per step or section of each guide.
+    pub fn expected_docs(&self) -> u64 {
+        self.corpus.guides.iter().map(|g| 1 + g.steps.len() as u64 + g.sections.len() as u64).sum()
+    }
+
     pub fn search(&self, req: &SearchRequest) -> anyhow::Result<SearchResults> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let per_page = req.per_page.clamp(1, MAX_PER_PAGE);
         let page = req.page.clamp(1, MAX_PAGE);
-        let fund = req.fund.map(Fund::as_str);
-        let phase = req.phase.map(Phase::as_str);
-        let lang = req.lang.map(Lang::code);
-        let filters = Filters { fund, phase, lang, topic: req.topic.as_deref() };
-        let mut an = Analyzers {
-            plain: self.analyzers.plain.clone(),
-            it: self.analyzers.it.clone(),
-            en: self.analyzers.en.clone(),
-        };
         let q = req.q.trim();
-        let (plan, understood) = query::build(&searcher, &self.fields, &self.synonyms, &mut an, q, &filters);
+        let builder = Builder {
+            searcher: &searcher,
+            fields: &self.fields,
+            synonyms: &self.synonyms,
+            analyzers: self.analyzers.clone(),
+        };
+        let understood = builder.build(q);
+        let lang = req.lang.or_else(|| language::detect(&understood.words)).or(req.ui_lang).unwrap_or(Lang::It);
         let mut results = SearchResults {
             page,
             per_page,
             corrections: understood.corrections.clone(),
             corrected_query: understood.corrected_query.clone(),
             expanded: understood.expanded.clone(),
+            ignored: understood.ignored.clone(),
+            lang,
+            answered: true,
             ..Default::default()
         };
-        if !q.is_empty() && !understood.has_terms {
+        let guides = &self.corpus.guides;
+        let allowed = |g: usize| req.allows(&guides[g]);
+
+        let browsing = q.is_empty();
+        if !browsing && !understood.has_terms() {
             results.nothing_to_search = true;
+            results.answered = false;
             results.took = started.elapsed();
             return Ok(results);
         }
-
-        let browsing = q.is_empty();
-        let run = |query: &dyn tantivy::query::Query| -> tantivy::Result<Collected> {
-            let mut facets = FacetCollector::for_field("facets");
-            for name in ["/fund", "/phase", "/lang", "/topic"] {
-                facets.add_facet(name);
-            }
-            let top = tantivy::collector::TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
-            if browsing {
-                let (docs, total, fc) =
-                    searcher.search(query, &(top.order_by_u64_field("order", Order::Asc), Count, facets))?;
-                Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total, fc))
-            } else {
-                searcher.search(query, &(top.order_by_score(), Count, facets))
-            }
+        let only_exclusions = understood.concepts.iter().all(|c| c.mode == syntax::Mode::MustNot);
+        let matches: Vec<GuideMatch> = if browsing {
+            (0..guides.len()).filter(|&g| allowed(g)).map(|gidx| GuideMatch { gidx, ..Default::default() }).collect()
+        } else {
+            let ranking = rank::rank(&searcher, guides.len(), &understood.concepts, &allowed)?;
+            results.relaxed = ranking.relaxed;
+            results.confidence = ranking.matches.first().map_or(0.0, |m| m.coverage + 0.5 * ranking.pairs_known);
+            results.answered = !only_exclusions && !ranking.relaxed && results.confidence >= ANSWER_CONFIDENCE;
+            ranking.matches
         };
-        let (mut addresses, mut total, mut facet_counts) = run(&*plan.query(Strictness::Strict))?;
-        if total == 0 && plan.can_relax() {
-            // Nothing has every word: show what has some of them, and say so.
-            (addresses, total, facet_counts) = run(&*plan.query(Strictness::Relaxed))?;
-            results.relaxed = total > 0;
+        for m in &matches {
+            results.facets.count(&guides[m.gidx]);
         }
-        results.total = total;
-        for (name, target) in [
-            ("/fund", &mut results.facets.fund),
-            ("/phase", &mut results.facets.phase),
-            ("/lang", &mut results.facets.lang),
-            ("/topic", &mut results.facets.topic),
-        ] {
-            for (facet, count) in facet_counts.get(name) {
-                if let Some(last) = facet.to_path().last() {
-                    target.insert(last.to_string(), count);
-                }
+
+        // A guide in the query's language ranks a little higher; then a guide and its
+        // translation become one result, shown in that language when it exists.
+        let mut scored: Vec<GuideMatch> = matches
+            .iter()
+            .map(|m| {
+                let bonus = if guides[m.gidx].lang == lang { 1.0 + LANG_PREFERENCE } else { 1.0 };
+                GuideMatch { score: m.score * bonus, ..*m }
+            })
+            .collect();
+        if browsing || only_exclusions {
+            let rank_of: HashMap<usize, usize> = self.by_title.iter().enumerate().map(|(r, &g)| (g, r)).collect();
+            scored.sort_by_key(|m| rank_of.get(&self.shown(m.gidx, lang, &allowed)).copied().unwrap_or(usize::MAX));
+        } else {
+            scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.gidx.cmp(&b.gidx)));
+        }
+        let by_gidx: HashMap<usize, GuideMatch> = matches.iter().map(|m| (m.gidx, *m)).collect();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut seen: HashMap<usize, ()> = HashMap::new();
+        for m in scored {
+            let pair = self.twins[m.gidx].map_or(m.gidx, |t| t.min(m.gidx));
+            if seen.insert(pair, ()).is_some() {
+                continue;
             }
+            groups.push(Group { shown: self.shown(m.gidx, lang, &allowed), best: m });
         }
+        results.total = groups.len();
 
         let highlight = &understood.highlight;
-        let mut columns: Vec<Option<tantivy::columnar::Column<u64>>> = vec![None; searcher.segment_readers().len()];
-        for (score, address) in addresses {
-            let seg = address.segment_ord as usize;
-            if columns[seg].is_none() {
-                columns[seg] = Some(searcher.segment_reader(address.segment_ord).fast_fields().u64("gidx")?);
-            }
-            let Some(idx) = columns[seg].as_ref().and_then(|c| c.first(address.doc_id)) else { continue };
-            let Some(guide) = self.corpus.guides.get(idx as usize) else { continue };
-            // Made for the few hits shown rather than kept for every guide: memory matters more.
-            let body = &index::body_text(guide);
-            let snippet = if browsing { None } else { highlight.snippet(body, SNIPPET_CHARS) };
-            results.hits.push(hit(guide, snippet, body, score));
+        for g in groups.iter().skip((page - 1) * per_page).take(per_page) {
+            let guide = &guides[g.shown];
+            // The passage: the shown guide's own best one, else the same part of its translation.
+            let part = by_gidx.get(&g.shown).and_then(|m| m.best_part).or(g.best.best_part).map(|(p, _)| p);
+            let passage = (!browsing).then(|| self.passage(guide, part.unwrap_or(0), highlight));
+            let snippet = match &passage {
+                Some(p) => p.snippet.clone(),
+                None => escape(&lead(&index::part_text(guide, 0), SNIPPET_CHARS)),
+            };
+            let translations = self.twins[g.shown]
+                .map(|t| &guides[t])
+                .map(|t| Translation { lang: t.lang, id: t.id.clone(), url: t.url() })
+                .into_iter()
+                .collect();
+            results.hits.push(Hit {
+                id: guide.id.clone(),
+                title: guide.title.clone(),
+                lang: guide.lang,
+                funds: guide.funds.clone(),
+                phase: guide.phase,
+                topics: guide.topics.clone(),
+                snippet,
+                url: guide.url(),
+                score: g.best.score,
+                coverage: g.best.coverage,
+                passage,
+                translations,
+            });
         }
         results.took = started.elapsed();
         Ok(results)
     }
-}
 
-fn hit(guide: &Guide, snippet: Option<String>, body: &str, score: f32) -> Hit {
-    let snippet = snippet.unwrap_or_else(|| escape(&lead(body, SNIPPET_CHARS)));
-    Hit {
-        id: guide.id.clone(),
-        title: guide.title.clone(),
-        lang: guide.lang,
-        funds: guide.funds.clone(),
-        phase: guide.phase,
-        topics: guide.topics.clone(),
-        snippet,
-        url: guide.url(),
-        score,
+    /// The guide shown for a matched one: its translation when that is in `lang` and
+    /// passes the filters, else itself.
+    fn shown(&self, gidx: usize, lang: Lang, allowed: &dyn Fn(usize) -> bool) -> usize {
+        match self.twins[gidx] {
+            Some(t) if self.corpus.guides[gidx].lang != lang && self.corpus.guides[t].lang == lang && allowed(t) => t,
+            _ => gidx,
+        }
+    }
+
+    fn passage(&self, guide: &Guide, part: usize, highlight: &highlight::Highlighter) -> Passage {
+        let parts = guide.parts();
+        let (anchor, heading, part) = match part.checked_sub(1).and_then(|i| parts.get(i)) {
+            Some((anchor, heading, _)) => (anchor.clone(), heading.to_string(), part),
+            None => (
+                crate::guides::model::INTRO_ANCHOR.to_string(),
+                guide.lang.t("Introduzione", "Introduction").to_string(),
+                0,
+            ),
+        };
+        let text = index::part_text(guide, part);
+        let snippet = highlight.snippet(&text, SNIPPET_CHARS).unwrap_or_else(|| escape(&lead(&text, SNIPPET_CHARS)));
+        Passage { url: format!("{}#{anchor}", guide.url()), heading, anchor, snippet }
+    }
+
+    /// The words a query marks, for highlighting them on a guide page.
+    pub fn highlighter(&self, q: &str) -> highlight::Highlighter {
+        let searcher = self.reader.searcher();
+        let builder = Builder {
+            searcher: &searcher,
+            fields: &self.fields,
+            synonyms: &self.synonyms,
+            analyzers: self.analyzers.clone(),
+        };
+        builder.build(q).highlight
     }
 }
 

@@ -1,50 +1,93 @@
-//! From what an officer types to a tantivy query: synonym groups, typo correction,
-//! legal references, quoted phrases and filters. Nothing here fails on odd input:
-//! operators and punctuation that carry no words simply produce no clauses.
+//! From what an officer types to *concepts*: one per thing the query asks for (a word, an
+//! acronym with its expansions, a legal reference, a quoted phrase, a prefix, an OR group),
+//! each a tantivy query over every field with its weight. Ranking (`rank.rs`) scores guides
+//! by how much of the query's meaning they cover, so concepts are kept apart here.
+//!
+//! Nothing here fails on odd input: words that carry no content (question and modal words
+//! of both languages) and operators with nothing to act on simply produce no concept.
 
 use std::collections::HashMap;
 
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
-use super::analyzers::{self, tokens, Tok, OPERATORS};
+use super::analyzers::{self, tokens, Tok};
 use super::highlight::Highlighter;
 use super::index::Fields;
-use super::legal;
+use super::syntax::{self, Item, Mode};
+use super::{legal, words};
 use crate::guides::Synonyms;
 use crate::i18n::Lang;
 
 /// Every ranking weight in one place.
 pub mod weights {
     pub const TITLE: f32 = 3.0;
+    pub const QUESTIONS: f32 = 2.0;
     pub const HEADING: f32 = 1.5;
     pub const BODY: f32 = 1.0;
+    /// Topic labels and audience.
+    pub const META: f32 = 0.5;
     /// The word exactly as typed (unstemmed) also appears: a small bonus over a stem match.
-    pub const EXACT: f32 = 0.5;
-    pub const TITLE_PHRASE: f32 = 2.0;
+    pub const EXACT: f32 = 0.3;
     /// A word reached by typo correction counts less than one typed right.
     pub const CORRECTED: f32 = 0.6;
-    /// A legal reference typed by the user matching one a guide cites.
+    /// A broader term of an acronym (`FSE` reaching `FSE+`) counts less than its own terms.
+    pub const BROADER: f32 = 0.5;
+    /// A legal reference typed by the user matching one a guide cites in its legal basis.
     pub const ARTICLE: f32 = 4.0;
     pub const REGULATION: f32 = 1.5;
-    /// A reference in the text rather than in the legal basis.
+    /// A reference in the text rather than in the legal basis counts this much of one there.
     pub const MENTIONED: f32 = 0.25;
-    /// How many corrections a misspelt word may expand to.
-    pub const MAX_CORRECTIONS: usize = 3;
+    /// How many words a misspelt word may be corrected to.
+    pub const MAX_CORRECTIONS: usize = 2;
+    /// How many words a prefix (`fse*`) expands to, the most frequent first.
+    pub const MAX_PREFIX_TERMS: usize = 16;
+    /// Two neighbouring words of the query found close together in a guide.
+    pub const PAIR: f32 = 1.0;
+    /// A single word of a multi-word term typed (as "registro" of "registro d'aula").
+    pub const PART_OF_TERM: f32 = 0.4;
+    /// How far apart (in words) the two may be.
+    pub const PAIR_SLOP: u32 = 2;
 }
 
-/// A typed word replaced by words the corpus has.
+/// Most concepts of meaning a query is read into; words beyond are reported as ignored.
+pub const MAX_CONCEPTS: usize = 40;
+/// Most concepts in all, bonuses included (ranking keeps them in a 64-bit set).
+pub const MAX_ALL_CONCEPTS: usize = 64;
+
+/// A typed word replaced by words the guides have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {
     pub typed: String,
     pub to: Vec<String>,
 }
 
-/// What the query builder understood, for results pages and logs.
-#[derive(Debug, Default)]
+/// One thing the query asks for.
+pub struct Concept {
+    /// What was typed, for logs and tests.
+    pub label: String,
+    pub mode: Mode,
+    pub query: Box<dyn Query>,
+    pub role: Role,
+}
+
+/// What a concept stands for in ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Part of the query's meaning: a guide covers it or not.
+    Meaning,
+    /// Two neighbouring words of the query close together: a bonus to the score.
+    Pair,
+    /// The single words of a multi-word term typed: a bonus to the score.
+    PartOfTerm,
+}
+
+/// What the query builder understood, for results pages, logs and ranking.
+#[derive(Default)]
 pub struct Understood {
+    pub concepts: Vec<Concept>,
     pub corrections: Vec<Correction>,
     /// The query with each misspelt word replaced by its best correction.
     pub corrected_query: Option<String>,
@@ -52,57 +95,97 @@ pub struct Understood {
     pub expanded: Vec<String>,
     /// Legal keywords recognised (`art53`, `2021/1060`).
     pub legal: Vec<String>,
-    /// Whether the query had anything to search for at all.
-    pub has_terms: bool,
+    /// Operators or words typed but not applied.
+    pub ignored: Vec<String>,
     /// The words snippets mark.
     pub highlight: Highlighter,
-    /// How many independent things the query asks for (words, synonym groups, references).
-    pub concepts: usize,
+    /// Words of the query, lower-cased, in order (for telling its language).
+    pub words: Vec<String>,
+}
+
+impl Understood {
+    pub fn has_terms(&self) -> bool {
+        !self.concepts.is_empty()
+    }
+}
+
+struct Term1 {
+    toks: Vec<String>,
+    group: usize,
 }
 
 /// The synonym table prepared for matching on plain tokens.
 pub struct SynonymTable {
-    /// Every term of every group, as plain tokens, with its group.
-    terms: Vec<(Vec<String>, usize)>,
+    terms: Vec<Term1>,
     /// First token → indexes into `terms`, longest first.
     by_first: HashMap<String, Vec<usize>>,
-    groups: Vec<Vec<String>>,
+    groups: Vec<GroupInfo>,
+}
+
+struct GroupInfo {
+    label: String,
+    /// The group a broader term belongs to, and that term's tokens.
+    broader: Option<(usize, Vec<String>)>,
+    not_with: Vec<Vec<String>>,
 }
 
 impl SynonymTable {
     pub fn new(synonyms: &Synonyms) -> SynonymTable {
         let mut plain = analyzers::plain();
+        let toks = |plain: &mut TextAnalyzer, s: &str| -> Vec<String> {
+            tokens(plain, s).into_iter().map(|t| t.text).collect()
+        };
         let mut terms = Vec::new();
         for (g, group) in synonyms.groups.iter().enumerate() {
-            for term in group {
-                let toks: Vec<String> = tokens(&mut plain, term).into_iter().map(|t| t.text).collect();
-                if !toks.is_empty() {
-                    terms.push((toks, g));
+            for term in &group.terms {
+                let t = toks(&mut plain, term);
+                if !t.is_empty() {
+                    terms.push(Term1 { toks: t, group: g });
                 }
             }
         }
         let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, (toks, _)) in terms.iter().enumerate() {
-            by_first.entry(toks[0].clone()).or_default().push(i);
+        for (i, t) in terms.iter().enumerate() {
+            by_first.entry(t.toks[0].clone()).or_default().push(i);
         }
         for list in by_first.values_mut() {
-            list.sort_by_key(|&i| std::cmp::Reverse(terms[i].0.len()));
+            list.sort_by_key(|&i| std::cmp::Reverse(terms[i].toks.len()));
         }
-        SynonymTable { terms, by_first, groups: synonyms.groups.clone() }
+        let groups = synonyms
+            .groups
+            .iter()
+            .map(|g| {
+                let broader = g.broader.as_ref().and_then(|b| {
+                    let bt = toks(&mut plain, b);
+                    terms.iter().find(|t| t.toks == bt).map(|t| (t.group, bt))
+                });
+                GroupInfo {
+                    label: g.terms[0].clone(),
+                    broader,
+                    not_with: g.not_with.iter().map(|w| toks(&mut plain, w)).filter(|t| !t.is_empty()).collect(),
+                }
+            })
+            .collect();
+        SynonymTable { terms, by_first, groups }
     }
 
     /// The longest term starting at `toks[0]`: (group, tokens used).
-    fn longest_match(&self, toks: &[Tok]) -> Option<(usize, usize)> {
-        let candidates = self.by_first.get(&toks[0].text)?;
+    fn longest_match(&self, toks: &[String]) -> Option<(usize, usize)> {
+        let candidates = self.by_first.get(&toks[0])?;
         candidates.iter().find_map(|&i| {
-            let (term, group) = &self.terms[i];
-            let fits = term.len() <= toks.len() && term.iter().zip(toks).all(|(a, b)| *a == b.text);
-            fits.then_some((*group, term.len()))
+            let t = &self.terms[i];
+            let fits = t.toks.len() <= toks.len() && t.toks.iter().zip(toks).all(|(a, b)| a == b);
+            fits.then_some((t.group, t.toks.len()))
         })
     }
 
     fn group_terms(&self, group: usize) -> impl Iterator<Item = &Vec<String>> {
-        self.terms.iter().filter(move |(_, g)| *g == group).map(|(t, _)| t)
+        self.terms.iter().filter(move |t| t.group == group).map(|t| &t.toks)
+    }
+
+    /// Whether `word` is a term (or the first word of a term) of any group.
+    fn knows(&self, word: &str) -> bool {
+        self.by_first.contains_key(word)
     }
 }
 
@@ -118,12 +201,11 @@ impl Analyzers {
         Analyzers { plain: analyzers::plain(), it: analyzers::italian(), en: analyzers::english() }
     }
 
-    fn stem(&mut self, lang: Lang, word: &str) -> Option<String> {
-        let a = match lang {
+    fn stemmer(&mut self, lang: Lang) -> &mut TextAnalyzer {
+        match lang {
             Lang::It => &mut self.it,
             Lang::En => &mut self.en,
-        };
-        tokens(a, word).into_iter().next().map(|t| t.text)
+        }
     }
 }
 
@@ -133,59 +215,70 @@ impl Default for Analyzers {
     }
 }
 
-pub struct Filters<'a> {
-    pub fund: Option<&'a str>,
-    pub phase: Option<&'a str>,
-    pub lang: Option<&'a str>,
-    pub topic: Option<&'a str>,
-}
-
-impl Filters<'_> {
-    fn clauses(&self, f: &Fields) -> Vec<(Occur, Box<dyn Query>)> {
-        [("fund", self.fund), ("phase", self.phase), ("lang", self.lang), ("topic", self.topic)]
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name, v)))
-            .map(|(name, value)| {
-                let term = Term::from_facet(f.facets, &Facet::from_path([name, value]));
-                (Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
-            })
-            .collect()
+impl Clone for Analyzers {
+    fn clone(&self) -> Self {
+        Analyzers { plain: self.plain.clone(), it: self.it.clone(), en: self.en.clone() }
     }
 }
 
-fn term_q(field: tantivy::schema::Field, text: &str, boost: f32) -> Box<dyn Query> {
-    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-    Box::new(BoostQuery::new(Box::new(q), boost))
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, boost))
+    }
 }
 
-fn phrase_q(field: tantivy::schema::Field, words: &[String], boost: f32) -> Box<dyn Query> {
-    let terms = words.iter().map(|w| Term::from_field_text(field, w)).collect();
-    Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), boost))
+fn term_q(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    boosted(Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)), boost)
+}
+
+/// A phrase of analysed tokens, keeping the gaps stop words left.
+fn phrase_q(field: Field, toks: &[Tok], boost: f32) -> Option<Box<dyn Query>> {
+    match toks {
+        [] => None,
+        [one] => Some(term_q(field, &one.text, boost)),
+        _ => {
+            let first = toks[0].position;
+            let terms = toks.iter().map(|t| (t.position - first, Term::from_field_text(field, &t.text))).collect();
+            Some(boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost))
+        }
+    }
 }
 
 fn any_of(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if clauses.len() == 1 {
+        return clauses.into_iter().next().expect("one clause");
+    }
     Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
-/// Clauses for one plain word across every field, scaled by `scale`; the word and its
-/// stems are also what snippets mark.
-fn word_clauses(f: &Fields, an: &mut Analyzers, h: &mut Highlighter, word: &str, scale: f32) -> Vec<Box<dyn Query>> {
+/// Clauses for a word or a multi-word term (plain tokens) across every field, scaled by
+/// `scale`; its words and stems are also what snippets mark.
+fn text_clauses(f: &Fields, an: &mut Analyzers, h: &mut Highlighter, text: &str, scale: f32) -> Vec<Box<dyn Query>> {
     use weights::*;
-    let mut out = Vec::with_capacity(8);
-    h.add_word(word);
+    let mut out = Vec::with_capacity(12);
+    let plain_toks = tokens(&mut an.plain, text);
+    for t in &plain_toks {
+        h.add_word(&t.text);
+    }
     for lang in Lang::ALL {
-        if let Some(stem) = an.stem(lang, word) {
-            h.add_stem(&stem);
-            out.push(term_q(f.title(lang), &stem, TITLE * scale));
-            out.push(term_q(f.head(lang), &stem, HEADING * scale));
-            out.push(term_q(f.body(lang), &stem, BODY * scale));
+        let toks = tokens(an.stemmer(lang), text);
+        for t in &toks {
+            h.add_stem(&t.text);
+        }
+        let lf = f.lang(lang);
+        for (field, w) in
+            [(lf.title, TITLE), (lf.questions, QUESTIONS), (lf.heading, HEADING), (lf.body, BODY), (lf.meta, META)]
+        {
+            out.extend(phrase_q(field, &toks, w * scale));
         }
     }
-    out.push(term_q(f.plain, word, EXACT * scale));
+    out.extend(phrase_q(f.plain, &plain_toks, EXACT * scale));
     out
 }
 
-/// Words of the corpus within edit distance of a word the corpus lacks, best first.
+/// Words of the guides within edit distance of a word they lack, best first.
 fn corrections(searcher: &Searcher, f: &Fields, word: &str) -> Vec<String> {
     let len = word.chars().count();
     if len < 4 || word.chars().any(|c| c.is_ascii_digit()) {
@@ -213,7 +306,17 @@ fn corrections(searcher: &Searcher, f: &Fields, word: &str) -> Vec<String> {
     let mut ranked: Vec<(usize, std::cmp::Reverse<u64>, String)> =
         found.into_iter().map(|(t, df)| (edit_distance(word, &t), std::cmp::Reverse(df), t)).collect();
     ranked.sort();
-    ranked.into_iter().take(weights::MAX_CORRECTIONS).map(|(_, _, t)| t).collect()
+    let Some(best) = ranked.first() else {
+        return Vec::new();
+    };
+    // Only the closest words; among them, those at least half as frequent as the best.
+    let (best_distance, best_df) = (best.0, (best.1).0);
+    ranked
+        .into_iter()
+        .filter(|(d, df, _)| *d == best_distance && df.0 * 2 >= best_df)
+        .take(weights::MAX_CORRECTIONS)
+        .map(|(_, _, t)| t)
+        .collect()
 }
 
 /// Optimal string alignment distance (a swap of two neighbours costs one).
@@ -239,183 +342,331 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// Splits `"..."` phrases from the rest of the query. An unmatched quote is plain text.
-fn split_phrases(q: &str) -> (Vec<String>, String) {
-    let mut phrases = Vec::new();
-    let mut rest = String::with_capacity(q.len());
-    let mut parts = q.split('"').peekable();
-    let mut inside = false;
-    let quote_count = q.matches('"').count();
-    let usable = quote_count - quote_count % 2;
-    let mut seen = 0;
-    while let Some(part) = parts.next() {
-        if inside {
-            phrases.push(part.to_string());
-        } else {
-            rest.push_str(part);
-            rest.push(' ');
-        }
-        if parts.peek().is_some() {
-            seen += 1;
-            inside = seen <= usable && !inside;
-        }
+/// Whether the guides have `word` (as typed, or by its stem in either language).
+fn in_corpus(searcher: &Searcher, f: &Fields, an: &mut Analyzers, word: &str) -> bool {
+    let df = |field: Field, text: &str| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0);
+    if df(f.plain, word) > 0 {
+        return true;
     }
-    (phrases, rest)
+    Lang::ALL.into_iter().any(|lang| {
+        let stem = tokens(an.stemmer(lang), word).into_iter().next().map(|t| t.text);
+        stem.is_some_and(|s| df(f.lang(lang).body, &s) > 0 || df(f.lang(lang).title, &s) > 0)
+    })
 }
 
-/// Reads `q` with `filters` into a [`Plan`]: one clause per concept (word, synonym group,
-/// legal reference) plus the required phrases and filters.
-pub fn build(
-    searcher: &Searcher,
-    f: &Fields,
-    syn: &SynonymTable,
-    an: &mut Analyzers,
-    q: &str,
-    filters: &Filters,
-) -> (Plan, Understood) {
-    let mut understood = Understood::default();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters.clauses(f);
+/// Builds the concepts of one query.
+pub struct Builder<'a> {
+    pub searcher: &'a Searcher,
+    pub fields: &'a Fields,
+    pub synonyms: &'a SynonymTable,
+    pub analyzers: Analyzers,
+}
 
-    let (phrases, rest) = split_phrases(q);
-    for phrase in phrases {
-        let words: Vec<String> = tokens(&mut an.plain, &phrase).into_iter().map(|t| t.text).collect();
-        understood.has_terms |= !words.is_empty();
-        words.iter().for_each(|w| understood.highlight.add_word(w));
-        match words.len() {
-            0 => {}
-            1 => clauses.push((Occur::Must, term_q(f.plain, &words[0], weights::EXACT))),
-            _ => {
-                clauses.push((Occur::Must, phrase_q(f.plain, &words, weights::BODY)));
-                clauses.push((Occur::Should, phrase_q(f.title_plain, &words, weights::TITLE_PHRASE)));
+/// A concept under construction: its clauses and label.
+struct Draft {
+    label: String,
+    clauses: Vec<Box<dyn Query>>,
+    /// The word, for a concept that is one word typed as such.
+    word: Option<String>,
+    role: Role,
+}
+
+impl Draft {
+    fn new(label: String, clauses: Vec<Box<dyn Query>>) -> Draft {
+        Draft { label, clauses, word: None, role: Role::Meaning }
+    }
+}
+
+impl Builder<'_> {
+    pub fn build(mut self, q: &str) -> Understood {
+        let mut u = Understood::default();
+        let parsed = syntax::parse(q);
+        u.ignored = parsed.ignored;
+        for clause in parsed.clauses {
+            let highlight = clause.mode != Mode::MustNot;
+            let mut drafts = Vec::new();
+            for item in &clause.alternatives {
+                drafts.extend(self.item(item, &mut u, highlight));
             }
-        }
-    }
-
-    // Article references are searched as such and their words removed from the text.
-    let mut text = rest.clone();
-    let refs = legal::extract(&rest);
-    for r in refs.iter().filter(|r| r.is_article) {
-        text.replace_range(r.span.clone(), &" ".repeat(r.span.len()));
-    }
-    for r in &refs {
-        let boost = if r.is_article { weights::ARTICLE } else { weights::REGULATION };
-        let cited = vec![term_q(f.legal_basis, &r.key, boost), term_q(f.legal, &r.key, boost * weights::MENTIONED)];
-        clauses.push((Occur::Should, any_of(cited)));
-        understood.legal.push(r.key.clone());
-        if let Some(number) = r.key.strip_prefix("art") {
-            understood.highlight.add_word(number);
-        }
-        understood.has_terms = true;
-    }
-
-    let toks: Vec<Tok> = tokens(&mut an.plain, &text);
-    let mut corrected_words: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        if let Some((group, used)) = syn.longest_match(&toks[i..]) {
-            let mut alternatives = Vec::new();
-            for term in syn.group_terms(group) {
-                if term.len() == 1 {
-                    alternatives.extend(word_clauses(f, an, &mut understood.highlight, &term[0], 1.0));
-                } else {
-                    term.iter().for_each(|w| understood.highlight.add_word(w));
-                    alternatives.push(phrase_q(f.plain, term, weights::BODY * 2.0));
-                    alternatives.push(phrase_q(f.title_plain, term, weights::TITLE_PHRASE));
+            if drafts.is_empty() {
+                continue;
+            }
+            if clause.alternatives.len() > 1 || clause.mode == Mode::MustNot {
+                // OR, or an exclusion: one concept whatever the words inside.
+                let label = drafts.iter().map(|d| d.label.as_str()).collect::<Vec<_>>().join(" | ");
+                let clauses = drafts.into_iter().filter(|d| d.role == Role::Meaning).flat_map(|d| d.clauses).collect();
+                self.push(&mut u, Draft::new(label, clauses), clause.mode);
+            } else {
+                for d in drafts {
+                    self.push(&mut u, d, clause.mode);
                 }
             }
-            clauses.push((Occur::Should, any_of(alternatives)));
-            understood.expanded.push(syn.groups[group][0].clone());
-            understood.has_terms = true;
-            i += used;
-            continue;
         }
-        let word = &toks[i].text;
-        let raw = &text[toks[i].from..toks[i].to];
-        i += 1;
-        let is_operator = OPERATORS.contains(&word.as_str()) && raw.chars().all(|c| c.is_uppercase());
-        if is_operator || analyzers::is_stop_word(word) {
-            continue;
-        }
-        understood.has_terms = true;
-        let known = searcher.doc_freq(&Term::from_field_text(f.plain, word)).unwrap_or(0) > 0;
-        if known {
-            clauses.push((Occur::Should, any_of(word_clauses(f, an, &mut understood.highlight, word, 1.0))));
-            continue;
-        }
-        let fixes = corrections(searcher, f, word);
-        if fixes.is_empty() {
-            // Still searched: the word may be a stem of something the corpus has.
-            clauses.push((Occur::Should, any_of(word_clauses(f, an, &mut understood.highlight, word, 1.0))));
-            continue;
-        }
-        let mut alternatives = Vec::new();
-        for fix in &fixes {
-            alternatives.extend(word_clauses(f, an, &mut understood.highlight, fix, weights::CORRECTED));
-        }
-        clauses.push((Occur::Should, any_of(alternatives)));
-        corrected_words.push((toks[i - 1].from..toks[i - 1].to, fixes[0].clone()));
-        understood.corrections.push(Correction { typed: raw.to_string(), to: fixes });
+        u
     }
 
-    if !corrected_words.is_empty() {
-        let mut fixed = text.clone();
-        for (span, word) in corrected_words.iter().rev() {
-            fixed.replace_range(span.clone(), word);
+    fn push(&self, u: &mut Understood, d: Draft, mode: Mode) {
+        if u.concepts.len() >= MAX_ALL_CONCEPTS {
+            if d.role == Role::Meaning {
+                u.ignored.push(d.label);
+            }
+            return;
         }
-        understood.corrected_query = Some(fixed.split_whitespace().collect::<Vec<_>>().join(" "));
+        if d.role == Role::Meaning && u.concepts.iter().filter(|c| c.role == Role::Meaning).count() >= MAX_CONCEPTS {
+            u.ignored.push(d.label);
+            return;
+        }
+        u.concepts.push(Concept { label: d.label, mode, query: any_of(d.clauses), role: d.role });
     }
 
-    let concepts = clauses.iter().filter(|(o, _)| *o == Occur::Should).count();
-    understood.concepts = concepts;
-    (Plan { clauses, concepts, has_terms: understood.has_terms }, understood)
+    fn item(&mut self, item: &Item, u: &mut Understood, highlight: bool) -> Vec<Draft> {
+        let mut scratch = Highlighter::default();
+        let h = if highlight { &mut u.highlight } else { &mut scratch };
+        match item {
+            Item::Phrase(p) => {
+                // The exact words, anywhere in a guide.
+                let toks = tokens(&mut self.analyzers.plain, p);
+                toks.iter().for_each(|t| h.add_word(&t.text));
+                u.words.extend(toks.iter().map(|t| t.text.clone()));
+                let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+                clauses.extend(phrase_q(self.fields.plain, &toks, weights::BODY));
+                if clauses.is_empty() {
+                    return Vec::new();
+                }
+                vec![Draft::new(format!("\"{p}\""), clauses)]
+            }
+            Item::Prefix(p) => self.prefix(p, h).into_iter().collect(),
+            Item::Text(t) => {
+                let mut scratch_u = Understood::default();
+                let target = if highlight { &mut *u } else { &mut scratch_u };
+                let drafts = self.text(t, target);
+                if !highlight {
+                    u.words.extend(scratch_u.words);
+                }
+                drafts
+            }
+        }
+    }
+
+    fn prefix(&mut self, p: &str, h: &mut Highlighter) -> Option<Draft> {
+        let stem = tokens(&mut self.analyzers.plain, p).into_iter().next()?.text;
+        let mut found: Vec<(u64, String)> = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.plain) else { continue };
+            let Ok(mut stream) = inverted.terms().range().ge(stem.as_bytes()).into_stream() else { continue };
+            while stream.advance() {
+                let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
+                if !term.starts_with(&stem) {
+                    break;
+                }
+                match found.iter_mut().find(|(_, t)| t == term) {
+                    Some((df, _)) => *df += u64::from(stream.value().doc_freq),
+                    None => found.push((u64::from(stream.value().doc_freq), term.to_string())),
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut clauses = Vec::new();
+        for (_, term) in found.iter().take(weights::MAX_PREFIX_TERMS) {
+            clauses.extend(text_clauses(self.fields, &mut self.analyzers, h, term, 1.0));
+        }
+        h.add_stem(&stem);
+        if clauses.is_empty() {
+            // Nothing starts so: the concept stays, matching nothing, so the query says so.
+            clauses.push(term_q(self.fields.plain, &stem, 1.0));
+        }
+        Some(Draft::new(format!("{p}*"), clauses))
+    }
+
+    /// Ordinary words: legal references, acronyms and their expansions, then single words.
+    fn text(&mut self, text: &str, u: &mut Understood) -> Vec<Draft> {
+        let mut drafts = Vec::new();
+        // Article references are searched as such and their words removed from the text.
+        let mut rest = text.to_string();
+        let refs = legal::extract(text);
+        for r in refs.iter().filter(|r| r.is_article) {
+            rest.replace_range(r.span.clone(), &" ".repeat(r.span.len()));
+        }
+        for r in &refs {
+            let boost = if r.is_article { weights::ARTICLE } else { weights::REGULATION };
+            let cited = vec![
+                term_q(self.fields.legal_basis, &r.key, boost),
+                term_q(self.fields.legal, &r.key, boost * weights::MENTIONED),
+            ];
+            if !u.legal.contains(&r.key) {
+                u.legal.push(r.key.clone());
+                if let Some(number) = r.key.strip_prefix("art") {
+                    u.highlight.add_word(number);
+                }
+                drafts.push(Draft::new(text[r.span.clone()].to_string(), cited));
+            }
+        }
+
+        let mut toks: Vec<Tok> = tokens(&mut self.analyzers.plain, &rest);
+        u.words.extend(toks.iter().map(|t| t.text.clone()));
+        // A `+` after an acronym never changes the fund: `FESR+` is FESR, unless the
+        // guides or the synonyms know the word with its `+` (FSE+).
+        for t in toks.iter_mut() {
+            let typed_plus = rest[t.from..t.to].ends_with('+');
+            if typed_plus && !self.synonyms.knows(&t.text) && !self.known(&t.text) {
+                if let Some(base) = t.text.strip_suffix("plus") {
+                    if self.synonyms.knows(base) || self.known(base) {
+                        t.text = base.to_string();
+                    }
+                }
+            }
+        }
+        let texts: Vec<String> = toks.iter().map(|t| t.text.clone()).collect();
+
+        let mut corrected_words: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            if let Some((group, used)) = self.synonyms.longest_match(&texts[i..]) {
+                let info = &self.synonyms.groups[group];
+                let meant_otherwise = info.not_with.iter().any(|w| contains_seq(&texts, w));
+                if !meant_otherwise && u.expanded.contains(&info.label) {
+                    // The same acronym or term again ("1.720 ore" after "tariffa oraria"):
+                    // already asked for.
+                    i += used;
+                    continue;
+                }
+                if !meant_otherwise {
+                    let mut clauses = Vec::new();
+                    for term in self.synonyms.group_terms(group) {
+                        clauses.extend(text_clauses(
+                            self.fields,
+                            &mut self.analyzers,
+                            &mut u.highlight,
+                            &term.join(" "),
+                            1.0,
+                        ));
+                    }
+                    if let Some((broader, _)) = &info.broader {
+                        for term in self.synonyms.group_terms(*broader) {
+                            clauses.extend(text_clauses(
+                                self.fields,
+                                &mut self.analyzers,
+                                &mut u.highlight,
+                                &term.join(" "),
+                                weights::BROADER,
+                            ));
+                        }
+                    }
+                    u.expanded.push(info.label.clone());
+                    let label = rest[toks[i].from..toks[i + used - 1].to].to_string();
+                    drafts.push(Draft::new(label.clone(), clauses));
+                    if used > 1 {
+                        // A guide may use the words apart ("registri" for "registro d'aula").
+                        let mut parts = Vec::new();
+                        for w in texts[i..i + used].iter().filter(|w| !analyzers::is_query_stop(w)) {
+                            parts.extend(text_clauses(
+                                self.fields,
+                                &mut self.analyzers,
+                                &mut u.highlight,
+                                w,
+                                weights::PART_OF_TERM,
+                            ));
+                        }
+                        if !parts.is_empty() {
+                            drafts.push(Draft { role: Role::PartOfTerm, ..Draft::new(label, parts) });
+                        }
+                    }
+                    i += used;
+                    continue;
+                }
+            }
+            let word = texts[i].clone();
+            let raw = rest[toks[i].from..toks[i].to].to_string();
+            let span = toks[i].from..toks[i].to;
+            i += 1;
+            if analyzers::is_query_stop(&word) {
+                continue;
+            }
+            if word.chars().all(|c| c.is_ascii_digit()) && word.len() < 3 {
+                // A bare small number ("2", "15") says nothing without its unit.
+                continue;
+            }
+            if self.known(&word) || words::is_real_word(&raw) {
+                // A real word the guides lack stays as it is: it tells the search that
+                // part of the question is not covered.
+                let clauses = text_clauses(self.fields, &mut self.analyzers, &mut u.highlight, &word, 1.0);
+                drafts.push(Draft { word: Some(word), ..Draft::new(raw, clauses) });
+                continue;
+            }
+            let fixes = corrections(self.searcher, self.fields, &word);
+            if fixes.is_empty() {
+                let clauses = text_clauses(self.fields, &mut self.analyzers, &mut u.highlight, &word, 1.0);
+                drafts.push(Draft { word: Some(word), ..Draft::new(raw, clauses) });
+                continue;
+            }
+            let mut clauses = Vec::new();
+            for fix in &fixes {
+                clauses.extend(text_clauses(
+                    self.fields,
+                    &mut self.analyzers,
+                    &mut u.highlight,
+                    fix,
+                    weights::CORRECTED,
+                ));
+            }
+            corrected_words.push((span, fixes[0].clone()));
+            drafts.push(Draft { word: Some(fixes[0].clone()), ..Draft::new(raw.clone(), clauses) });
+            u.corrections.push(Correction { typed: raw, to: fixes });
+        }
+        // Neighbouring words found close together in a guide say more than each alone.
+        let pairs: Vec<Draft> = drafts
+            .windows(2)
+            .filter_map(|w| match (&w[0].word, &w[1].word) {
+                (Some(a), Some(b)) => self.pair(a, b).map(|clauses| Draft {
+                    label: format!("{a} {b}"),
+                    clauses,
+                    word: None,
+                    role: Role::Pair,
+                }),
+                _ => None,
+            })
+            .collect();
+        drafts.extend(pairs);
+        if !corrected_words.is_empty() {
+            let mut fixed = rest.clone();
+            for (span, word) in corrected_words.iter().rev() {
+                fixed.replace_range(span.clone(), word);
+            }
+            let fixed = fixed.split_whitespace().collect::<Vec<_>>().join(" ");
+            u.corrected_query = Some(match u.corrected_query.take() {
+                Some(before) => format!("{before} {fixed}"),
+                None => fixed,
+            });
+        }
+        drafts
+    }
+
+    /// Clauses for two words within a few words of each other, in either language's text.
+    fn pair(&mut self, a: &str, b: &str) -> Option<Vec<Box<dyn Query>>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for lang in Lang::ALL {
+            let stem = |an: &mut Analyzers, w: &str| tokens(an.stemmer(lang), w).into_iter().next().map(|t| t.text);
+            let (Some(sa), Some(sb)) = (stem(&mut self.analyzers, a), stem(&mut self.analyzers, b)) else { continue };
+            let lf = self.fields.lang(lang);
+            for field in [lf.body, lf.heading, lf.questions, lf.title] {
+                let terms = vec![(0, Term::from_field_text(field, &sa)), (1, Term::from_field_text(field, &sb))];
+                out.push(boosted(
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, weights::PAIR_SLOP)),
+                    weights::PAIR,
+                ));
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn known(&mut self, word: &str) -> bool {
+        in_corpus(self.searcher, self.fields, &mut self.analyzers, word)
+    }
 }
 
-/// The clauses of a query, from which the strict and the relaxed query are made.
-pub struct Plan {
-    clauses: Vec<(Occur, Box<dyn Query>)>,
-    concepts: usize,
-    has_terms: bool,
-}
-
-impl Plan {
-    /// Whether a relaxed query could find more than the strict one.
-    pub fn can_relax(&self) -> bool {
-        self.has_terms && required_concepts(self.concepts) > 1
-    }
-
-    pub fn query(&self, strictness: Strictness) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = self.clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect();
-        if self.concepts == 0 && !clauses.iter().any(|(o, _)| *o == Occur::Must) {
-            return Box::new(tantivy::query::AllQuery);
-        }
-        if self.concepts == 0 || !self.has_terms {
-            // Filters only: every guide that passes them.
-            clauses.push((Occur::Should, Box::new(tantivy::query::AllQuery)));
-            return Box::new(BooleanQuery::new(clauses));
-        }
-        let required = match strictness {
-            Strictness::Strict => required_concepts(self.concepts),
-            Strictness::Relaxed => 1,
-        };
-        Box::new(BooleanQuery::with_minimum_required_clauses(clauses, required))
-    }
-}
-
-/// How many of the query's concepts a guide must match to be a result: all of them for
-/// one or two, then all but one in three.
-pub fn required_concepts(concepts: usize) -> usize {
-    if concepts <= 2 {
-        concepts
-    } else {
-        concepts - concepts / 3
-    }
-}
-
-/// A strict query first; when it finds nothing, a relaxed one where any concept will do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strictness {
-    Strict,
-    Relaxed,
+/// Whether `seq` occurs as consecutive tokens in `toks`.
+fn contains_seq(toks: &[String], seq: &[String]) -> bool {
+    !seq.is_empty() && toks.windows(seq.len()).any(|w| w == seq)
 }
 
 #[cfg(test)]
@@ -423,21 +674,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phrases_are_split_and_odd_quotes_ignored() {
-        let (p, rest) = split_phrases("costi \"spese non ammissibili\" FSE+");
-        assert_eq!(p, ["spese non ammissibili"]);
-        assert!(rest.contains("costi") && rest.contains("FSE+"));
-        let (p, _) = split_phrases("\"");
-        assert!(p.is_empty());
-        let (p, rest) = split_phrases("a \"b\" \"c");
-        assert_eq!(p, ["b"]);
-        assert!(rest.contains('c'));
-    }
-
-    #[test]
     fn edit_distance_counts_swaps_once() {
         assert_eq!(edit_distance("rendicontazone", "rendicontazione"), 1);
         assert_eq!(edit_distance("avvsio", "avviso"), 1);
         assert_eq!(edit_distance("abc", "abc"), 0);
+    }
+
+    #[test]
+    fn sequences_are_found_whole() {
+        let toks: Vec<String> = ["il", "fascicolo", "sanitario", "elettronico"].iter().map(|s| s.to_string()).collect();
+        assert!(contains_seq(&toks, &["sanitario".into(), "elettronico".into()]));
+        assert!(!contains_seq(&toks, &["elettronico".into(), "sanitario".into()]));
     }
 }

@@ -78,8 +78,14 @@ pub struct SearchResponse {
     pub facets: Facets,
     /// Words the search corrected: `{"typed": "rendicontazone", "to": ["rendicontazione"]}`.
     pub corrections: Vec<CorrectionJson>,
-    /// True when no guide matched every word and the hits match only some.
+    /// True when no guide covered enough of the query and the hits match only part of it.
     pub partial: bool,
+    /// False when no guide really answers the query (the hits are the closest ones).
+    pub answered: bool,
+    /// Operators or words typed but not applied (an unmatched quote, a dangling OR…).
+    pub ignored: Vec<String>,
+    /// The language results are shown in: the query's, else the page's.
+    pub lang: Lang,
     pub took_ms: f64,
 }
 
@@ -104,6 +110,9 @@ async fn search(State(state): State<AppState>, lang: Lang, RawQuery(raw): RawQue
             .map(|c| CorrectionJson { typed: c.typed.clone(), to: c.to.clone() })
             .collect(),
         partial: r.relaxed,
+        answered: r.answered,
+        ignored: r.ignored.clone(),
+        lang: r.lang,
         took_ms: r.took.as_secs_f64() * 1000.0,
         hits: r.hits,
         facets: r.facets,

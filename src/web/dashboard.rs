@@ -272,6 +272,12 @@ pub async fn page_view(
         @if r.empty_searches.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
         @else { table { thead { tr { th scope="col" { (lang.t("Ricerca", "Search")) } th scope="col" { (lang.t("Volte", "Times")) } } }
             tbody { @for (q, n) in &r.empty_searches { tr { td { (q) } td { (n) } } } } } }
+        h2 { (lang.t("Ricerche senza risposta", "Searches no guide answered")) }
+        p.hint { (lang.t("Ricerche con risultati, ma nessuna guida che risponda davvero (comprese quelle senza risultati).",
+                         "Searches that found guides but none that really answers (those with no results included).")) }
+        @if r.unanswered_searches.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
+        @else { table { thead { tr { th scope="col" { (lang.t("Ricerca", "Search")) } th scope="col" { (lang.t("Volte", "Times")) } } }
+            tbody { @for (q, n) in &r.unanswered_searches { tr { td { (q) } td { (n) } } } } } }
     };
     Ok(page(Page { lang, title, here: &format!("/cruscotto?{query}"), auth: Some(&auth) }, body))
 }
@@ -351,6 +357,12 @@ pub async fn csv_export(
     add("guides", lang.t("guide", "guides").into(), r.guides.total.to_string());
     add("guides", lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
     add("guides", lang.t("da rivedere", "due for review").into(), r.guides.past_review.len().to_string());
+    for (q, n) in &r.empty_searches {
+        add("searches", format!("{}: {q}", lang.t("senza risultati", "no results")), n.to_string());
+    }
+    for (q, n) in &r.unanswered_searches {
+        add("searches", format!("{}: {q}", lang.t("senza risposta", "not answered")), n.to_string());
+    }
     for x in &r.monthly {
         for (name, v) in [
             (lang.t("eventi svolti", "events delivered"), x.delivered),

@@ -264,8 +264,26 @@ fn request_form(
     page(Page { lang, title, here: action, auth: Some(auth) }, body)
 }
 
-pub async fn new_request(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
-    let draft = RequestInput { language: lang.code().into(), form_key: Some(random_secret()), ..Default::default() };
+/// The request form; `?descrizione=` (a question no guide answered) and `?fondo=` fill it in.
+pub async fn new_request(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Markup> {
+    let params = Params::parse(raw.as_deref(), lang)?;
+    let description: String = params
+        .non_empty("descrizione")
+        .map(|d| d.chars().take(crate::mentorship::MAX_DESCRIPTION_CHARS).collect())
+        .unwrap_or_default();
+    let fund = params.non_empty("fondo").and_then(Fund::parse).map(|f| f.as_str().to_string()).unwrap_or_default();
+    let draft = RequestInput {
+        language: lang.code().into(),
+        form_key: Some(random_secret()),
+        description,
+        fund,
+        ..Default::default()
+    };
     let title = lang.t("Nuova richiesta di mentorship", "New mentorship request");
     Ok(request_form(&state, lang, &auth, "/mentorship/richieste", title, &draft, None))
 }

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod pages;
 pub mod params;
+pub mod request_log;
 pub mod users;
 
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
@@ -263,7 +264,7 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<AppState>) -> Response {
     let db = state.db.ping().await;
     let docs = state.search.num_docs();
-    let ready = db && docs as usize == state.search.corpus().len();
+    let ready = db && docs == state.search.expected_docs();
     let body = serde_json::json!({
         "ready": ready,
         "database": if db { "ok" } else { "unreachable" },

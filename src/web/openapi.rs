@@ -125,7 +125,7 @@ fn other_paths() -> Value {
                 {"name": "region", "in": "query", "required": false, "description": "Region code (coordinators; officers only their own)", "schema": {"type": "string"}},
                 {"name": "task", "in": "query", "required": false, "schema": {"type": "string", "enum": ["5.1", "5.2", "5.3", "5.4"]}}
             ],
-            "responses": {"200": {"description": "{scope, tasks, participation, mentorship, guides, empty_searches, monthly, todo}"},
+            "responses": {"200": {"description": "{scope, tasks, participation, mentorship, guides, empty_searches, unanswered_searches, monthly, todo}"},
                           "400": error_response("End date before start date, unknown Region or task"), "403": error_response("Mentors"), "404": error_response("Another Region (officers)")}}},
         "/mentorship/run": {"post": {"summary": "Run the assignment now (coordinators)", "responses": {"200": {"description": "{open_requests, mentors, suggested, proposed}"}}}}
     })
@@ -207,7 +207,7 @@ pub fn spec() -> Value {
             "/guides/search": {
                 "get": {
                     "summary": "Search the guides",
-                    "description": "Full-text search in Italian and English with acronym expansion, typo correction and legal references (\"art. 53\", \"2021/1060\"). An empty q lists guides by title.",
+                    "description": "Questions in Italian or English, acronyms (expanded in both languages), typos (corrected only when the word is not a real Italian or English word), legal references (\"art. 53\", \"2021/1060\") and operators: \"quoted phrase\", -word or NOT word (left out), a OR b, word* (prefix). A guide and its translation are one result, shown in the query's language (else the page's, or lang=); total and pages count results, facets count guides. Each hit carries the passage (step) that answers, with its anchor. answered is false when no guide really answers. An empty q lists guides by title.",
                     "parameters": [
                         {"name": "q", "in": "query", "required": false, "description": "What to search for (at most 500 characters). Quotes search an exact phrase.", "schema": {"type": "string", "maxLength": 500}},
                         string_param("fund", "FSE+ (or ESF+), FESR (or ERDF), JTF"),
@@ -273,19 +273,24 @@ pub fn spec() -> Value {
                 "Fund": {"type": "string", "enum": ["FSE+", "FESR", "JTF"]},
                 "Hit": {
                     "type": "object",
-                    "required": ["id", "title", "lang", "funds", "phase", "topics", "snippet", "url", "score"],
+                    "required": ["id", "title", "lang", "funds", "phase", "topics", "snippet", "url", "score", "translations"],
                     "properties": {
                         "id": {"type": "string"}, "title": {"type": "string"}, "lang": {"type": "string", "enum": ["it", "en"]},
                         "funds": {"type": "array", "items": {"$ref": "#/components/schemas/Fund"}},
                         "phase": {"type": "string"}, "topics": {"type": "array", "items": {"type": "string"}},
-                        "snippet": {"type": "string", "description": "HTML; matched words in <mark>, the rest escaped"},
-                        "url": {"type": "string"}, "score": {"type": "number"}
+                        "snippet": {"type": "string", "description": "HTML; matched words in <mark>, the rest escaped; cut from the passage"},
+                        "url": {"type": "string"}, "score": {"type": "number"},
+                        "passage": {"type": "object", "description": "The part of the guide that answers",
+                            "properties": {"heading": {"type": "string"}, "anchor": {"type": "string"},
+                                "snippet": {"type": "string"}, "url": {"type": "string", "description": "The guide's url + #anchor"}}},
+                        "translations": {"type": "array", "items": {"type": "object", "properties": {
+                            "lang": {"type": "string", "enum": ["it", "en"]}, "id": {"type": "string"}, "url": {"type": "string"}}}}
                     }
                 },
                 "FacetCounts": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "SearchResponse": {
                     "type": "object",
-                    "required": ["total", "page", "hits", "facets"],
+                    "required": ["total", "page", "hits", "facets", "answered", "ignored"],
                     "properties": {
                         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
@@ -297,6 +302,10 @@ pub fn spec() -> Value {
                             }
                         },
                         "corrections": {"type": "array", "items": {"type": "object", "properties": {"typed": {"type": "string"}, "to": {"type": "array", "items": {"type": "string"}}}}},
+                        "partial": {"type": "boolean", "description": "No guide covered enough of the query; hits match part of it"},
+                        "answered": {"type": "boolean", "description": "False when no guide really answers (the hits are the closest)"},
+                        "ignored": {"type": "array", "items": {"type": "string"}, "description": "Operators or words typed but not applied"},
+                        "lang": {"type": "string", "enum": ["it", "en"], "description": "The language results are shown in"},
                         "took_ms": {"type": "number"}
                     }
                 },

@@ -2,7 +2,7 @@
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 
 use super::auth::Auth;
 use super::layout::{date, page, raw, Page};
@@ -10,9 +10,11 @@ use super::params::{search_query_string, search_request, Params};
 use super::{here, Rendered};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::guides::render::markdown_to_html;
+use crate::guides::model::INTRO_ANCHOR;
+use crate::guides::render::{markdown_to_html, markdown_to_html_marked};
 use crate::guides::{Corpus, Fund, Guide, Phase, Topics};
 use crate::i18n::Lang;
+use crate::search::highlight::Highlighter;
 use crate::search::{Facets, SearchRequest, SearchResults};
 
 pub async fn home(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
@@ -80,7 +82,7 @@ pub async fn search(
                 section aria-labelledby="risultati" {
                     h2 #risultati .visually-hidden { (lang.t("Risultati", "Results")) }
                     (active_filters(lang, &req, topics))
-                    (results_list(lang, &req, &results))
+                    (results_list(lang, &req, &results, &auth))
                 }
             }
         }
@@ -93,6 +95,7 @@ pub async fn guide(
     lang: Lang,
     auth: Auth,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw_query): RawQuery,
 ) -> AppResult<Response> {
     let corpus = state.search.corpus();
     let id = id.map(|Path(id)| id).unwrap_or_default();
@@ -104,11 +107,31 @@ pub async fn guide(
         AppError::NotFound(format!("{} \"{id}\"", lang.t("Nessuna guida con identificativo", "No guide with id")))
     })?;
     let here = guide.url();
-    Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, guide_body(lang, guide, corpus))
-        .into_response())
+    // Coming from a search: the searched words are marked in the part that answered.
+    let params = Params::parse(raw_query.as_deref(), lang)?;
+    let target = match (params.non_empty("evidenzia"), params.non_empty("passo")) {
+        (Some(q), Some(anchor)) if q.chars().count() <= crate::search::MAX_QUERY_CHARS => {
+            Some((anchor.to_string(), state.search.highlighter(q)))
+        }
+        _ => None,
+    };
+    let body = guide_body(lang, guide, corpus, target.as_ref().map(|(a, h)| (a.as_str(), h)));
+    Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, body).into_response())
 }
 
-fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
+/// Markdown of one part of a guide as HTML, with the searched words marked when it is the target.
+fn part_html(md: &str, anchor: &str, target: Option<(&str, &Highlighter)>) -> PreEscaped<String> {
+    match target {
+        Some((a, h)) if a == anchor => {
+            let mark = |t: &str| h.mark(t);
+            PreEscaped(markdown_to_html_marked(md, Some(&mark)))
+        }
+        _ => PreEscaped(markdown_to_html(md)),
+    }
+}
+
+fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Highlighter)>) -> Markup {
+    let is_target = |anchor: &str| target.is_some_and(|(a, _)| a == anchor);
     let today = chrono::Local::now().date_naive();
     let translation = corpus.translation(g);
     html! {
@@ -145,7 +168,9 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
                     ul { @for c in &g.changes { li { (c) } } }
                 }
             }
-            (raw(&markdown_to_html(&g.intro)))
+            div #introduzione class=[is_target(INTRO_ANCHOR).then_some("target")] {
+                (part_html(&g.intro, INTRO_ANCHOR, target))
+            }
             @if !g.questions.is_empty() {
                 section aria-labelledby="risponde-a" {
                     h2 #risponde-a { (g.lang.t("Risponde a", "Answers")) }
@@ -155,16 +180,18 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus) -> Markup {
             h2 #passi { (lang.t("Passi", "Steps")) }
             ol.steps aria-labelledby="passi" {
                 @for s in &g.steps {
-                    li id=(s.anchor()) {
+                    @let anchor = s.anchor();
+                    li id=(anchor) class=[is_target(&anchor).then_some("target")] {
                         h3 { (s.title) }
-                        (raw(&markdown_to_html(&s.body)))
+                        (part_html(&s.body, &anchor, target))
                     }
                 }
             }
-            @for s in &g.sections {
-                section {
+            @for (i, s) in g.sections.iter().enumerate() {
+                @let anchor = s.anchor(g.lang, i);
+                section id=(anchor) class=[is_target(&anchor).then_some("target")] {
                     h2 { (s.title) }
-                    (raw(&markdown_to_html(&s.body)))
+                    (part_html(&s.body, &anchor, target))
                 }
             }
             h2 { (lang.t("Riferimenti", "References")) }
@@ -384,8 +411,28 @@ fn active_filters(lang: Lang, req: &SearchRequest, topics: &Topics) -> Markup {
     }
 }
 
-fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Markup {
+/// What to do when no guide answers: ask a mentor (officers, with the question filled in),
+/// or sign in to do so.
+fn next_step(lang: Lang, req: &SearchRequest, auth: &Auth) -> Markup {
+    let officer = auth.user().is_some_and(|u| u.role == crate::accounts::Role::Officer);
+    let ask = format!("/mentorship/richieste/nuova?descrizione={}", enc(&req.q));
+    html! {
+        @if officer {
+            p { a.button href=(ask) { (lang.t("Chiedi a un mentor", "Ask a mentor")) } " "
+                (lang.t("— la richiesta parte già con la tua domanda.", "— the request starts with your question.")) }
+        } @else if auth.user().is_none() {
+            p { a href=(format!("/accedi?torna={}", enc(&ask))) { (lang.t("Accedi", "Sign in")) }
+                (lang.t(" per chiedere a un mentor esperto di fondi.", " to ask a mentor who has managed the funds.")) }
+        }
+    }
+}
+
+fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults, auth: &Auth) -> Markup {
     let start = (results.page - 1) * results.per_page + 1;
+    let marked = |url: &str| match url.split_once('#') {
+        Some((page, anchor)) => format!("{page}?evidenzia={}&passo={anchor}#{anchor}", enc(&req.q)),
+        None => url.to_string(),
+    };
     html! {
         @if let Some(fixed) = &results.corrected_query {
             p.notice {
@@ -393,10 +440,24 @@ fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Mar
                 a href=(with_filter(req, |r| r.q = fixed.clone())) { strong { (fixed) } }
             }
         }
-        @if results.relaxed && results.total > 0 {
+        @if !results.ignored.is_empty() {
             p.notice role="note" {
-                (lang.t("Nessuna guida contiene tutte le parole cercate: ecco quelle che ne contengono almeno una.",
-                        "No guide contains every word you searched for: these contain at least one."))
+                (lang.t("Non applicato: ", "Not applied: "))
+                @for (i, x) in results.ignored.iter().enumerate() { @if i > 0 { ", " } code { (x) } }
+                (lang.t(". Si usano le virgolette per una frase, il meno per escludere una parola, OR tra due alternative, l'asterisco in fondo a una parola.",
+                        ". Use quotes for a phrase, a minus to leave a word out, OR between alternatives, an asterisk at the end of a word."))
+            }
+        }
+        @if !results.answered && results.total > 0 && !results.nothing_to_search {
+            div.notice role="note" {
+                p { strong { (lang.t("Nessuna guida risponde davvero a questa domanda.", "No guide really answers this question.")) }
+                    " " (lang.t("Qui sotto trovi le più vicine.", "The closest ones are below.")) }
+                (next_step(lang, req, auth))
+            }
+        } @else if results.relaxed && results.total > 0 {
+            p.notice role="note" {
+                (lang.t("Nessuna guida contiene abbastanza parole della ricerca: ecco quelle che ne contengono almeno una.",
+                        "No guide contains enough of the words you searched for: these contain at least one."))
             }
         }
         @if results.nothing_to_search {
@@ -405,6 +466,7 @@ fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Mar
                 "The search holds only symbols or operators: type at least one word.")))
         } @else if results.total == 0 {
             (empty_state(lang, req, ""))
+            @if !req.q.is_empty() { (next_step(lang, req, auth)) }
         } @else if results.hits.is_empty() {
             p.notice role="status" {
                 (lang.t("Questa pagina non esiste: i risultati sono ", "This page does not exist: there are "))
@@ -428,7 +490,15 @@ fn results_list(lang: Lang, req: &SearchRequest, results: &SearchResults) -> Mar
                             li.badge { (h.phase.label(lang)) }
                             li.badge { (h.lang.code().to_uppercase()) }
                         }
+                        @if let Some(p) = &h.passage {
+                            p.passage { a href=(marked(&p.url)) { (p.heading) } }
+                        }
                         p { (raw(&h.snippet)) }
+                        @for t in &h.translations {
+                            p.translation { a href=(t.url) hreflang=(t.lang.code()) lang=(t.lang.code()) {
+                                (t.lang.t("Anche in italiano", "Also in English"))
+                            } }
+                        }
                     }
                 }
             }

@@ -150,6 +150,7 @@ pub fn search_request(p: &Params, topics: &Topics, lang: Lang) -> Result<SearchR
         topic,
         page: p.number("page", 1, MAX_PAGE, lang)?,
         per_page: p.number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, lang)?,
+        ui_lang: Some(lang),
     })
 }
 

@@ -233,6 +233,12 @@ impl TestApp {
         self.client.get(self.url(path)).header("cookie", &who.cookie).send().await.expect("request")
     }
 
+    pub async fn get_text_as(&self, who: &Visitor, path: &str) -> (u16, String) {
+        let r = self.get_as(who, path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("text body"))
+    }
+
     pub async fn get_json_as(&self, who: &Visitor, path: &str) -> (u16, serde_json::Value) {
         let r = self.get_as(who, path).await;
         let status = r.status().as_u16();

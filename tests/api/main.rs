@@ -16,5 +16,6 @@ mod outbox;
 mod outbox_pages;
 mod outbox_processes;
 mod relevance;
+mod search_answers;
 mod search_api;
 mod search_pages;

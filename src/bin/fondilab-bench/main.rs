@@ -5,7 +5,8 @@
 //! - `latency [--count N] [--iterations K]`: server-side search latency over a fixed query
 //!   mix, on the real corpus and on the real corpus plus N generated guides.
 //! - `rebuild [--count N]`: full index rebuild time and cold open of an existing index.
-//! - `relevance`: success@5 on the judged queries, for fondilab and for SQLite FTS5.
+//! - `relevance [--split dev|test|all] [--verbose]`: success@1, success@5 and nDCG@5 on the
+//!   judged queries, for fondilab and for SQLite FTS5, and the no-answer detection.
 //! - `queries --out FILE`: the ≥200 distinct queries the HTTP load test rotates over.
 //! - `matching`: assignment of 2,000 open requests to 500 mentors (capacities 1-5), pruned
 //!   and unpruned against each other on a smaller instance, and against greedy.
@@ -21,7 +22,6 @@ mod outbox;
 mod registrations;
 mod served;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,11 +29,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use fondilab::guides::{self, Corpus, Fund, Guide, Phase, Section, Step};
 use fondilab::i18n::Lang;
+use fondilab::search::eval::{self, JudgedQuery};
 use fondilab::search::{SearchEngine, SearchRequest};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
-use serde::Deserialize;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,7 +54,7 @@ fn main() -> anyhow::Result<()> {
         Some("latency") => {
             let iterations: usize = flag("--iterations").map(|c| c.parse()).transpose()?.unwrap_or(20);
             // One fixed mix for both corpora: the real corpus' queries.
-            let queries = query_mix(&real);
+            let queries = query_mix()?;
             latency("real corpus", Arc::new(real.clone()), &queries, iterations)?;
             let mut big = real.guides.clone();
             big.extend(generate(&real, count));
@@ -62,7 +62,24 @@ fn main() -> anyhow::Result<()> {
             latency(&format!("real + {count} generated"), Arc::new(big), &queries, iterations)?;
         }
         Some("rebuild") => rebuild(&real, count)?,
-        Some("relevance") => relevance(&real)?,
+        Some("explain") => {
+            let q = flag("--q").context("--q QUERY")?;
+            let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
+            let r = engine.search(&SearchRequest { q, page: 1, per_page: 10, ..Default::default() })?;
+            println!(
+                "answered {} (confidence {:.2}) relaxed {} lang {:?} corrections {:?} ignored {:?} expanded {:?}",
+                r.answered, r.confidence, r.relaxed, r.lang, r.corrections, r.ignored, r.expanded
+            );
+            for h in &r.hits {
+                let p = h.passage.as_ref().map(|p| p.anchor.as_str()).unwrap_or("");
+                println!("{:7.2} cov {:.2} {} #{p}", h.score, h.coverage, h.id);
+            }
+        }
+        Some("relevance") => {
+            let split = flag("--split").unwrap_or_else(|| "dev".into());
+            anyhow::ensure!(matches!(split.as_str(), "dev" | "test" | "all"), "--split dev|test|all");
+            relevance(&real, &split, args.iter().any(|a| a == "--verbose"))?
+        }
         Some("outbox") => {
             let outage = flag("--outage").map(|s| s.parse::<u64>()).transpose()?.map(Duration::from_secs);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -81,7 +98,7 @@ fn main() -> anyhow::Result<()> {
         }
         Some("queries") => {
             let out = PathBuf::from(flag("--out").context("--out FILE")?);
-            let qs = query_mix(&real);
+            let qs = query_mix()?;
             let encoded: Vec<String> = qs
                 .iter()
                 .map(|q| percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC).to_string())
@@ -101,53 +118,12 @@ fn load_real(dir: &Path) -> anyhow::Result<Corpus> {
     report.corpus.with_context(|| format!("the corpus in {} has errors", dir.display()))
 }
 
-#[derive(Deserialize)]
-struct Judged {
-    query: Vec<JudgedQuery>,
-}
-
-#[derive(Deserialize)]
-struct JudgedQuery {
-    q: String,
-    kind: String,
-    expect: Vec<String>,
-}
-
-/// The kinds the relevance figure is about: typos, acronyms across languages, legal references.
-fn is_hard(kind: &str) -> bool {
-    matches!(kind, "typo" | "acronym-cross" | "legal" | "acronym-en")
-}
-
-fn judged() -> anyhow::Result<Vec<JudgedQuery>> {
-    let text = std::fs::read_to_string("tests/data/judged-queries.toml").context("run from the repository root")?;
-    Ok(toml::from_str::<Judged>(&text)?.query)
-}
-
-/// The judged queries, title fragments, single words, typos and filtered searches:
-/// at least 200 distinct strings.
-fn query_mix(corpus: &Corpus) -> Vec<String> {
-    let mut rng = StdRng::seed_from_u64(7);
-    let mut set: BTreeSet<String> = judged().map(|j| j.into_iter().map(|q| q.q).collect()).unwrap_or_default();
-    for g in &corpus.guides {
-        let words: Vec<&str> = g.title.split_whitespace().filter(|w| w.len() > 3).collect();
-        if words.len() >= 2 {
-            set.insert(format!("{} {}", words[0], words[1]));
-        }
-        if let Some(w) = words.choose(&mut rng) {
-            let w: String = w.chars().filter(|c| c.is_alphanumeric()).collect();
-            if w.chars().count() > 6 {
-                // A dropped letter: the typo officers make most.
-                let drop = rng.random_range(1..w.chars().count() - 1);
-                let typo: String = w.chars().enumerate().filter(|(i, _)| *i != drop).map(|(_, c)| c).collect();
-                set.insert(typo.to_lowercase());
-            }
-            set.insert(w.to_lowercase());
-        }
-    }
-    for art in [38, 40, 49, 53, 54, 55, 56, 63, 64, 69, 73, 74, 77, 79, 82, 91, 98, 105, 112] {
-        set.insert(format!("art. {art}"));
-    }
-    set.into_iter().filter(|q| !q.trim().is_empty()).collect()
+/// The fixed mix of 255 distinct queries the latency and load figures use (the judged
+/// queries, title fragments, single words, typos and bare article references of the first
+/// judged set and corpus, kept as they were so figures stay comparable).
+fn query_mix() -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string("benches/query-mix.txt").context("run from the repository root")?;
+    Ok(text.lines().map(str::trim).filter(|q| !q.is_empty()).map(String::from).collect())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -385,47 +361,95 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// success@5 of fondilab and of SQLite FTS5 (unicode61, diacritics removed, bm25 with the
-/// title weighted, the query's words OR-ed) on the same guides and judged queries.
-fn relevance(real: &Corpus) -> anyhow::Result<()> {
-    let judged = judged()?;
+/// success@1, success@5 and nDCG@5 of fondilab and of SQLite FTS5 (unicode61, diacritics
+/// removed, bm25 with the title weighted, the query's words OR-ed) on the same guides and
+/// judged queries, by half and by kind, and fondilab's no-answer detection.
+fn relevance(real: &Corpus, split: &str, verbose: bool) -> anyhow::Result<()> {
+    let judged: Vec<JudgedQuery> = eval::load(Path::new("tests/data/judged-queries.toml"))
+        .context("run from the repository root")?
+        .into_iter()
+        .filter(|q| split == "all" || q.split == split)
+        .collect();
+    anyhow::ensure!(!judged.is_empty(), "no judged queries in the {split} half");
     let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
+    let judge = eval::Judge::new(real);
     let mut ours = Vec::new();
-    for j in &judged {
-        let r = engine.search(&SearchRequest { q: j.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
-        ours.push(r.hits.iter().any(|h| j.expect.contains(&h.id)));
+    for q in &judged {
+        let r = engine.search(&SearchRequest { q: q.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
+        let ids: Vec<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+        ours.push(judge.outcome(q, &ids, r.answered));
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let fts = rt.block_on(fts5_success(real, &judged))?;
-    let report = |label: &str, pick: &dyn Fn(&JudgedQuery) -> bool| {
-        let idx: Vec<usize> = (0..judged.len()).filter(|&i| pick(&judged[i])).collect();
-        let n = idx.len() as f64;
-        let a = idx.iter().filter(|&&i| ours[i]).count();
-        let b = idx.iter().filter(|&&i| fts[i]).count();
+    let fts_ranked = rt.block_on(fts5_ranked(real, &judged))?;
+    let theirs: Vec<eval::Outcome> =
+        judged.iter().zip(&fts_ranked).map(|(q, ids)| judge.outcome(q, ids, !ids.is_empty())).collect();
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    println!("relevance on the {split} half: {} judged queries", judged.len());
+    println!("| kind | queries | fondilab s@1 | s@5 | nDCG@5 | FTS5 s@1 | s@5 | nDCG@5 |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let mut kinds: Vec<&str> = judged.iter().map(|q| q.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds.iter().copied().filter(|k| *k != "none").map(Some).chain([None]) {
+        let pick = |o: &[eval::Outcome]| -> eval::Summary {
+            let pairs: Vec<(&JudgedQuery, eval::Outcome)> = judged
+                .iter()
+                .zip(o.iter().copied())
+                .filter(|(q, _)| q.answerable() && kind.is_none_or(|k| q.kind == k))
+                .collect();
+            eval::summarise(&pairs)
+        };
+        let (a, b) = (pick(&ours), pick(&theirs));
         println!(
-            "relevance [{label}]: {} queries; success@5 fondilab {:.1}% ({a}), SQLite FTS5 {:.1}% ({b}); difference {:.1} points",
-            idx.len(),
-            100.0 * a as f64 / n,
-            100.0 * b as f64 / n,
-            100.0 * (a as f64 - b as f64) / n
+            "| {} | {} | {} | {} | {:.3} | {} | {} | {:.3} |",
+            kind.unwrap_or("all answerable"),
+            a.answerable,
+            pct(a.success1),
+            pct(a.success5),
+            a.ndcg5,
+            pct(b.success1),
+            pct(b.success5),
+            b.ndcg5
         );
-        for &i in &idx {
-            if !ours[i] || !fts[i] {
+    }
+    let all: Vec<(&JudgedQuery, eval::Outcome)> = judged.iter().zip(ours.iter().copied()).collect();
+    let s = eval::summarise(&all);
+    println!(
+        "no answer: flagged for {} of {} unanswerable queries ({}); wrongly flagged for {} of {} answerable ({})",
+        (s.no_answer_detected * s.unanswerable as f64).round(),
+        s.unanswerable,
+        pct(s.no_answer_detected),
+        (s.no_answer_false * s.answerable as f64).round(),
+        s.answerable,
+        pct(s.no_answer_false)
+    );
+    if verbose {
+        for (i, q) in judged.iter().enumerate() {
+            let o = ours[i];
+            let wrong_flag = q.answerable() != o.answered;
+            if (q.answerable() && !o.success1) || wrong_flag {
+                let r = engine.search(&SearchRequest { q: q.q.clone(), page: 1, per_page: 3, ..Default::default() })?;
+                let mut top: Vec<String> = r.hits.iter().map(|h| format!("{} ({:.1})", h.id, h.score)).collect();
+                top.push(format!("confidence {:.2}", r.confidence));
                 println!(
-                    "    {:<45} fondilab {} FTS5 {}",
-                    judged[i].q,
-                    if ours[i] { "hit" } else { "MISS" },
-                    if fts[i] { "hit" } else { "miss" }
+                    "  [{}] {:?}\n      s@1 {} s@5 {} answered {} fts5 s@5 {} | want {:?}\n      got {:?}",
+                    q.kind,
+                    q.q,
+                    o.success1,
+                    o.success5,
+                    o.answered,
+                    theirs[i].success5,
+                    q.grades.iter().filter(|(_, g)| **g >= 2).map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+                    top
                 );
             }
         }
-    };
-    report("typos, acronyms across languages, legal references", &|j| is_hard(&j.kind));
-    report("all judged queries", &|_| true);
+    }
     Ok(())
 }
 
-async fn fts5_success(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<Vec<bool>> {
+/// The first five guides FTS5 gives each judged query.
+async fn fts5_ranked(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<Vec<Vec<String>>> {
     use sqlx::sqlite::SqlitePoolOptions;
     let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
     sqlx::query(
@@ -441,13 +465,13 @@ async fn fts5_success(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<V
             .execute(&pool)
             .await?;
     }
-    let mut hits = Vec::new();
+    let mut out = Vec::new();
     for j in judged {
         // What a developer would write: every word quoted (so FTS5 syntax cannot break), OR-ed.
         let words: Vec<String> =
             j.q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"")).collect();
         if words.is_empty() {
-            hits.push(false);
+            out.push(Vec::new());
             continue;
         }
         let ids: Vec<String> =
@@ -455,7 +479,7 @@ async fn fts5_success(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<V
                 .bind(words.join(" OR "))
                 .fetch_all(&pool)
                 .await?;
-        hits.push(ids.iter().any(|id| j.expect.contains(id)));
+        out.push(ids);
     }
-    Ok(hits)
+    Ok(out)
 }
