@@ -9,7 +9,7 @@ pub mod render;
 pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Months, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -29,6 +29,8 @@ pub struct Corpus {
     by_id: HashMap<String, usize>,
     /// Replaced id → the id of the guide it was merged into.
     replaced: HashMap<String, String>,
+    /// Original's id → the translation that names it in `translation_of`.
+    translated_by: HashMap<String, usize>,
     pub topics: Topics,
     pub synonyms: Synonyms,
     /// Hash of every file the corpus was read from.
@@ -73,9 +75,7 @@ impl Corpus {
         if let Some(t) = guide.translation_of.as_deref().and_then(|id| self.resolve(id)) {
             return Some(t);
         }
-        self.guides
-            .iter()
-            .find(|g| g.translation_of.as_deref().and_then(|t| self.resolve(t)).is_some_and(|t| t.id == guide.id))
+        self.translated_by.get(&guide.id).map(|&i| &self.guides[i])
     }
 
     pub fn len(&self) -> usize {
@@ -104,14 +104,23 @@ impl Corpus {
             hasher.update(group.broader.as_deref().unwrap_or("").as_bytes());
             hasher.update(group.not_with.join("|").as_bytes());
         }
-        let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
-        let replaced = replaced_ids(&guides);
-        Corpus { guides, by_id, replaced, topics, synonyms, hash: hex::encode(hasher.finalize()) }
+        Corpus::assemble(guides, topics, synonyms, hex::encode(hasher.finalize()))
     }
-}
 
-fn replaced_ids(guides: &[Guide]) -> HashMap<String, String> {
-    guides.iter().flat_map(|g| g.replaces.iter().map(|old| (old.clone(), g.id.clone()))).collect()
+    /// The corpus with its lookups: by id, merged ids, translations.
+    fn assemble(guides: Vec<Guide>, topics: Topics, synonyms: Synonyms, hash: String) -> Corpus {
+        let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
+        let replaced: HashMap<String, String> =
+            guides.iter().flat_map(|g| g.replaces.iter().map(|old| (old.clone(), g.id.clone()))).collect();
+        let mut translated_by = HashMap::new();
+        for (i, g) in guides.iter().enumerate() {
+            if let Some(original) = g.translation_of.as_deref() {
+                let original = replaced.get(original).map(String::as_str).unwrap_or(original);
+                translated_by.entry(original.to_string()).or_insert(i);
+            }
+        }
+        Corpus { guides, by_id, replaced, translated_by, topics, synonyms, hash }
+    }
 }
 
 /// Outcome of reading a corpus directory.
@@ -141,23 +150,13 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     let mut diags = Vec::new();
     let mut hasher = Sha256::new();
     let mut read = |path: &Path, diags: &mut Vec<Diagnostic>| -> Option<String> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                hasher.update(path.strip_prefix(dir).unwrap_or(path).to_string_lossy().as_bytes());
-                hasher.update([0]);
-                hasher.update(&bytes);
-                match String::from_utf8(bytes) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        let line =
-                            diagnostic::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
-                        diags.push(Diagnostic::error(path, line, "the file is not valid UTF-8"));
-                        None
-                    }
-                }
+        match read_file(dir, path) {
+            Ok((text, digest)) => {
+                hasher.update(digest);
+                Some(text)
             }
             Err(e) => {
-                diags.push(Diagnostic::error(path, 1, format!("cannot read: {e}")));
+                diags.push(e);
                 None
             }
         }
@@ -199,11 +198,11 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     files.sort();
 
     let mut parsed = Vec::new();
-    for path in &files {
-        let Some(text) = read(path, &mut diags) else {
-            continue;
-        };
-        match parse::parse_guide(path, &text) {
+    for (digest, result) in read_all(dir, &files) {
+        if let Some(digest) = digest {
+            hasher.update(digest);
+        }
+        match result {
             Ok(p) => parsed.push(p),
             Err(e) => diags.extend(e),
         }
@@ -341,13 +340,46 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     let corpus = match (ok, topics, synonyms) {
         (true, Some(topics), Some(synonyms)) => {
             let guides: Vec<Guide> = parsed.into_iter().map(|p| p.guide).collect();
-            let by_id = guides.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
-            let replaced = replaced_ids(&guides);
-            Some(Corpus { guides, by_id, replaced, topics, synonyms, hash: hex::encode(hasher.finalize()) })
+            Some(Corpus::assemble(guides, topics, synonyms, hex::encode(hasher.finalize())))
         }
         _ => None,
     };
     Report { corpus, diagnostics: diags }
+}
+
+/// One file's text and the digest of its name (relative to `dir`) and bytes.
+fn read_file(dir: &Path, path: &Path) -> Result<(String, [u8; 32]), Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(path, 1, format!("cannot read: {e}")))?;
+    let mut hasher = Sha256::new();
+    hasher.update(path.strip_prefix(dir).unwrap_or(path).to_string_lossy().as_bytes());
+    hasher.update([0]);
+    hasher.update(&bytes);
+    let digest = hasher.finalize().into();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = diagnostic::line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        Diagnostic::error(path, line, "the file is not valid UTF-8")
+    })?;
+    Ok((text, digest))
+}
+
+type ReadGuide = (Option<[u8; 32]>, Result<parse::Parsed, Vec<Diagnostic>>);
+
+/// Reads and parses the guide files on every core, keeping their order; each file's text
+/// is dropped as soon as it is parsed.
+fn read_all(dir: &Path, files: &[PathBuf]) -> Vec<ReadGuide> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = files.len().div_ceil(threads).max(64);
+    let one = |path: &PathBuf| -> ReadGuide {
+        match read_file(dir, path) {
+            Ok((text, digest)) => (Some(digest), parse::parse_guide(path, &text)),
+            Err(e) => (None, Err(vec![e])),
+        }
+    };
+    std::thread::scope(|scope| {
+        let parts: Vec<_> =
+            files.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
 }
 
 /// Funds × phases with the number of guides in each cell (a guide counts once per fund).

@@ -93,7 +93,8 @@ const HEDGES: &[&str] = &[
 
 /// Whether a line of guide text defers to the current text instead of stating the rule.
 pub fn is_hedge(line: &str) -> bool {
-    let lower = line.to_lowercase();
+    // The phrases are ASCII, so ASCII case folding is enough and keeps this cheap.
+    let lower = line.to_ascii_lowercase();
     HEDGES.iter().any(|h| lower.contains(h))
 }
 
@@ -126,8 +127,9 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         return Err(vec![Diagnostic::error(path, 1, "front matter is not closed: add a line with +++ after it")]);
     };
     let close = close + 1; // index of the closing fence
-    let front_start = lines[0].len() + 1; // byte offset of the first front matter line
-    let front_text = &text[front_start..front_start + lines[1..close].iter().map(|l| l.len() + 1).sum::<usize>()];
+                           // Where each line starts, from the text itself: line endings may be "\n" or "\r\n".
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let front_text = &text[line_starts[1]..line_starts[close]];
     // Line numbers inside the front matter are offset by the opening fence.
     let front_line = |span: std::ops::Range<usize>| line_of(front_text, span.start) + 1;
 
@@ -361,7 +363,9 @@ pub fn parse_guide(path: &Path, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     }
 
     let body_first_line = close + 2; // 1-based number of the line after the closing fence
-    let body = Body::parse(path, &lines[close + 1..], body_first_line, &mut faults);
+                                     // Most guides have no hedge at all: one look at the whole body spares a look per line.
+    let hedged = line_starts.get(close + 1).is_some_and(|&start| is_hedge(&text[start..]));
+    let body = Body::parse(path, &lines[close + 1..], body_first_line, hedged, &mut faults);
     if let Some(lang) = lang {
         let end_line = body_first_line + lines.len().saturating_sub(close + 2);
         for required in required_sections(lang) {
@@ -431,7 +435,7 @@ enum Part {
 }
 
 impl Body {
-    fn parse(path: &Path, lines: &[&str], first_line: usize, faults: &mut Vec<Diagnostic>) -> Body {
+    fn parse(path: &Path, lines: &[&str], first_line: usize, hedged: bool, faults: &mut Vec<Diagnostic>) -> Body {
         let mut body = Body {
             intro: String::new(),
             steps: Vec::new(),
@@ -450,7 +454,7 @@ impl Body {
             }
             if !in_code {
                 collect_links(line, line_no, &mut body.links);
-                if is_hedge(line) {
+                if hedged && is_hedge(line) {
                     body.hedges.push(line_no);
                 }
             }
@@ -630,6 +634,19 @@ mod tests {
         assert!(msgs.iter().any(|(_, m)| m.contains("needs at least 5")), "{msgs:?}");
         let errs = parse_guide(&path(), &sample("", "Solo testo.\n")).unwrap_err();
         assert!(errs[0].message.contains("no steps"));
+    }
+
+    #[test]
+    fn windows_line_endings_and_a_byte_order_mark() {
+        // The last front matter line ends in a two-byte character, where a cut by line lengths
+        // would fall inside it.
+        let crlf = format!("\u{feff}{}", sample("# ultima riga: è\n", STEPS).replace('\n', "\r\n"));
+        let p = parse_guide(&path(), &crlf).unwrap();
+        assert_eq!(p.guide.title, "Prova");
+        assert_eq!(p.guide.steps.len(), 5);
+        let bad = sample("", STEPS).replace("lang = \"it\"", "lang = \"fr\"").replace('\n', "\r\n");
+        let errs = parse_guide(&path(), &bad).unwrap_err();
+        assert_eq!(errs[0].line, 4, "{errs:?}");
     }
 
     #[test]
