@@ -221,13 +221,18 @@ pub fn build_in_ram(corpus: &Corpus) -> anyhow::Result<Index> {
 }
 
 fn fill(index: &Index, fields: &Fields, corpus: &Corpus) -> anyhow::Result<()> {
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, 64_000_000)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(2, 120_000_000)?;
     for gidx in 0..corpus.guides.len() {
         for d in documents(fields, corpus, gidx) {
             writer.add_document(d)?;
         }
     }
     writer.commit()?;
+    // Two threads write two segments; searching one is faster, so they are merged.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
     Ok(())
 }

@@ -18,7 +18,7 @@ pub mod rank;
 pub mod syntax;
 pub mod words;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,13 +64,6 @@ pub struct SearchRequest {
 impl SearchRequest {
     pub fn has_filters(&self) -> bool {
         self.fund.is_some() || self.phase.is_some() || self.lang.is_some() || self.topic.is_some()
-    }
-
-    fn allows(&self, g: &Guide) -> bool {
-        self.fund.is_none_or(|f| g.funds.contains(&f))
-            && self.phase.is_none_or(|p| g.phase == p)
-            && self.lang.is_none_or(|l| g.lang == l)
-            && self.topic.as_deref().is_none_or(|t| g.topics.iter().any(|x| x == t))
     }
 }
 
@@ -121,17 +114,51 @@ pub struct Facets {
     pub topic: BTreeMap<String, u64>,
 }
 
-impl Facets {
-    fn count(&mut self, g: &Guide) {
-        for f in &g.funds {
-            *self.fund.entry(f.as_str().to_string()).or_default() += 1;
+/// Facet counts kept as numbers while counting many guides, named once at the end.
+struct FacetTally {
+    fund: [u64; Fund::ALL.len()],
+    phase: [u64; Phase::ALL.len()],
+    lang: [u64; Lang::ALL.len()],
+    topic: Vec<u64>,
+}
+
+impl FacetTally {
+    fn new(topics: usize) -> FacetTally {
+        FacetTally { fund: [0; 3], phase: [0; 7], lang: [0; 2], topic: vec![0; topics] }
+    }
+
+    fn count(&mut self, codes: &FacetCodes) {
+        for (i, n) in self.fund.iter_mut().enumerate() {
+            *n += u64::from(codes.funds >> i & 1);
         }
-        *self.phase.entry(g.phase.as_str().to_string()).or_default() += 1;
-        *self.lang.entry(g.lang.code().to_string()).or_default() += 1;
-        for t in &g.topics {
-            *self.topic.entry(t.clone()).or_default() += 1;
+        self.phase[codes.phase as usize] += 1;
+        self.lang[codes.lang as usize] += 1;
+        for &t in &codes.topics {
+            self.topic[t as usize] += 1;
         }
     }
+
+    fn named(&self, topic_slugs: &[String]) -> Facets {
+        let named = |names: Vec<&str>, counts: &[u64]| -> BTreeMap<String, u64> {
+            names.into_iter().zip(counts).filter(|(_, n)| **n > 0).map(|(k, n)| (k.to_string(), *n)).collect()
+        };
+        Facets {
+            fund: named(Fund::ALL.iter().map(|f| f.as_str()).collect(), &self.fund),
+            phase: named(Phase::ALL.iter().map(|p| p.as_str()).collect(), &self.phase),
+            lang: named(Lang::ALL.iter().map(|l| l.code()).collect(), &self.lang),
+            topic: named(topic_slugs.iter().map(String::as_str).collect(), &self.topic),
+        }
+    }
+}
+
+/// A guide's facet values as small numbers, made once when the engine starts.
+struct FacetCodes {
+    /// Bit i: `Fund::ALL[i]`.
+    funds: u8,
+    phase: u8,
+    lang: u8,
+    /// Positions in the engine's topic list.
+    topics: Vec<u16>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,13 +198,17 @@ impl SearchResults {
 pub struct SearchEngine {
     corpus: Arc<Corpus>,
     reader: IndexReader,
+    keys: rank::Keys,
     fields: Fields,
     synonyms: SynonymTable,
     analyzers: Analyzers,
     /// Each guide's translation, by position.
     twins: Vec<Option<usize>>,
-    /// Positions of the guides by title, for browsing.
-    by_title: Vec<usize>,
+    /// Each guide's place in the list by title, for browsing.
+    title_rank: Vec<u32>,
+    facet_codes: Vec<FacetCodes>,
+    /// Every topic slug the guides use, in the order facet codes number them.
+    topic_slugs: Vec<String>,
 }
 
 /// How the index was obtained at start, for logs and benchmarks.
@@ -213,12 +244,45 @@ impl SearchEngine {
         let (_, fields) = index::schema();
         let schema = index.schema();
         anyhow::ensure!(schema.get_field("key").ok() == Some(fields.key), "index schema does not match");
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let keys = rank::Keys::read(&reader.searcher())?;
         let synonyms = SynonymTable::new(&corpus.synonyms);
         let twins = corpus.guides.iter().map(|g| corpus.translation(g).and_then(|t| corpus.position(&t.id))).collect();
         let mut by_title: Vec<usize> = (0..corpus.guides.len()).collect();
         by_title.sort_by_cached_key(|&i| corpus.guides[i].title.to_lowercase());
-        Ok(SearchEngine { corpus, reader, fields, synonyms, analyzers: Analyzers::new(), twins, by_title })
+        let mut title_rank = vec![0u32; corpus.guides.len()];
+        for (rank, &g) in by_title.iter().enumerate() {
+            title_rank[g] = rank as u32;
+        }
+        let mut topic_slugs: Vec<String> = corpus.guides.iter().flat_map(|g| g.topics.iter().cloned()).collect();
+        topic_slugs.sort();
+        topic_slugs.dedup();
+        let facet_codes = corpus
+            .guides
+            .iter()
+            .map(|g| FacetCodes {
+                funds: Fund::ALL
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| g.funds.contains(f))
+                    .fold(0, |m, (i, _)| m | 1 << i),
+                phase: Phase::ALL.iter().position(|p| *p == g.phase).unwrap_or(0) as u8,
+                lang: Lang::ALL.iter().position(|l| *l == g.lang).unwrap_or(0) as u8,
+                topics: g.topics.iter().filter_map(|t| topic_slugs.binary_search(t).ok()).map(|i| i as u16).collect(),
+            })
+            .collect();
+        Ok(SearchEngine {
+            corpus,
+            reader,
+            keys,
+            fields,
+            synonyms,
+            analyzers: Analyzers::new(),
+            twins,
+            title_rank,
+            facet_codes,
+            topic_slugs,
+        })
     }
 
     pub fn corpus(&self) -> &Arc<Corpus> {
@@ -260,7 +324,23 @@ impl SearchEngine {
             ..Default::default()
         };
         let guides = &self.corpus.guides;
-        let allowed = |g: usize| req.allows(&guides[g]);
+        // Filters checked once per guide on the compact facet codes, not on the guides.
+        let filter: Option<Vec<bool>> = req.has_filters().then(|| {
+            let fund = req.fund.and_then(|f| Fund::ALL.iter().position(|x| *x == f));
+            let phase = req.phase.and_then(|p| Phase::ALL.iter().position(|x| *x == p));
+            let lang = req.lang.and_then(|l| Lang::ALL.iter().position(|x| *x == l));
+            let topic = req.topic.as_ref().map(|t| self.topic_slugs.binary_search(t).map(|i| i as u16));
+            self.facet_codes
+                .iter()
+                .map(|c| {
+                    fund.is_none_or(|f| c.funds >> f & 1 == 1)
+                        && phase.is_none_or(|p| c.phase as usize == p)
+                        && lang.is_none_or(|l| c.lang as usize == l)
+                        && topic.is_none_or(|t| t.is_ok_and(|t| c.topics.contains(&t)))
+                })
+                .collect()
+        });
+        let allowed = |g: usize| filter.as_ref().is_none_or(|f| f[g]);
 
         let browsing = q.is_empty();
         if !browsing && !understood.has_terms() {
@@ -273,15 +353,17 @@ impl SearchEngine {
         let matches: Vec<GuideMatch> = if browsing {
             (0..guides.len()).filter(|&g| allowed(g)).map(|gidx| GuideMatch { gidx, ..Default::default() }).collect()
         } else {
-            let ranking = rank::rank(&searcher, guides.len(), &understood.concepts, &allowed)?;
+            let ranking = rank::rank(&searcher, &self.keys, guides.len(), &understood.concepts, &allowed)?;
             results.relaxed = ranking.relaxed;
             results.confidence = ranking.matches.first().map_or(0.0, |m| m.coverage + 0.5 * ranking.pairs_known);
             results.answered = !only_exclusions && !ranking.relaxed && results.confidence >= ANSWER_CONFIDENCE;
             ranking.matches
         };
+        let mut tally = FacetTally::new(self.topic_slugs.len());
         for m in &matches {
-            results.facets.count(&guides[m.gidx]);
+            tally.count(&self.facet_codes[m.gidx]);
         }
+        results.facets = tally.named(&self.topic_slugs);
 
         // A guide in the query's language ranks a little higher; then a guide and its
         // translation become one result, shown in that language when it exists.
@@ -292,29 +374,44 @@ impl SearchEngine {
                 GuideMatch { score: m.score * bonus, ..*m }
             })
             .collect();
+        // Only the results up to the page shown need an order; the rest are counted. Twins may
+        // both be among the best, so twice as many guides as results are ordered.
+        let wanted = (page * per_page * 2 + 2).min(scored.len());
         if browsing || only_exclusions {
-            let rank_of: HashMap<usize, usize> = self.by_title.iter().enumerate().map(|(r, &g)| (g, r)).collect();
-            scored.sort_by_key(|m| rank_of.get(&self.shown(m.gidx, lang, &allowed)).copied().unwrap_or(usize::MAX));
-        } else {
-            scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.gidx.cmp(&b.gidx)));
-        }
-        let by_gidx: HashMap<usize, GuideMatch> = matches.iter().map(|m| (m.gidx, *m)).collect();
-        let mut groups: Vec<Group> = Vec::new();
-        let mut seen: HashMap<usize, ()> = HashMap::new();
-        for m in scored {
-            let pair = self.twins[m.gidx].map_or(m.gidx, |t| t.min(m.gidx));
-            if seen.insert(pair, ()).is_some() {
-                continue;
+            let key = |m: &GuideMatch| self.title_rank[self.shown(m.gidx, lang, &allowed)];
+            if wanted < scored.len() {
+                scored.select_nth_unstable_by_key(wanted, key);
             }
-            groups.push(Group { shown: self.shown(m.gidx, lang, &allowed), best: m });
+            scored[..wanted].sort_unstable_by_key(key);
+        } else {
+            let by_score = |a: &GuideMatch, b: &GuideMatch| b.score.total_cmp(&a.score).then(a.gidx.cmp(&b.gidx));
+            if wanted < scored.len() {
+                scored.select_nth_unstable_by(wanted, by_score);
+            }
+            scored[..wanted].sort_unstable_by(by_score);
         }
-        results.total = groups.len();
+        // Position of each matched guide in `matches`, to find the shown twin's own match.
+        let mut position = vec![u32::MAX; guides.len()];
+        for (i, m) in matches.iter().enumerate() {
+            position[m.gidx] = i as u32;
+        }
+        let pair_of = |g: usize| self.twins[g].map_or(g, |t| t.min(g));
+        let mut seen = vec![false; guides.len()];
+        let mut groups: Vec<Group> = Vec::new();
+        for m in &scored[..wanted] {
+            if !std::mem::replace(&mut seen[pair_of(m.gidx)], true) {
+                groups.push(Group { shown: self.shown(m.gidx, lang, &allowed), best: *m });
+            }
+        }
+        let beyond = scored[wanted..].iter().filter(|m| !std::mem::replace(&mut seen[pair_of(m.gidx)], true)).count();
+        results.total = groups.len() + beyond;
 
         let highlight = &understood.highlight;
         for g in groups.iter().skip((page - 1) * per_page).take(per_page) {
             let guide = &guides[g.shown];
             // The passage: the shown guide's own best one, else the same part of its translation.
-            let part = by_gidx.get(&g.shown).and_then(|m| m.best_part).or(g.best.best_part).map(|(p, _)| p);
+            let own = matches.get(position[g.shown] as usize).and_then(|m| m.best_part);
+            let part = own.or(g.best.best_part).map(|(p, _)| p);
             let passage = (!browsing).then(|| self.passage(guide, part.unwrap_or(0), highlight));
             let snippet = match &passage {
                 Some(p) => p.snippet.clone(),

@@ -29,8 +29,6 @@ pub mod weights {
     pub const BODY: f32 = 1.0;
     /// Topic labels and audience.
     pub const META: f32 = 0.5;
-    /// The word exactly as typed (unstemmed) also appears: a small bonus over a stem match.
-    pub const EXACT: f32 = 0.3;
     /// A word reached by typo correction counts less than one typed right.
     pub const CORRECTED: f32 = 0.6;
     /// A broader term of an acronym (`FSE` reaching `FSE+`) counts less than its own terms.
@@ -46,10 +44,13 @@ pub mod weights {
     pub const MAX_PREFIX_TERMS: usize = 16;
     /// Two neighbouring words of the query found close together in a guide.
     pub const PAIR: f32 = 1.0;
-    /// A single word of a multi-word term typed (as "registro" of "registro d'aula").
-    pub const PART_OF_TERM: f32 = 0.4;
     /// How far apart (in words) the two may be.
     pub const PAIR_SLOP: u32 = 2;
+    /// A word in more than one document in this many is common: a pair of two common words
+    /// is not searched.
+    pub const COMMON_SHARE: u64 = 10;
+    /// A single word of a multi-word term typed (as "registro" of "registro d'aula").
+    pub const PART_OF_TERM: f32 = 0.4;
 }
 
 /// Most concepts of meaning a query is read into; words beyond are reported as ignored.
@@ -246,36 +247,40 @@ fn phrase_q(field: Field, toks: &[Tok], boost: f32) -> Option<Box<dyn Query>> {
     }
 }
 
+/// The clauses of one concept, each (field, terms) once: "avviso" and "avvisi" stem alike,
+/// and a term scored twice would cost twice and count double.
+#[derive(Default)]
+struct ClauseSet {
+    seen: Vec<(Field, Vec<String>)>,
+    queries: Vec<Box<dyn Query>>,
+    /// Whether a single word already stands for the concept (an acronym for its expansion).
+    has_word: bool,
+}
+
+impl ClauseSet {
+    fn phrase(&mut self, field: Field, toks: &[Tok], boost: f32) {
+        let key = (field, toks.iter().map(|t| t.text.clone()).collect::<Vec<_>>());
+        if key.1.is_empty() || self.seen.contains(&key) {
+            return;
+        }
+        self.queries.extend(phrase_q(field, toks, boost));
+        self.seen.push(key);
+    }
+
+    fn push(&mut self, q: Box<dyn Query>) {
+        self.queries.push(q);
+    }
+
+    fn into_vec(self) -> Vec<Box<dyn Query>> {
+        self.queries
+    }
+}
+
 fn any_of(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     if clauses.len() == 1 {
         return clauses.into_iter().next().expect("one clause");
     }
     Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
-}
-
-/// Clauses for a word or a multi-word term (plain tokens) across every field, scaled by
-/// `scale`; its words and stems are also what snippets mark.
-fn text_clauses(f: &Fields, an: &mut Analyzers, h: &mut Highlighter, text: &str, scale: f32) -> Vec<Box<dyn Query>> {
-    use weights::*;
-    let mut out = Vec::with_capacity(12);
-    let plain_toks = tokens(&mut an.plain, text);
-    for t in &plain_toks {
-        h.add_word(&t.text);
-    }
-    for lang in Lang::ALL {
-        let toks = tokens(an.stemmer(lang), text);
-        for t in &toks {
-            h.add_stem(&t.text);
-        }
-        let lf = f.lang(lang);
-        for (field, w) in
-            [(lf.title, TITLE), (lf.questions, QUESTIONS), (lf.heading, HEADING), (lf.body, BODY), (lf.meta, META)]
-        {
-            out.extend(phrase_q(field, &toks, w * scale));
-        }
-    }
-    out.extend(phrase_q(f.plain, &plain_toks, EXACT * scale));
-    out
 }
 
 /// Words of the guides within edit distance of a word they lack, best first.
@@ -466,16 +471,16 @@ impl Builder<'_> {
             }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let mut clauses = Vec::new();
+        let mut set = ClauseSet::default();
         for (_, term) in found.iter().take(weights::MAX_PREFIX_TERMS) {
-            clauses.extend(text_clauses(self.fields, &mut self.analyzers, h, term, 1.0));
+            self.clauses(&mut set, h, term, 1.0);
         }
         h.add_stem(&stem);
-        if clauses.is_empty() {
+        if set.queries.is_empty() {
             // Nothing starts so: the concept stays, matching nothing, so the query says so.
-            clauses.push(term_q(self.fields.plain, &stem, 1.0));
+            set.push(term_q(self.fields.plain, &stem, 1.0));
         }
-        Some(Draft::new(format!("{p}*"), clauses))
+        Some(Draft::new(format!("{p}*"), set.into_vec()))
     }
 
     /// Ordinary words: legal references, acronyms and their expansions, then single words.
@@ -531,44 +536,31 @@ impl Builder<'_> {
                     continue;
                 }
                 if !meant_otherwise {
-                    let mut clauses = Vec::new();
-                    for term in self.synonyms.group_terms(group) {
-                        clauses.extend(text_clauses(
-                            self.fields,
-                            &mut self.analyzers,
-                            &mut u.highlight,
-                            &term.join(" "),
-                            1.0,
-                        ));
+                    let mut set = ClauseSet::default();
+                    // Single words first: an acronym can then stand for its common-word expansions.
+                    let mut terms: Vec<&Vec<String>> = self.synonyms.group_terms(group).collect();
+                    terms.sort_by_key(|t| t.len());
+                    let terms: Vec<String> = terms.into_iter().map(|t| t.join(" ")).collect();
+                    for term in &terms {
+                        self.clauses(&mut set, &mut u.highlight, term, 1.0);
                     }
                     if let Some((broader, _)) = &info.broader {
-                        for term in self.synonyms.group_terms(*broader) {
-                            clauses.extend(text_clauses(
-                                self.fields,
-                                &mut self.analyzers,
-                                &mut u.highlight,
-                                &term.join(" "),
-                                weights::BROADER,
-                            ));
+                        let broader: Vec<String> = self.synonyms.group_terms(*broader).map(|t| t.join(" ")).collect();
+                        for term in &broader {
+                            self.clauses(&mut set, &mut u.highlight, term, weights::BROADER);
                         }
                     }
                     u.expanded.push(info.label.clone());
                     let label = rest[toks[i].from..toks[i + used - 1].to].to_string();
-                    drafts.push(Draft::new(label.clone(), clauses));
+                    drafts.push(Draft::new(label.clone(), set.into_vec()));
                     if used > 1 {
                         // A guide may use the words apart ("registri" for "registro d'aula").
-                        let mut parts = Vec::new();
+                        let mut parts = ClauseSet::default();
                         for w in texts[i..i + used].iter().filter(|w| !analyzers::is_query_stop(w)) {
-                            parts.extend(text_clauses(
-                                self.fields,
-                                &mut self.analyzers,
-                                &mut u.highlight,
-                                w,
-                                weights::PART_OF_TERM,
-                            ));
+                            self.clauses(&mut parts, &mut u.highlight, w, weights::PART_OF_TERM);
                         }
-                        if !parts.is_empty() {
-                            drafts.push(Draft { role: Role::PartOfTerm, ..Draft::new(label, parts) });
+                        if !parts.queries.is_empty() {
+                            drafts.push(Draft { role: Role::PartOfTerm, ..Draft::new(label, parts.into_vec()) });
                         }
                     }
                     i += used;
@@ -589,26 +581,21 @@ impl Builder<'_> {
             if self.known(&word) || words::is_real_word(&raw) {
                 // A real word the guides lack stays as it is: it tells the search that
                 // part of the question is not covered.
-                let clauses = text_clauses(self.fields, &mut self.analyzers, &mut u.highlight, &word, 1.0);
+                let clauses = self.clauses_of(&mut u.highlight, &word, 1.0);
                 drafts.push(Draft { word: Some(word), ..Draft::new(raw, clauses) });
                 continue;
             }
             let fixes = corrections(self.searcher, self.fields, &word);
             if fixes.is_empty() {
-                let clauses = text_clauses(self.fields, &mut self.analyzers, &mut u.highlight, &word, 1.0);
+                let clauses = self.clauses_of(&mut u.highlight, &word, 1.0);
                 drafts.push(Draft { word: Some(word), ..Draft::new(raw, clauses) });
                 continue;
             }
-            let mut clauses = Vec::new();
+            let mut set = ClauseSet::default();
             for fix in &fixes {
-                clauses.extend(text_clauses(
-                    self.fields,
-                    &mut self.analyzers,
-                    &mut u.highlight,
-                    fix,
-                    weights::CORRECTED,
-                ));
+                self.clauses(&mut set, &mut u.highlight, fix, weights::CORRECTED);
             }
+            let clauses = set.into_vec();
             corrected_words.push((span, fixes[0].clone()));
             drafts.push(Draft { word: Some(fixes[0].clone()), ..Draft::new(raw.clone(), clauses) });
             u.corrections.push(Correction { typed: raw, to: fixes });
@@ -641,20 +628,75 @@ impl Builder<'_> {
         drafts
     }
 
+    /// Clauses for a word or a multi-word term across every field, scaled by `scale`; its
+    /// words and stems are also what snippets mark. A multi-word term is a phrase in titles
+    /// and questions, and in the running text unless it is made of common words and
+    /// a single word already stands for the concept: a phrase reads positions, which costs.
+    fn clauses(&mut self, set: &mut ClauseSet, h: &mut Highlighter, text: &str, scale: f32) {
+        use weights::*;
+        for t in tokens(&mut self.analyzers.plain, text) {
+            h.add_word(&t.text);
+        }
+        for lang in Lang::ALL {
+            let toks = tokens(self.analyzers.stemmer(lang), text);
+            for t in &toks {
+                h.add_stem(&t.text);
+            }
+            let lf = self.fields.lang(lang);
+            if toks.len() > 1 {
+                // Once a single word stands for the concept, an expansion made only of
+                // common words would read positions in most documents to add little.
+                let docs = self.searcher.num_docs().max(1);
+                let common = toks.iter().all(|t| {
+                    self.searcher.doc_freq(&Term::from_field_text(lf.body, &t.text)).unwrap_or(0) * COMMON_SHARE > docs
+                });
+                if !(set.has_word && common) {
+                    set.phrase(lf.body, &toks, BODY * scale);
+                }
+                // Titles and questions are short: their positions cost little.
+                for (field, w) in [(lf.title, TITLE), (lf.questions, QUESTIONS)] {
+                    set.phrase(field, &toks, w * scale);
+                }
+                continue;
+            }
+            set.has_word |= toks.len() == 1;
+            for (field, w) in
+                [(lf.title, TITLE), (lf.questions, QUESTIONS), (lf.heading, HEADING), (lf.body, BODY), (lf.meta, META)]
+            {
+                set.phrase(field, &toks, w * scale);
+            }
+        }
+    }
+
+    /// The clauses of one word or term, alone.
+    fn clauses_of(&mut self, h: &mut Highlighter, text: &str, scale: f32) -> Vec<Box<dyn Query>> {
+        let mut set = ClauseSet::default();
+        self.clauses(&mut set, h, text, scale);
+        set.into_vec()
+    }
+
     /// Clauses for two words within a few words of each other, in either language's text.
+    /// Two words that are each in a large share of the text say little together, and reading
+    /// their positions everywhere costs: such a pair is left out.
     fn pair(&mut self, a: &str, b: &str) -> Option<Vec<Box<dyn Query>>> {
         let mut out: Vec<Box<dyn Query>> = Vec::new();
+        let docs = self.searcher.num_docs().max(1);
         for lang in Lang::ALL {
             let stem = |an: &mut Analyzers, w: &str| tokens(an.stemmer(lang), w).into_iter().next().map(|t| t.text);
             let (Some(sa), Some(sb)) = (stem(&mut self.analyzers, a), stem(&mut self.analyzers, b)) else { continue };
-            let lf = self.fields.lang(lang);
-            for field in [lf.body, lf.heading, lf.questions, lf.title] {
-                let terms = vec![(0, Term::from_field_text(field, &sa)), (1, Term::from_field_text(field, &sb))];
-                out.push(boosted(
-                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, weights::PAIR_SLOP)),
-                    weights::PAIR,
-                ));
+            let body = self.fields.lang(lang).body;
+            let common = |s: &str| {
+                self.searcher.doc_freq(&Term::from_field_text(body, s)).unwrap_or(0) * weights::COMMON_SHARE > docs
+            };
+            if common(&sa) && common(&sb) {
+                continue;
             }
+            // In the text of steps and introductions, where explanations are.
+            let terms = vec![(0, Term::from_field_text(body, &sa)), (1, Term::from_field_text(body, &sb))];
+            out.push(boosted(
+                Box::new(PhraseQuery::new_with_offset_and_slop(terms, weights::PAIR_SLOP)),
+                weights::PAIR,
+            ));
         }
         (!out.is_empty()).then_some(out)
     }

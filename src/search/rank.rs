@@ -16,6 +16,9 @@ use super::index;
 use super::query::{Concept, Role};
 use super::syntax::Mode;
 
+/// Documents scored together, a window at a time.
+const WINDOW: DocId = 4096;
+
 /// Tuning in one place (set on the dev half of the judged queries).
 pub mod tuning {
     /// Share of the query's weight a guide must cover to be a result, not counting words no
@@ -42,7 +45,7 @@ pub struct GuideMatch {
 }
 
 pub struct Ranking {
-    /// Results, best first.
+    /// Results, the best first (the rest in no particular order).
     pub matches: Vec<GuideMatch>,
     /// No guide covered enough of the query: these match only part of it.
     pub relaxed: bool,
@@ -60,9 +63,26 @@ struct Acc {
     mask: u64,
 }
 
+/// Each document's guide and part, per segment, read once when the index is opened: the
+/// index never changes while a reader holds it, and reading the fast field for every
+/// matching document of every query costs more than keeping this.
+pub struct Keys(Vec<Vec<u64>>);
+
+impl Keys {
+    pub fn read(searcher: &Searcher) -> tantivy::Result<Keys> {
+        let mut out = Vec::with_capacity(searcher.segment_readers().len());
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("key")?;
+            out.push((0..segment.max_doc()).map(|d| column.first(d).unwrap_or(u64::MAX)).collect());
+        }
+        Ok(Keys(out))
+    }
+}
+
 /// Scores every guide `allowed` lets through against `concepts`.
 pub fn rank(
     searcher: &Searcher,
+    keys: &Keys,
     guides: usize,
     concepts: &[Concept],
     allowed: &dyn Fn(usize) -> bool,
@@ -71,48 +91,71 @@ pub fn rank(
     let weights: Vec<_> = concepts.iter().map(|c| c.query.weight(scoring)).collect::<Result<_, _>>()?;
     let n_concepts = concepts.len();
     let mut acc = vec![Acc::default(); guides];
-    // Each concept's best score per guide, a row per guide.
-    let mut best_of: Vec<f32> = vec![0.0; guides * n_concepts];
-    let mut scores = vec![0.0f32; n_concepts];
-    for segment in searcher.segment_readers() {
-        let keys = segment.fast_fields().u64("key")?;
+    // Each concept's best score in a guide: a row per guide, made when the guide first matches.
+    let mut row_of = vec![u32::MAX; guides];
+    let mut best_of: Vec<f32> = Vec::new();
+    // Documents are taken a window at a time: each concept's postings in the window in one
+    // tight loop, then the window's documents once each.
+    let mut win_score = vec![0.0f32; WINDOW as usize];
+    let mut win_mask = vec![0u64; WINDOW as usize];
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let keys = keys.0.get(ord).map(Vec::as_slice).unwrap_or(&[]);
         let mut scorers = Vec::with_capacity(weights.len());
         for w in &weights {
             scorers.push(w.scorer(segment, 1.0)?);
         }
+        let mut current: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
         loop {
-            let doc: DocId = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
-            if doc == TERMINATED {
+            let first = current.iter().copied().min().unwrap_or(TERMINATED);
+            if first == TERMINATED {
                 break;
             }
-            let mut score = 0.0f32;
-            let mut mask = 0u64;
+            let base = first - first % WINDOW;
+            let end = base.saturating_add(WINDOW);
             for (i, s) in scorers.iter_mut().enumerate() {
-                scores[i] = 0.0;
-                if s.doc() == doc {
-                    if concepts[i].mode != Mode::MustNot {
-                        scores[i] = s.score();
-                        score += scores[i];
+                let scored = concepts[i].mode != Mode::MustNot;
+                let mut doc = current[i];
+                while doc < end {
+                    let slot = (doc - base) as usize;
+                    win_mask[slot] |= 1 << i;
+                    if scored {
+                        let score = s.score();
+                        win_score[slot] += score;
+                        if let Some(&key) = keys.get(doc as usize) {
+                            let gidx = index::unkey(key).0;
+                            if gidx < guides {
+                                if row_of[gidx] == u32::MAX {
+                                    row_of[gidx] = (best_of.len() / n_concepts) as u32;
+                                    best_of.resize(best_of.len() + n_concepts, 0.0);
+                                }
+                                let cell = &mut best_of[row_of[gidx] as usize * n_concepts + i];
+                                *cell = cell.max(score);
+                            }
+                        }
                     }
-                    mask |= 1 << i;
-                    s.advance();
+                    doc = s.advance();
                 }
+                current[i] = doc;
             }
-            let Some(key) = keys.first(doc) else { continue };
-            let (gidx, part) = index::unkey(key);
-            let Some(a) = acc.get_mut(gidx) else { continue };
-            a.mask |= mask;
-            for (b, s) in best_of[gidx * n_concepts..(gidx + 1) * n_concepts].iter_mut().zip(&scores) {
-                *b = b.max(*s);
-            }
-            if part == 0 {
-                a.head += score;
-            } else if score > a.best {
-                a.second = a.best;
-                a.best = score;
-                a.best_part = part as u32;
-            } else if score > a.second {
-                a.second = score;
+            for slot in 0..WINDOW as usize {
+                let mask = std::mem::take(&mut win_mask[slot]);
+                if mask == 0 {
+                    continue;
+                }
+                let score = std::mem::take(&mut win_score[slot]);
+                let Some(&key) = keys.get(base as usize + slot) else { continue };
+                let (gidx, part) = index::unkey(key);
+                let Some(a) = acc.get_mut(gidx) else { continue };
+                a.mask |= mask;
+                if part == 0 {
+                    a.head += score;
+                } else if score > a.best {
+                    a.second = a.best;
+                    a.best = score;
+                    a.best_part = part as u32;
+                } else if score > a.second {
+                    a.second = score;
+                }
             }
         }
     }
@@ -169,7 +212,7 @@ pub fn rank(
         }
         let coverage = if total > 0.0 { share_of(covered) / total } else { 0.0 };
         let reached = if reachable > 0.0 { share_of(covered) / reachable } else { 0.0 };
-        let spread: f32 = best_of[gidx * n_concepts..(gidx + 1) * n_concepts].iter().sum();
+        let spread: f32 = best_of[row_of[gidx] as usize * n_concepts..][..n_concepts].iter().sum();
         let raw = a.head + a.best + tuning::SECOND_PASSAGE * a.second + tuning::SPREAD * spread;
         let score = raw * (1.0 - tuning::COVERAGE_SCALE + tuning::COVERAGE_SCALE * coverage);
         let best_part = (a.best > 0.0).then_some((a.best_part as usize, a.best));
@@ -181,6 +224,11 @@ pub fn rank(
         candidates.retain(|(_, reached)| *reached >= tuning::MIN_COVERAGE);
     }
     let mut matches: Vec<GuideMatch> = candidates.into_iter().map(|(m, _)| m).collect();
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.gidx.cmp(&b.gidx)));
+    // The best first is all callers need of the order; they sort the rest as they show it.
+    if let Some(best) = (0..matches.len())
+        .max_by(|&a, &b| matches[a].score.total_cmp(&matches[b].score).then(matches[b].gidx.cmp(&matches[a].gidx)))
+    {
+        matches.swap(0, best);
+    }
     Ok(Ranking { matches, relaxed, pairs_known })
 }

@@ -62,6 +62,20 @@ fn main() -> anyhow::Result<()> {
             latency(&format!("real + {count} generated"), Arc::new(big), &queries, iterations)?;
         }
         Some("rebuild") => rebuild(&real, count)?,
+        Some("repeat") => {
+            // One query many times on the real corpus plus generated guides, for profiling.
+            let q = flag("--q").context("--q QUERY")?;
+            let times: usize = flag("--times").map(|c| c.parse()).transpose()?.unwrap_or(1000);
+            let mut big = real.guides.clone();
+            big.extend(generate(&real, count));
+            let big = Arc::new(Corpus::from_guides(big, real.topics.clone(), real.synonyms.clone()));
+            let engine = SearchEngine::in_memory(big)?;
+            let started = Instant::now();
+            for _ in 0..times {
+                engine.search(&SearchRequest { q: q.clone(), page: 1, per_page: 10, ..Default::default() })?;
+            }
+            println!("{} searches of {q:?}: {:.3} ms each", times, started.elapsed().as_secs_f64() * 1000.0 / times as f64);
+        }
         Some("explain") => {
             let q = flag("--q").context("--q QUERY")?;
             let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
@@ -144,6 +158,7 @@ fn latency(label: &str, corpus: Arc<Corpus>, queries: &[String], iterations: usi
         engine.search(&SearchRequest { q: q.clone(), page: 1, per_page: 10, ..Default::default() })?;
     }
     let mut times = Vec::with_capacity(queries.len() * iterations);
+    let mut per_query = vec![Duration::ZERO; queries.len()];
     for i in 0..iterations {
         for (n, q) in queries.iter().enumerate() {
             let req = SearchRequest {
@@ -156,9 +171,17 @@ fn latency(label: &str, corpus: Arc<Corpus>, queries: &[String], iterations: usi
             let t = Instant::now();
             engine.search(&req)?;
             times.push(t.elapsed());
+            per_query[n] += t.elapsed();
         }
     }
     times.sort();
+    if std::env::args().any(|a| a == "--slowest") {
+        let mut slow: Vec<(Duration, &String)> = per_query.into_iter().zip(queries).collect();
+        slow.sort_by_key(|s| std::cmp::Reverse(s.0));
+        for (d, q) in slow.iter().take(15) {
+            println!("  {} average {q}", ms(*d / iterations as u32));
+        }
+    }
     println!(
         "latency [{label}]: {} guides, {} distinct queries x {iterations} = {} searches: p50 {} p95 {} p99 {} max {}",
         corpus.len(),
@@ -224,7 +247,7 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
     let template = &real.guides[0];
     (0..count)
         .map(|i| {
-            let n_steps = rng.random_range(4..=9);
+            let n_steps = rng.random_range(5..=9);
             let mut own_steps: Vec<Step> = steps.choose_multiple(&mut rng, n_steps).map(|s| (*s).clone()).collect();
             for (k, s) in own_steps.iter_mut().enumerate() {
                 s.number = k as u32 + 1;
@@ -250,7 +273,7 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
                 reviewed: template.reviewed,
                 replaces: Vec::new(),
                 questions: real.guides.choose(&mut rng).map(|g| g.questions.clone()).unwrap_or_default(),
-                checked_against: Vec::new(),
+                checked_against: template.checked_against.clone(),
                 updated: None,
                 changes: Vec::new(),
                 intro: steps.choose(&mut rng).map(|s| s.body.clone()).unwrap_or_default(),
@@ -282,7 +305,7 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
         let q = |v: &[String]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
         let funds: Vec<String> = g.funds.iter().map(|f| f.as_str().to_string()).collect();
         let mut text = format!(
-            "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\naudience = {:?}\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\n{}legal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
+            "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\naudience = {:?}\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\n{}checked_against = [{}]\nlegal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
             g.id,
             g.title,
             g.lang.code(),
@@ -291,6 +314,7 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
             g.phase.as_str(),
             q(&g.topics),
             if g.questions.is_empty() { String::new() } else { format!("questions = [{}]\n", q(&g.questions)) },
+            q(&g.checked_against),
             q(&g.legal_basis),
             q(&g.sources),
             g.reviewed,
@@ -448,7 +472,7 @@ fn relevance(real: &Corpus, split: &str, verbose: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first five guides FTS5 gives each judged query.
+/// The guides FTS5 gives each judged query, enough of them for five translation pairs.
 async fn fts5_ranked(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<Vec<Vec<String>>> {
     use sqlx::sqlite::SqlitePoolOptions;
     let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
@@ -475,7 +499,7 @@ async fn fts5_ranked(real: &Corpus, judged: &[JudgedQuery]) -> anyhow::Result<Ve
             continue;
         }
         let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM docs WHERE docs MATCH $1 ORDER BY bm25(docs, 0.0, 5.0, 1.0) LIMIT 5")
+            sqlx::query_scalar("SELECT id FROM docs WHERE docs MATCH $1 ORDER BY bm25(docs, 0.0, 5.0, 1.0) LIMIT 10")
                 .bind(words.join(" OR "))
                 .fetch_all(&pool)
                 .await?;
