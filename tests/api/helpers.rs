@@ -31,6 +31,21 @@ pub fn repo_guides() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("guides")
 }
 
+/// One search index of the repository's guides, built once per test process and opened by
+/// every app that serves those guides (each test still gets its own database and data dir).
+fn shared_repo_index() -> PathBuf {
+    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let report = fondilab::guides::load(&repo_guides(), chrono::Local::now().date_naive());
+        let corpus = report.corpus.expect("the repository's guides load");
+        fondilab::search::SearchEngine::open(&dir.path().join("index"), std::sync::Arc::new(corpus), false)
+            .expect("index of the repository's guides");
+        dir
+    });
+    dir.path().join("index")
+}
+
 /// A fresh PostgreSQL database for one test, dropped afterwards.
 pub struct PgDatabase {
     admin_url: String,
@@ -124,7 +139,11 @@ impl TestApp {
             let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         }
         let data_dir = tempfile::tempdir().expect("temp dir");
+        let shares_index = opts.guides_dir == repo_guides();
         let mut config = Config::for_data_dir(data_dir.path().to_path_buf(), opts.guides_dir);
+        if shares_index {
+            config.index_dir = shared_repo_index();
+        }
         config.smtp_url = opts.smtp_url;
         config.metrics_bind = opts.metrics_bind;
         let pg = match (backend, opts.database_url) {
@@ -357,4 +376,14 @@ pub struct Visitor {
     pub id: i64,
     pub cookie: String,
     pub csrf: String,
+}
+
+/// A child process that is killed when the test ends, also when it ends in a panic.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -265,6 +265,7 @@ fn every_request_gets_one_log_line_without_its_path_or_query() {
         .spawn()
         .expect("start fondilab");
     let stderr = child.stderr.take().unwrap();
+    let _server = crate::helpers::KillOnDrop(child);
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -302,6 +303,4 @@ fn every_request_gets_one_log_line_without_its_path_or_query() {
     assert!(!line.contains("tokensegretissimo"), "{line}");
     get("/api/v1/guides/costi-personale-1720-ore");
     wait_for("route=/api/v1/guides/{id}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
