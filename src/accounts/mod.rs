@@ -231,19 +231,6 @@ impl AccountError {
     }
 }
 
-impl From<AccountError> for crate::error::AppError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Database(db) => db.into(),
-            AccountError::Exists(_) => crate::error::AppError::Conflict(e.to_string()),
-            other => crate::error::AppError::BadRequest {
-                message: other.to_string(),
-                field: other.field().map(String::from),
-            },
-        }
-    }
-}
-
 /// A checked user, ready to store.
 pub struct ValidUser {
     pub email: String,

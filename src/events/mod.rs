@@ -14,9 +14,9 @@ use chrono::{NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::Region;
-use crate::error::Refusal;
 use crate::guides::{Fund, Topics};
 use crate::i18n::Lang;
+use crate::refusal::Refusal;
 
 pub use service::Events;
 

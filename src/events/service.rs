@@ -11,9 +11,9 @@ use super::{mail, EResult, EventState, RegState, ValidEvent};
 use crate::accounts::{self, Role, User};
 use crate::clock::SharedClock;
 use crate::db::{Backend, Db};
-use crate::error::Refusal;
 use crate::i18n::Lang;
 use crate::notify::{Attachment, Outbox, ToUser};
+use crate::refusal::Refusal;
 
 const HOUR_MS: i64 = 3_600_000;
 

@@ -201,7 +201,7 @@ impl Actor<'_> {
     }
 }
 
-pub use crate::error::Refusal;
+pub use crate::refusal::Refusal;
 
 pub type MResult<T> = Result<T, Refusal>;
 

@@ -68,15 +68,6 @@ pub enum EnqueueError {
     Database(#[from] sqlx::Error),
 }
 
-impl From<EnqueueError> for crate::error::AppError {
-    fn from(e: EnqueueError) -> Self {
-        match e {
-            EnqueueError::Database(db) => db.into(),
-            other => crate::error::AppError::bad_request(other.to_string()),
-        }
-    }
-}
-
 /// A message to one user of the service (see [`Outbox::enqueue_to_user`]).
 pub struct ToUser<'a> {
     key: String,

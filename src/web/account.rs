@@ -17,8 +17,8 @@ use crate::accounts::session;
 use crate::accounts::signin::{self, LinkError};
 use crate::accounts::{self, tokens, User};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 /// Parses a urlencoded form body with the same rules as query strings.
 pub fn form(body: &Bytes, lang: Lang) -> Result<Params, AppError> {

@@ -10,11 +10,11 @@ use super::params::{search_request, Params};
 use super::{events_api, mentorship_api};
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::guides::render::markdown_to_html;
 use crate::guides::{Fund, Guide, Phase};
 use crate::i18n::Lang;
 use crate::search::{Facets, Hit};
+use crate::web::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()

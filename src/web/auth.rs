@@ -16,8 +16,8 @@ use crate::accounts::policy::{self, Denial, Rule};
 use crate::accounts::session::{self, random_secret, Session, SESSION_COOKIE};
 use crate::accounts::{tokens, User};
 use crate::app::AppState;
-use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::web::error::AppError;
 
 pub const CSRF_COOKIE: &str = "fondilab_csrf";
 pub const CSRF_FIELD: &str = "csrf";

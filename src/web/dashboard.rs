@@ -17,10 +17,10 @@ use super::params::Params;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
 use crate::clock::local_time;
-use crate::error::{AppError, AppResult};
 use crate::events::{csv, Kind};
 use crate::i18n::Lang;
 use crate::kpi::{self, Report, Scope, Todo};
+use crate::web::error::{AppError, AppResult};
 
 fn date(p: &Params, key: &str, lang: Lang) -> AppResult<Option<chrono::NaiveDate>> {
     match p.non_empty(key) {

@@ -21,11 +21,11 @@ use super::PathId;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
 use crate::clock::{local_date, local_time};
-use crate::error::{AppError, AppResult, Refusal};
 use crate::events::store::{self, Event, EventFilter, Registration};
 use crate::events::{self, certificate, csv, mail, EventInput, EventState, Kind, RegState};
 use crate::guides::Fund;
 use crate::i18n::Lang;
+use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
 const PER_PAGE: i64 = 20;
 

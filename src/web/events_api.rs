@@ -17,11 +17,11 @@ use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::events::service::Registered;
 use crate::events::store::{self, Event, Registration};
 use crate::events::{self, EventInput, EventState};
 use crate::i18n::Lang;
+use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 #[derive(Serialize)]
 pub struct EventList {

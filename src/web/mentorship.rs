@@ -18,13 +18,13 @@ use crate::accounts::session::random_secret;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
 use crate::clock::local_time;
-use crate::error::{AppError, AppResult};
 use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::matching::Part;
 use crate::mentorship::input::{self, ProfileInput, RequestInput};
 use crate::mentorship::store::{self, Match, MatchFilter, Request, RequestFilter};
 use crate::mentorship::{Format, MatchState, Refusal, RequestState};
+use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 pub const PER_PAGE: i64 = 20;
 

@@ -17,13 +17,13 @@ use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::mentorship::input::{self, ProfileInput, RequestInput};
 use crate::mentorship::store::{
     self, Contact, Feedback, Match, MatchFilter, Meeting, Request, RequestFilter, Transition,
 };
 use crate::mentorship::{MatchState, Refusal, RequestState, RunReport};
+use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 /// A JSON body, or the default when there is none; a clear message when it is not valid.
 pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResult<T> {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod error;
 pub mod events;
 pub mod events_api;
 pub mod layout;
@@ -30,8 +31,8 @@ use maud::html;
 
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
-use crate::error::{AppError, ErrorInfo, Refusal};
 use crate::i18n::{Lang, LANG_COOKIE};
+use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 
 /// Routes that need a rule other than "public" are grouped under it, so the rule of
 /// every route is read here (and walked by the authorization test).

@@ -12,9 +12,9 @@ use super::auth::Auth;
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::notify::store::{self, Filter, OutboxRow, STATUSES};
+use crate::web::error::{AppError, AppResult};
 
 const PER_PAGE: usize = 25;
 const MAX_PER_PAGE: usize = 200;

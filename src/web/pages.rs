@@ -9,13 +9,13 @@ use super::layout::{date, page, raw, Page};
 use super::params::{search_query_string, search_request, Params};
 use super::{here, Rendered};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::guides::model::INTRO_ANCHOR;
 use crate::guides::render::{markdown_to_html, markdown_to_html_marked};
 use crate::guides::{Corpus, Fund, Guide, Phase, Topics};
 use crate::i18n::Lang;
 use crate::search::highlight::Highlighter;
 use crate::search::{Facets, SearchRequest, SearchResults};
+use crate::web::error::{AppError, AppResult};
 
 pub async fn home(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
     let browse = state.search.search(&SearchRequest { page: 1, per_page: 1, ..Default::default() })?;

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use percent_encoding::percent_decode;
 
-use crate::error::AppError;
 use crate::guides::{Fund, Phase, Topics};
 use crate::i18n::Lang;
 use crate::search::{SearchRequest, DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS};
+use crate::web::error::AppError;
 
 /// Decoded `key=value` pairs; [`Params::get`] reads the last value of a repeated key,
 /// [`Params::all`] every value (checkbox groups).

@@ -16,8 +16,8 @@ use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
 use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 fn filter(p: &Params, lang: Lang) -> Result<UserFilter, AppError> {
     let role = match p.non_empty("role") {

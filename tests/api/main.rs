@@ -11,6 +11,7 @@ mod dashboard;
 mod events;
 mod foundation;
 mod jobs;
+mod layers;
 mod mentorship;
 mod outbox;
 mod outbox_pages;

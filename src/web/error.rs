@@ -1,13 +1,17 @@
-//! One error type for the whole service. Handlers return `Result<_, AppError>`; the
-//! response is JSON `{"error": …, "field": …}` by default, and the HTML route family
-//! turns it into a page in the user's language (see `web::html_errors`).
+//! The web layer's error type. Handlers return `Result<_, AppError>`; the response is JSON
+//! `{"error": …, "field": …}` by default, and the HTML route family turns it into a page in
+//! the user's language (see `web::html_errors`). Every domain error becomes an HTTP status
+//! here, and only here.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::accounts::AccountError;
 use crate::i18n::Lang;
+use crate::notify::EnqueueError;
+pub use crate::refusal::Refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -85,76 +89,16 @@ impl IntoResponse for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-/// Why a domain operation (mentorship, events) did not happen, with the message in both
-/// languages; the web layer turns it into a 4xx page or JSON error.
-#[derive(Debug, thiserror::Error)]
-pub enum Refusal {
-    /// The input is wrong in a way the user can fix.
-    #[error("{it}")]
-    Invalid { field: &'static str, it: String, en: String },
-    /// Absent, or not visible to this user (never says which).
-    #[error("non trovato")]
-    NotFound,
-    /// Visible, but this user may not do this.
-    #[error("{it}")]
-    Forbidden { it: String, en: String },
-    /// The record is not in a state that allows this (expired, withdrawn, already done).
-    #[error("{it}")]
-    State { it: String, en: String },
-    /// The same form was sent twice: the first one counts.
-    #[error("richiesta già inviata")]
-    Duplicate { request: i64 },
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-    #[error(transparent)]
-    Outbox(#[from] crate::notify::EnqueueError),
+/// How a domain refusal is answered over HTTP.
+pub trait RefusalHttp {
+    /// The HTTP status this refusal is answered with (pages rendered by a handler use it too).
+    fn status(&self) -> StatusCode;
+    /// The refusal as the web layer's error, its message in `lang`.
+    fn into_app(self, lang: Lang) -> AppError;
 }
 
-impl Refusal {
-    pub fn invalid(field: &'static str, it: impl Into<String>, en: impl Into<String>) -> Self {
-        Refusal::Invalid { field, it: it.into(), en: en.into() }
-    }
-
-    pub fn state(it: impl Into<String>, en: impl Into<String>) -> Self {
-        Refusal::State { it: it.into(), en: en.into() }
-    }
-
-    pub fn forbidden(it: impl Into<String>, en: impl Into<String>) -> Self {
-        Refusal::Forbidden { it: it.into(), en: en.into() }
-    }
-
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Refusal::Invalid { field, .. } => Some(field),
-            _ => None,
-        }
-    }
-
-    pub fn message(&self, lang: Lang) -> String {
-        match self {
-            Refusal::Invalid { it, en, .. } | Refusal::Forbidden { it, en } | Refusal::State { it, en } => {
-                lang.t(it, en).to_string()
-            }
-            Refusal::NotFound => lang
-                .t(
-                    "Non trovato: nulla con questo numero che tu possa vedere.",
-                    "Not found: nothing with this number that you can see.",
-                )
-                .into(),
-            Refusal::Duplicate { request } => format!(
-                "{} {request}.",
-                lang.t(
-                    "Questo modulo era già stato inviato: la richiesta esiste già con il numero",
-                    "This form had already been sent: the request already exists as number",
-                )
-            ),
-            Refusal::Database(e) => e.to_string(),
-            Refusal::Outbox(e) => e.to_string(),
-        }
-    }
-
-    /// The HTTP status this refusal is answered with (pages rendered by a handler use it too).
-    pub fn status(&self) -> StatusCode {
+impl RefusalHttp for Refusal {
+    fn status(&self) -> StatusCode {
         match self {
             Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
             Refusal::NotFound => StatusCode::NOT_FOUND,
@@ -164,7 +108,7 @@ impl Refusal {
         }
     }
 
-    pub fn into_app(self, lang: Lang) -> AppError {
+    fn into_app(self, lang: Lang) -> AppError {
         let message = self.message(lang);
         match self {
             Refusal::Invalid { field, .. } => AppError::field(field, message),
@@ -173,6 +117,25 @@ impl Refusal {
             Refusal::State { .. } | Refusal::Duplicate { .. } => AppError::Conflict(message),
             Refusal::Database(e) => e.into(),
             Refusal::Outbox(e) => e.into(),
+        }
+    }
+}
+
+impl From<EnqueueError> for AppError {
+    fn from(e: EnqueueError) -> Self {
+        match e {
+            EnqueueError::Database(db) => db.into(),
+            other => AppError::bad_request(other.to_string()),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Database(db) => db.into(),
+            AccountError::Exists(_) => AppError::Conflict(e.to_string()),
+            other => AppError::BadRequest { message: other.to_string(), field: other.field().map(String::from) },
         }
     }
 }
