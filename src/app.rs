@@ -139,7 +139,7 @@ impl Services {
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
-        Ok(Services { db, outbox, transport, clock, jobs, worker_config: WorkerConfig::from_env(), mentorship, events })
+        Ok(Services { db, outbox, transport, clock, jobs, worker_config: config.outbox.clone(), mentorship, events })
     }
 
     pub fn worker(&self) -> Worker {

@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            None => serve(&cli.common, &ServeArgs::default_from_env()).await,
+            None => serve(&cli.common, &ServeArgs::default_from_env()?).await,
             Some(Command::Serve(args)) => serve(&cli.common, &args).await,
             Some(Command::Worker(args)) => {
                 let config = Config::new(&cli.common, &args)?;
@@ -111,7 +111,7 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             }
         }
         GuidesCommand::Reindex => {
-            let config = Config::new(common, &ServeArgs::default_from_env())?;
+            let config = Config::new(common, &ServeArgs::default_from_env()?)?;
             let corpus = std::sync::Arc::new(app::load_corpus(&config)?);
             let started = std::time::Instant::now();
             let (engine, _) = SearchEngine::open(&config.index_dir, corpus, true)?;
@@ -165,20 +165,22 @@ pub fn coverage_table(corpus: &guides::Corpus) -> String {
 }
 
 impl ServeArgs {
-    /// Serve settings from the environment and defaults, for subcommands that take no flags.
-    pub fn default_from_env() -> ServeArgs {
+    /// Serve settings from the environment and defaults, for subcommands that take no flags;
+    /// a variable set to a wrong value is an error, not a silent default.
+    pub fn default_from_env() -> anyhow::Result<ServeArgs> {
         use clap::Parser;
         #[derive(Parser)]
+        #[command(name = "fondilab")]
         struct Only {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        Only::try_parse_from(["fondilab"]).map(|o| o.serve).unwrap_or_default()
+        Only::try_parse_from(["fondilab"]).map(|o| o.serve).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))
     }
 }
 
 async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
-    let config = Config::new(common, &ServeArgs::default_from_env())?;
+    let config = Config::new(common, &ServeArgs::default_from_env()?)?;
     let db = app::open_database(&config).await?;
     match command {
         UserCommand::Add { email, role, region, name, lang } => {
@@ -215,7 +217,7 @@ async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Resu
 }
 
 async fn token_command(common: &CommonArgs, command: TokenCommand) -> anyhow::Result<ExitCode> {
-    let config = Config::new(common, &ServeArgs::default_from_env())?;
+    let config = Config::new(common, &ServeArgs::default_from_env()?)?;
     let db = app::open_database(&config).await?;
     match command {
         TokenCommand::Create { email, name } => {

@@ -124,6 +124,18 @@ pub struct ServeArgs {
     /// unset: six of each task by 31/12/2025.
     #[arg(long, env = "FONDILAB_TARGETS")]
     pub targets: Option<PathBuf>,
+    /// Messages the mail worker claims per pass (default 64).
+    #[arg(long, env = "FONDILAB_OUTBOX_BATCH")]
+    pub outbox_batch: Option<String>,
+    /// Milliseconds after which another worker takes over a claimed message (default 120000).
+    #[arg(long, env = "FONDILAB_OUTBOX_LEASE_MS")]
+    pub outbox_lease_ms: Option<String>,
+    /// Milliseconds between looks for due mail when nothing wakes the worker (default 500).
+    #[arg(long, env = "FONDILAB_OUTBOX_POLL_MS")]
+    pub outbox_poll_ms: Option<String>,
+    /// Milliseconds before the first retry of a failed message (default 5000; it doubles after).
+    #[arg(long, env = "FONDILAB_OUTBOX_FIRST_RETRY_MS")]
+    pub outbox_first_retry_ms: Option<String>,
 }
 
 /// The resolved configuration the application runs with.
@@ -140,6 +152,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     pub proposal_days: u32,
     pub targets: crate::kpi::Targets,
+    /// The mail delivery worker's settings.
+    pub outbox: crate::notify::worker::WorkerConfig,
 }
 
 impl Config {
@@ -186,6 +200,7 @@ impl Config {
                 Some(d) if (1..=60).contains(&d) => d,
                 Some(d) => anyhow::bail!("FONDILAB_PROPOSAL_DAYS {d} is out of range: between 1 and 60 days"),
             },
+            outbox: outbox_config(serve)?,
         })
     }
 
@@ -202,5 +217,80 @@ impl Config {
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+fn outbox_config(serve: &ServeArgs) -> anyhow::Result<crate::notify::worker::WorkerConfig> {
+    // A whole number within `range`, or a message naming the variable and the flag.
+    let number = |value: &Option<String>, var: &str, flag: &str, range: std::ops::RangeInclusive<i64>| {
+        value
+            .as_deref()
+            .map(|v| match v.trim().parse::<i64>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(anyhow::anyhow!(
+                    "{var} / --{flag} \"{v}\" must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )),
+            })
+            .transpose()
+    };
+    let mut c = crate::notify::worker::WorkerConfig::default();
+    if let Some(n) = number(&serve.outbox_batch, "FONDILAB_OUTBOX_BATCH", "outbox-batch", 1..=10_000)? {
+        c.batch = n;
+    }
+    if let Some(n) = number(&serve.outbox_lease_ms, "FONDILAB_OUTBOX_LEASE_MS", "outbox-lease-ms", 100..=86_400_000)? {
+        c.lease_ms = n;
+    }
+    if let Some(n) = number(&serve.outbox_poll_ms, "FONDILAB_OUTBOX_POLL_MS", "outbox-poll-ms", 10..=3_600_000)? {
+        c.poll = std::time::Duration::from_millis(n as u64);
+    }
+    let first_retry = &serve.outbox_first_retry_ms;
+    if let Some(n) = number(first_retry, "FONDILAB_OUTBOX_FIRST_RETRY_MS", "outbox-first-retry-ms", 1..=600_000)? {
+        c.first_retry_ms = n;
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(serve: ServeArgs) -> anyhow::Result<Config> {
+        let common = CommonArgs { data_dir: "./data".into(), database_url: None, guides_dir: "./guides".into() };
+        Config::new(&common, &ServeArgs { bind: "127.0.0.1:0".into(), ..serve })
+    }
+
+    #[test]
+    fn outbox_settings_have_defaults_and_take_valid_values() {
+        let c = config(ServeArgs::default()).unwrap();
+        assert_eq!(c.outbox.batch, 64);
+        assert_eq!(c.outbox.poll, std::time::Duration::from_millis(500));
+        let c = config(ServeArgs {
+            outbox_batch: Some("16".into()),
+            outbox_lease_ms: Some(" 1000 ".into()),
+            outbox_poll_ms: Some("50".into()),
+            outbox_first_retry_ms: Some("200".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!((c.outbox.batch, c.outbox.lease_ms, c.outbox.first_retry_ms), (16, 1000, 200));
+        assert_eq!(c.outbox.poll, std::time::Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_wrong_outbox_setting_is_refused_naming_it() {
+        for (serve, name) in [
+            (ServeArgs { outbox_batch: Some("0".into()), ..Default::default() }, "FONDILAB_OUTBOX_BATCH"),
+            (ServeArgs { outbox_lease_ms: Some("tanti".into()), ..Default::default() }, "FONDILAB_OUTBOX_LEASE_MS"),
+            (ServeArgs { outbox_poll_ms: Some("-5".into()), ..Default::default() }, "FONDILAB_OUTBOX_POLL_MS"),
+            (
+                ServeArgs { outbox_first_retry_ms: Some("9999999".into()), ..Default::default() },
+                "FONDILAB_OUTBOX_FIRST_RETRY_MS",
+            ),
+        ] {
+            let message = config(serve).unwrap_err().to_string();
+            assert!(message.starts_with(name) && message.contains("whole number from"), "{message}");
+        }
     }
 }

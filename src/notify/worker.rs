@@ -45,26 +45,6 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Settings from `FONDILAB_OUTBOX_*` variables where set (batch, lease and poll are
-    /// tuned for operations and fault drills; retry limits follow the defaults above).
-    pub fn from_env() -> WorkerConfig {
-        let mut c = WorkerConfig::default();
-        let num = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n > 0);
-        if let Some(n) = num("FONDILAB_OUTBOX_BATCH") {
-            c.batch = n;
-        }
-        if let Some(n) = num("FONDILAB_OUTBOX_LEASE_MS") {
-            c.lease_ms = n;
-        }
-        if let Some(n) = num("FONDILAB_OUTBOX_POLL_MS") {
-            c.poll = Duration::from_millis(n as u64);
-        }
-        if let Some(n) = num("FONDILAB_OUTBOX_FIRST_RETRY_MS") {
-            c.first_retry_ms = n;
-        }
-        c
-    }
-
     /// Delay before attempt `attempts + 1`: doubling from the first retry up to the cap,
     /// then drawn between half and all of it, so retries from many messages spread out.
     pub fn backoff_ms(&self, attempts: i64, rng: &mut impl Rng) -> i64 {

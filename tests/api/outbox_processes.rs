@@ -121,3 +121,18 @@ async fn two_workers_on_one_postgres_send_each_message_once() {
     assert_eq!(workers, 2, "both workers took a share");
     db.close().await;
 }
+
+#[test]
+fn a_worker_with_a_wrong_outbox_setting_does_not_start_and_says_why() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fondilab"))
+        .arg("worker")
+        .env("FONDILAB_DATA_DIR", data.path())
+        .env_remove("DATABASE_URL")
+        .env("FONDILAB_OUTBOX_BATCH", "molti")
+        .output()
+        .expect("run fondilab worker");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("FONDILAB_OUTBOX_BATCH") && stderr.contains("\"molti\""), "{stderr}");
+}
