@@ -91,6 +91,7 @@ impl JobRunner {
     }
 
     /// Claims and runs due jobs; returns how many were settled.
+    #[tracing::instrument(name = "jobs", skip(self))]
     pub async fn run_once(&self, worker: &str) -> anyhow::Result<usize> {
         let now = self.clock.now_ms();
         let lock = self.db.skip_locked();
@@ -112,7 +113,11 @@ impl JobRunner {
         jobs.sort_by_key(|j| (j.run_at, j.id));
         for job in &jobs {
             let result = match self.handlers.get(job.kind.as_str()) {
-                Some(h) => h.run(&self.db, job).await,
+                Some(h) => {
+                    use tracing::Instrument;
+                    let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+                    h.run(&self.db, job).instrument(span).await
+                }
                 None => Err(anyhow::anyhow!("no handler for job kind \"{}\"", job.kind)),
             };
             let now = self.clock.now_ms();

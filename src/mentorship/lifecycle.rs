@@ -560,6 +560,7 @@ impl Mentorship {
     /// One assignment run: the open requests without a live match get the best mentors
     /// under capacity (exact, across all of them), as suggestions for coordinators to
     /// review, or as proposals at once in automatic mode.
+    #[tracing::instrument(name = "assignment_run", skip_all)]
     pub async fn run(&self) -> MResult<RunReport> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

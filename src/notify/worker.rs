@@ -100,6 +100,7 @@ impl Worker {
     }
 
     /// One claim-and-send pass over due messages and due jobs.
+    #[tracing::instrument(name = "delivery_batch", skip_all, fields(worker = %self.id))]
     pub async fn run_once(&self) -> anyhow::Result<Pass> {
         let mut pass = Pass::default();
         let now = self.clock.now_ms();
