@@ -142,3 +142,12 @@ pub fn redact(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// A stored enum value read strictly: a value outside the column's set refuses the row
+/// instead of being read as some default.
+pub fn decoded<T>(parsed: Option<T>, column: &str, value: &str) -> Result<T, sqlx::Error> {
+    parsed.ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: format!("unknown value \"{value}\" in {column}").into(),
+    })
+}

@@ -147,23 +147,25 @@ pub(crate) struct UserRow {
 pub(crate) const USER_COLUMNS: &str = "users.id, users.email, users.name, users.role, users.region_code, users.organisation, \
     users.organisation_kind, users.lang, users.notify_email, users.active, users.erased, users.created_at, users.last_signin_at";
 
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> User {
-        User {
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(r: UserRow) -> Result<User, sqlx::Error> {
+        Ok(User {
             id: r.id,
             email: r.email,
+            role: crate::db::decoded(Role::parse(&r.role), "users.role", &r.role)?,
+            lang: crate::db::decoded(Lang::parse(&r.lang), "users.lang", &r.lang)?,
             name: r.name,
-            role: Role::parse(&r.role).unwrap_or(Role::Officer),
             region_code: r.region_code,
             organisation: r.organisation,
             organisation_kind: r.organisation_kind,
-            lang: Lang::parse(&r.lang).unwrap_or_default(),
             notify_email: r.notify_email != 0,
             active: r.active != 0,
             erased: r.erased != 0,
             created_at: r.created_at,
             last_signin_at: r.last_signin_at,
-        }
+        })
     }
 }
 
@@ -174,12 +176,17 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
 /// As [`get`], on a connection the caller holds (inside a transaction).
 pub async fn get_in(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    Ok(sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(conn).await?.map(User::from))
+    sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(conn).await?.map(User::try_from).transpose()
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-    Ok(sqlx::query_as::<_, UserRow>(&sql).bind(normalise_email(email)).fetch_optional(db.pool()).await?.map(User::from))
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(normalise_email(email))
+        .fetch_optional(db.pool())
+        .await?
+        .map(User::try_from)
+        .transpose()
 }
 
 pub fn normalise_email(email: &str) -> String {
@@ -331,7 +338,7 @@ pub async fn list(db: &Db, f: &UserFilter) -> Result<Vec<User>, sqlx::Error> {
     for b in binds {
         q = q.bind(b);
     }
-    Ok(q.fetch_all(db.pool()).await?.into_iter().map(User::from).collect())
+    q.fetch_all(db.pool()).await?.into_iter().map(User::try_from).collect()
 }
 
 pub async fn update_profile(

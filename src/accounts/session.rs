@@ -63,7 +63,7 @@ pub async fn lookup(db: &Db, secret: &str, now: i64) -> Result<Option<Session>, 
     );
     let id_hash = hash(secret);
     let row: Option<Row> = sqlx::query_as(&sql).bind(&id_hash).bind(now).fetch_optional(db.pool()).await?;
-    Ok(row.map(|r| Session { id_hash, csrf: r.csrf, user: User::from(r.user) }))
+    row.map(|r| Ok(Session { id_hash, csrf: r.csrf, user: User::try_from(r.user)? })).transpose()
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {

@@ -78,5 +78,5 @@ pub async fn authenticate(db: &Db, secret: &str, now: i64) -> Result<Option<User
             .execute(db.pool())
             .await?;
     }
-    Ok(user.map(User::from))
+    user.map(User::try_from).transpose()
 }

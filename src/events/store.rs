@@ -90,11 +90,13 @@ impl Event {
     }
 }
 
-impl From<EventRow> for Event {
-    fn from(r: EventRow) -> Event {
-        Event {
+impl TryFrom<EventRow> for Event {
+    type Error = sqlx::Error;
+
+    fn try_from(r: EventRow) -> Result<Event, sqlx::Error> {
+        Ok(Event {
             id: r.id,
-            kind: Kind::parse(&r.kind).unwrap_or(Kind::Webinar),
+            kind: crate::db::decoded(Kind::parse(&r.kind), "events.kind", &r.kind)?,
             title: r.title,
             description: r.description,
             starts_at: r.starts_at,
@@ -111,7 +113,7 @@ impl From<EventRow> for Event {
             speakers: r.speakers,
             materials_url: r.materials_url,
             recording_url: r.recording_url,
-            state: EventState::parse(&r.state).unwrap_or(EventState::Draft),
+            state: crate::db::decoded(EventState::parse(&r.state), "events.state", &r.state)?,
             sequence: r.sequence,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -119,7 +121,7 @@ impl From<EventRow> for Event {
             confirmed: r.confirmed,
             waitlisted: r.waitlisted,
             attended: r.attended,
-        }
+        })
     }
 }
 
@@ -134,7 +136,7 @@ const EVENT_SELECT: &str = "SELECT e.id, e.kind, e.title, e.description, e.start
 pub async fn event(conn: &mut AnyConnection, id: i64) -> Result<Option<Event>, sqlx::Error> {
     let row: Option<EventRow> =
         sqlx::query_as(&format!("{EVENT_SELECT} WHERE e.id = $1")).bind(id).fetch_optional(conn).await?;
-    Ok(row.map(Event::from))
+    row.map(Event::try_from).transpose()
 }
 
 /// Which events a list shows.
@@ -199,7 +201,7 @@ pub async fn events(
     for t in &texts {
         q = q.bind(t.clone());
     }
-    Ok((q.fetch_all(conn).await?.into_iter().map(Event::from).collect(), total))
+    Ok((q.fetch_all(conn).await?.into_iter().map(Event::try_from).collect::<Result<Vec<_>, sqlx::Error>>()?, total))
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -235,9 +237,11 @@ pub struct Registration {
     pub updated_at: i64,
 }
 
-impl From<RegistrationRow> for Registration {
-    fn from(r: RegistrationRow) -> Registration {
-        Registration {
+impl TryFrom<RegistrationRow> for Registration {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RegistrationRow) -> Result<Registration, sqlx::Error> {
+        Ok(Registration {
             id: r.id,
             event_id: r.event_id,
             user_id: r.user_id,
@@ -245,12 +249,12 @@ impl From<RegistrationRow> for Registration {
             email: r.email,
             organisation: r.organisation,
             region_code: r.region_code,
-            state: RegState::parse(&r.state).unwrap_or(RegState::Cancelled),
+            state: crate::db::decoded(RegState::parse(&r.state), "registrations.state", &r.state)?,
             position: r.position,
             attended: r.attended != 0,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -261,7 +265,7 @@ const REG_SELECT: &str =
 pub async fn registration(conn: &mut AnyConnection, id: i64) -> Result<Option<Registration>, sqlx::Error> {
     let row: Option<RegistrationRow> =
         sqlx::query_as(&format!("{REG_SELECT} WHERE r.id = $1")).bind(id).fetch_optional(conn).await?;
-    Ok(row.map(Registration::from))
+    row.map(Registration::try_from).transpose()
 }
 
 /// The registrations of an event in order of arrival (confirmed, then the waiting list, then cancelled).
@@ -272,7 +276,7 @@ pub async fn registrations(conn: &mut AnyConnection, event_id: i64) -> Result<Ve
     .bind(event_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(Registration::from).collect())
+    rows.into_iter().map(Registration::try_from).collect::<Result<Vec<_>, sqlx::Error>>()
 }
 
 /// The user's live registration for an event, if any.
@@ -288,7 +292,7 @@ pub async fn live_registration(
     .bind(user_id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(Registration::from))
+    row.map(Registration::try_from).transpose()
 }
 
 /// The user's registrations (live or attended), with their events.
@@ -299,7 +303,7 @@ pub async fn user_registrations(conn: &mut AnyConnection, user_id: i64) -> Resul
     .bind(user_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(Registration::from).collect())
+    rows.into_iter().map(Registration::try_from).collect::<Result<Vec<_>, sqlx::Error>>()
 }
 
 /// Place on the waiting list, 1 for the first.

@@ -161,9 +161,11 @@ impl Request {
     }
 }
 
-impl From<RequestRow> for Request {
-    fn from(r: RequestRow) -> Request {
-        Request {
+impl TryFrom<RequestRow> for Request {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RequestRow) -> Result<Request, sqlx::Error> {
+        Ok(Request {
             id: r.id,
             region_code: r.region_code,
             region_name: r.region_name,
@@ -177,10 +179,10 @@ impl From<RequestRow> for Request {
             description: r.description,
             period_from: r.period_from,
             period_until: r.period_until,
-            state: RequestState::parse(&r.state).unwrap_or(RequestState::Closed),
+            state: crate::db::decoded(RequestState::parse(&r.state), "requests.state", &r.state)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -192,7 +194,7 @@ const REQUEST_SELECT: &str = "SELECT r.id, r.region_code, g.name AS region_name,
 pub async fn request(conn: &mut AnyConnection, id: i64) -> Result<Option<Request>, sqlx::Error> {
     let row: Option<RequestRow> =
         sqlx::query_as(&format!("{REQUEST_SELECT} WHERE r.id = $1")).bind(id).fetch_optional(conn).await?;
-    Ok(row.map(Request::from))
+    row.map(Request::try_from).transpose()
 }
 
 /// Which requests a list shows.
@@ -239,7 +241,7 @@ pub async fn requests(
     for b in &binds {
         q = q.bind(b.clone());
     }
-    Ok((q.fetch_all(conn).await?.into_iter().map(Request::from).collect(), total))
+    Ok((q.fetch_all(conn).await?.into_iter().map(Request::try_from).collect::<Result<Vec<_>, sqlx::Error>>()?, total))
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -280,15 +282,17 @@ pub struct Match {
     pub reason: Option<String>,
 }
 
-impl From<MatchRow> for Match {
-    fn from(r: MatchRow) -> Match {
-        Match {
+impl TryFrom<MatchRow> for Match {
+    type Error = sqlx::Error;
+
+    fn try_from(r: MatchRow) -> Result<Match, sqlx::Error> {
+        Ok(Match {
             id: r.id,
             request_id: r.request_id,
             mentor_id: r.mentor_id,
             mentor_name: r.mentor_name,
             region_code: r.region_code,
-            state: MatchState::parse(&r.state).unwrap_or(MatchState::Cancelled),
+            state: crate::db::decoded(MatchState::parse(&r.state), "matches.state", &r.state)?,
             score: r.score,
             parts: serde_json::from_str::<Vec<StoredPart>>(&r.parts)
                 .unwrap_or_default()
@@ -301,7 +305,7 @@ impl From<MatchRow> for Match {
             answered_at: r.answered_at,
             closed_at: r.closed_at,
             reason: r.reason,
-        }
+        })
     }
 }
 
@@ -319,7 +323,7 @@ const MATCH_SELECT: &str = "SELECT m.id, m.request_id, m.mentor_id, u.name AS me
 pub async fn get_match(conn: &mut AnyConnection, id: i64) -> Result<Option<Match>, sqlx::Error> {
     let row: Option<MatchRow> =
         sqlx::query_as(&format!("{MATCH_SELECT} WHERE m.id = $1")).bind(id).fetch_optional(conn).await?;
-    Ok(row.map(Match::from))
+    row.map(Match::try_from).transpose()
 }
 
 /// Which matches a list shows.
@@ -352,7 +356,7 @@ pub async fn matches(conn: &mut AnyConnection, f: &MatchFilter, limit: i64) -> R
     if let Some(r) = &f.region {
         q = q.bind(r.clone());
     }
-    Ok(q.fetch_all(conn).await?.into_iter().map(Match::from).collect())
+    q.fetch_all(conn).await?.into_iter().map(Match::try_from).collect::<Result<Vec<_>, sqlx::Error>>()
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]

@@ -476,3 +476,17 @@ db_test!(simultaneous_link_requests_respect_the_limit, |app| {
     let allowed = futures_util::future::join_all(calls).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(allowed, 5);
 });
+
+db_test!(a_stored_role_outside_the_known_ones_is_an_error_not_an_officer, |app| {
+    let v = app.user("strano@regione.it", "coordinator", None).await;
+    sqlx::query("UPDATE users SET role = 'superuser' WHERE id = $1")
+        .bind(v.id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let err = fondilab::accounts::get(&app.state.db, v.id).await.unwrap_err();
+    assert!(err.to_string().contains("users.role"), "{err}");
+    // Their requests fail as an internal error (logged), never served with some other role's rights.
+    let status = app.client.get(app.url("/api/v1/users")).header("cookie", &v.cookie).send().await.unwrap().status();
+    assert!(status.is_server_error(), "{status}");
+});
