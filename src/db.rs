@@ -111,6 +111,24 @@ impl Db {
     /// What a claim's sub-select appends so concurrent workers skip each other's rows:
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose claim runs in a
     /// `BEGIN IMMEDIATE` transaction with the single write lock.
+    /// What to append to a `SELECT` that locks the rows it reads until the transaction ends
+    /// (SQLite's write transaction already holds the whole database).
+    pub fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// Serialises the transactions that take the same `key` until they end (on SQLite the
+    /// write transaction already does).
+    pub async fn lock_key(&self, tx: &mut sqlx::AnyConnection, key: &str) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
     pub fn skip_locked(&self) -> &'static str {
         match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",

@@ -18,10 +18,8 @@ pub const PER_CLIENT: i64 = 20;
 /// returns whether the event was allowed.
 pub async fn allow(db: &Db, bucket: &str, limit: i64, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if db.backend() == crate::db::Backend::Postgres {
-        // Count and insert as one step per bucket (SQLite's write transaction already is).
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(bucket).execute(&mut *tx).await?;
-    }
+    // Count and insert as one step per bucket.
+    db.lock_key(&mut tx, bucket).await?;
     let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at > $2")
         .bind(bucket)
         .bind(now - RATE_WINDOW_MS)

@@ -10,7 +10,7 @@ use super::store::{self, Event, Registration};
 use super::{mail, EResult, EventState, RegState, ValidEvent};
 use crate::accounts::{self, Role, User};
 use crate::clock::SharedClock;
-use crate::db::{Backend, Db};
+use crate::db::Db;
 use crate::i18n::Lang;
 use crate::notify::{Attachment, Outbox, ToUser};
 use crate::refusal::Refusal;
@@ -58,13 +58,6 @@ impl Events {
 
     pub fn public_url(&self) -> &str {
         &self.public_url
-    }
-
-    fn for_update(&self) -> &'static str {
-        match self.db.backend() {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        }
     }
 
     fn domain(&self) -> String {
@@ -137,7 +130,7 @@ impl Events {
 
     /// The event, locked for this transaction.
     async fn locked(&self, conn: &mut AnyConnection, id: i64) -> EResult<Event> {
-        sqlx::query(&format!("SELECT id FROM events WHERE id = $1{}", self.for_update()))
+        sqlx::query(&format!("SELECT id FROM events WHERE id = $1{}", self.db.for_update()))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;

@@ -165,13 +165,6 @@ impl Mentorship {
         proposed_at + self.proposal_ttl_ms - (2 * DAY_MS).min(self.proposal_ttl_ms / 2)
     }
 
-    fn for_update(&self) -> &'static str {
-        match self.db.backend() {
-            crate::db::Backend::Postgres => " FOR UPDATE",
-            crate::db::Backend::Sqlite => "",
-        }
-    }
-
     // ----- reading, with visibility -----
 
     /// The request, if `user` may see it: coordinators all, officers their Region's,
@@ -550,7 +543,7 @@ impl Mentorship {
     async fn lock_assignments(&self, tx: &mut AnyConnection) -> MResult<bool> {
         let auto: Option<String> = sqlx::query_scalar(&format!(
             "SELECT value FROM settings WHERE key = 'mentorship_auto'{}",
-            self.for_update()
+            self.db.for_update()
         ))
         .fetch_optional(&mut *tx)
         .await?;
@@ -758,7 +751,7 @@ impl Mentorship {
         optional_reason(reason)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.for_update()))
+        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.db.for_update()))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -917,14 +910,14 @@ impl Mentorship {
         let mut tx = self.db.begin_write().await?;
         let capacity: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT capacity FROM mentor_profiles WHERE user_id = $1{}",
-            self.for_update()
+            self.db.for_update()
         ))
         .bind(mentor.id)
         .fetch_optional(&mut *tx)
         .await?;
         let m = Self::own_proposal(mentor, store::get_match(&mut tx, id).await?)?;
         let capacity = capacity.ok_or(Refusal::NotFound)?;
-        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.for_update()))
+        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.db.for_update()))
             .bind(m.request_id)
             .fetch_optional(&mut *tx)
             .await?;
