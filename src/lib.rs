@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod events;
 pub mod guides;
 pub mod i18n;

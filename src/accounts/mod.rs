@@ -238,6 +238,17 @@ impl AccountError {
     }
 }
 
+impl From<&User> for crate::notify::Recipient {
+    fn from(u: &User) -> Self {
+        crate::notify::Recipient {
+            email: u.email.clone(),
+            name: u.name.clone(),
+            lang: u.lang,
+            reachable: u.active && !u.erased,
+        }
+    }
+}
+
 /// A checked user, ready to store.
 pub struct ValidUser {
     pub email: String,
@@ -251,7 +262,7 @@ pub struct ValidUser {
 
 pub async fn validate(db: &Db, u: &NewUser) -> Result<ValidUser, AccountError> {
     let email = normalise_email(&u.email);
-    if crate::notify::parse_address(&email).is_none() {
+    if crate::email::EmailAddress::parse(&email).is_none() {
         return Err(AccountError::InvalidEmail(u.email.trim().to_string()));
     }
     let role = Role::parse(&u.role).ok_or_else(|| AccountError::UnknownRole(u.role.trim().to_string()))?;

@@ -105,7 +105,8 @@ async fn write_file(dir: &std::path::Path, message: &Message) -> std::io::Result
 /// and the row's stable Message-ID.
 pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendFailure> {
     let permanent = |message: String| SendFailure { permanent: true, message };
-    let address = super::parse_address(&row.recipient)
+    let address = crate::email::EmailAddress::parse(&row.recipient)
+        .map(|a| a.to_lettre())
         .ok_or_else(|| permanent(format!("invalid recipient address \"{}\"", row.recipient)))?;
     let name = (!row.recipient_name.is_empty()).then(|| row.recipient_name.clone());
     let attachments: Vec<Attachment> = serde_json::from_str(&row.attachments).unwrap_or_default();

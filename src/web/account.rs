@@ -89,7 +89,7 @@ pub async fn signin_request(
     let torna = local_path(f.get("torna")).to_string();
     let title = lang.t("Accedi", "Sign in");
     let here = "/accedi";
-    if crate::notify::parse_address(&email).is_none() {
+    if crate::email::EmailAddress::parse(&email).is_none() {
         let msg = lang.t(
             "Scrivi un indirizzo email valido, ad esempio nome.cognome@regione.it",
             "Enter a valid email address, for example name.surname@region.it",
