@@ -1,98 +1,15 @@
-//! WP5 figures counted from what the service records: events delivered per task against
-//! the partnership's targets, participation, mentorship, the guide corpus, searches that
-//! found nothing, and monthly series. Targets and deadlines are configuration.
-
-use std::path::Path;
+//! The WP5 report: delivered events per task against targets, participation, mentorship,
+//! the guide corpus, searches, and monthly series, for a scope (Region, period, task).
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::AnyConnection;
 
+use super::{Scope, Targets};
 use crate::clock::{local_date, local_midnight_ms};
 use crate::db::Db;
 use crate::events::Kind;
 use crate::guides::{Corpus, Fund, Phase};
-
-/// One WP5 task's target.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TaskTarget {
-    /// "5.1" … "5.4".
-    pub task: String,
-    /// The event kind that delivers it.
-    pub kind: String,
-    pub target: i64,
-    #[serde(deserialize_with = "toml_date")]
-    pub deadline: NaiveDate,
-}
-
-/// A date as TOML writes it (`2025-12-31`) or as text (`"2025-12-31"`).
-fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
-    use serde::de::Error;
-    let text = match toml::Value::deserialize(d)? {
-        toml::Value::Datetime(dt) => dt.to_string(),
-        toml::Value::String(s) => s,
-        other => return Err(D::Error::custom(format!("deadline {other}: write a date such as 2025-12-31"))),
-    };
-    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-        .map_err(|_| D::Error::custom(format!("deadline \"{text}\": write a date such as 2025-12-31")))
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Targets {
-    #[serde(rename = "task")]
-    pub tasks: Vec<TaskTarget>,
-}
-
-impl Default for Targets {
-    /// The partnership's plan: six of each by the end of 2025.
-    fn default() -> Targets {
-        let deadline = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
-        Targets {
-            tasks: Kind::ALL
-                .iter()
-                .map(|k| TaskTarget { task: k.task().into(), kind: k.as_str().into(), target: 6, deadline })
-                .collect(),
-        }
-    }
-}
-
-impl Targets {
-    /// Reads a TOML file of `[[task]]` tables (task, kind, target, deadline), checked.
-    pub fn load(path: &Path) -> anyhow::Result<Targets> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let t: Targets = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        for task in &t.tasks {
-            anyhow::ensure!(
-                Kind::parse(&task.kind).is_some(),
-                "{}: unknown kind \"{}\" for task {}",
-                path.display(),
-                task.kind,
-                task.task
-            );
-            anyhow::ensure!(task.target >= 0, "{}: negative target for task {}", path.display(), task.task);
-        }
-        Ok(t)
-    }
-}
-
-/// Whose figures, over which period (dates are Italian calendar days, inclusive).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Scope {
-    pub region: Option<String>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub task: Option<String>,
-}
-
-impl Scope {
-    fn start_ms(&self) -> i64 {
-        self.from.map(local_midnight_ms).unwrap_or(i64::MIN / 2)
-    }
-
-    fn end_ms(&self) -> i64 {
-        self.to.and_then(|d| d.succ_opt()).map(local_midnight_ms).unwrap_or(i64::MAX / 2)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveredEvent {
@@ -162,19 +79,6 @@ pub struct Month {
     pub accepted: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Todo {
-    pub suggestions: i64,
-    /// Proposals expiring within two days, and (match id, expires at) of the first 50.
-    pub expiring_count: i64,
-    pub expiring: Vec<(i64, i64)>,
-    pub dead_mail: i64,
-    /// Published events that are over and not yet marked completed, and (event id, title) of
-    /// the first 50.
-    pub to_complete_count: i64,
-    pub to_complete: Vec<(i64, String)>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub scope: Scope,
@@ -187,6 +91,16 @@ pub struct Report {
     /// Searches no guide really answered (the ones with no results included), grouped the same way.
     pub unanswered_searches: Vec<(String, i64)>,
     pub monthly: Vec<Month>,
+}
+
+/// A completed event in the period, with its attendees in scope.
+#[derive(sqlx::FromRow)]
+struct DeliveredRow {
+    id: i64,
+    kind: String,
+    title: String,
+    starts_at: i64,
+    attendees: i64,
 }
 
 fn median(mut v: Vec<i64>) -> Option<f64> {
@@ -277,7 +191,7 @@ pub async fn report(
             let conn: &mut AnyConnection = &mut pooled;
             // Delivered events per task; attendees per event from one grouped pass (a subquery per
             // event makes PostgreSQL, once it has statistics, scan the people once per event).
-            let delivered: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+            let delivered: Vec<DeliveredRow> = sqlx::query_as(&format!(
                 "SELECT e.id, e.kind, e.title, e.starts_at, COALESCE(a.n, 0) AS attendees \
              FROM events e LEFT JOIN (SELECT r.event_id, COUNT(*) AS n FROM registrations r{people_join} \
               WHERE r.state = 'confirmed' AND r.attended = 1{in_region} GROUP BY r.event_id) a ON a.event_id = e.id \
@@ -293,8 +207,13 @@ pub async fn report(
                 .map(|t| {
                     let events: Vec<DeliveredEvent> = delivered
                         .iter()
-                        .filter(|d| d.1 == t.kind && d.4 > 0)
-                        .map(|d| DeliveredEvent { id: d.0, title: d.2.clone(), starts_at: d.3, attendees: d.4 })
+                        .filter(|d| d.kind == t.kind && d.attendees > 0)
+                        .map(|d| DeliveredEvent {
+                            id: d.id,
+                            title: d.title.clone(),
+                            starts_at: d.starts_at,
+                            attendees: d.attendees,
+                        })
                         .collect();
                     TaskFigure {
                         task: t.task.clone(),
@@ -464,35 +383,31 @@ pub async fn report(
     })
 }
 
-/// What needs a coordinator's hand now.
-pub async fn todo(conn: &mut AnyConnection, now: i64) -> Result<Todo, sqlx::Error> {
-    let suggestions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentorship_matches WHERE state = 'suggested'")
-        .fetch_one(&mut *conn)
-        .await?;
-    let expiring: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, expires_at, COUNT(*) OVER () FROM mentorship_matches WHERE state = 'proposed' AND expires_at < $1 \
-         ORDER BY expires_at LIMIT 50",
-    )
-    .bind(now + 2 * 86_400_000)
+/// The most frequent searches meeting `condition` in the period, grouped without regard to
+/// case or spacing (in Rust: SQLite's LOWER knows only ASCII, "PERCHÉ" ≠ "perché").
+async fn grouped_searches(
+    conn: &mut sqlx::AnyConnection,
+    condition: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let texts: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT query, COUNT(*) FROM search_log WHERE {condition} AND query <> '' \
+         AND created_at >= {from} AND created_at < {to} GROUP BY query"
+    ))
     .fetch_all(&mut *conn)
     .await?;
-    let dead_mail: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'").fetch_one(&mut *conn).await?;
-    let to_complete: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, title, COUNT(*) OVER () FROM events WHERE state = 'published' AND ends_at < $1 ORDER BY ends_at LIMIT 50",
-    )
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    // Each row carries the count before the limit.
-    Ok(Todo {
-        suggestions,
-        expiring_count: expiring.first().map_or(0, |x| x.2),
-        expiring: expiring.into_iter().map(|(id, at, _)| (id, at)).collect(),
-        dead_mail,
-        to_complete_count: to_complete.first().map_or(0, |x| x.2),
-        to_complete: to_complete.into_iter().map(|(id, title, _)| (id, title)).collect(),
-    })
+    let mut grouped: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for (text, n) in texts {
+        let key = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if !key.is_empty() {
+            *grouped.entry(key).or_default() += n;
+        }
+    }
+    let mut out: Vec<(String, i64)> = grouped.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(15);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -547,147 +462,4 @@ mod tests {
             vec![("5.1", 6), ("5.2", 6), ("5.3", 6), ("5.4", 6)]
         );
     }
-}
-
-/// The weekly digest for coordinators: the to-do list, by email, Monday 08:00 Italian time,
-/// to those who did not opt out of optional mail in their profile.
-pub mod digest {
-    use chrono::{Datelike, Duration, NaiveDate};
-
-    use crate::accounts::{self, Role, UserFilter};
-    use crate::clock::{local_date, local_midnight_ms, SharedClock};
-    use crate::db::Db;
-    use crate::jobs::{self, JobFuture, JobHandler, JobRow, NewJob};
-    use crate::notify::{Content, Outbox, ToUser};
-
-    pub const JOB: &str = "kpi.digest";
-
-    /// The Monday after `today` (a week later when today is Monday).
-    pub fn next_monday(today: NaiveDate) -> NaiveDate {
-        today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()))
-    }
-
-    fn run_at(day: NaiveDate) -> i64 {
-        local_midnight_ms(day) + 8 * 3_600_000
-    }
-
-    /// Schedules the next digest (idempotent: one job per Monday).
-    pub async fn schedule_next(db: &Db, now: i64) -> Result<(), sqlx::Error> {
-        let day = next_monday(local_date(now));
-        let key = format!("{JOB}:{day}");
-        let mut conn = db.pool().acquire().await?;
-        jobs::schedule(
-            &mut conn,
-            now,
-            &NewJob { key: &key, kind: JOB, payload: serde_json::json!({}), run_at: run_at(day) },
-        )
-        .await?;
-        Ok(())
-    }
-
-    pub struct Digest {
-        pub outbox: Outbox,
-        pub clock: SharedClock,
-        pub public_url: String,
-    }
-
-    impl JobHandler for Digest {
-        fn kind(&self) -> &'static str {
-            JOB
-        }
-
-        fn run<'a>(&'a self, db: &'a Db, job: &'a JobRow) -> JobFuture<'a> {
-            Box::pin(async move {
-                let now = self.clock.now_ms();
-                let mut conn = db.pool().acquire().await?;
-                let t = super::todo(&mut conn, now).await?;
-                let coordinators = accounts::list(
-                    db,
-                    &UserFilter { role: Some(Role::Coordinator), active: Some(true), ..Default::default() },
-                )
-                .await?;
-                for c in coordinators.iter().filter(|c| c.notify_email) {
-                    let lang = c.lang;
-                    let content = Content {
-                        subject: format!(
-                            "{} {}",
-                            lang.t("fondilab: cose da fare della settimana del", "fondilab: this week's to-do,"),
-                            local_date(now).format("%d/%m/%Y")
-                        ),
-                        paragraphs: vec![
-                            format!(
-                                "{}: {}",
-                                lang.t("Suggerimenti di mentorship da approvare", "Mentorship suggestions to review"),
-                                t.suggestions
-                            ),
-                            format!(
-                                "{}: {}",
-                                lang.t("Proposte che scadono entro due giorni", "Proposals expiring within two days"),
-                                t.expiring_count
-                            ),
-                            format!("{}: {}", lang.t("Messaggi non consegnati", "Undelivered messages"), t.dead_mail),
-                            format!(
-                                "{}: {}",
-                                lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed"),
-                                t.to_complete_count
-                            ),
-                            lang.t(
-                                "Puoi non ricevere più questo riepilogo dal tuo profilo.",
-                                "You can stop this digest in your profile.",
-                            )
-                            .to_string(),
-                        ],
-                        action: Some((
-                            lang.t("Apri il cruscotto", "Open the dashboard").into(),
-                            format!("{}/cruscotto", self.public_url),
-                        )),
-                    };
-                    let m = ToUser::new(format!("{}:{}", job.idempotency_key, c.id), JOB, c, content);
-                    self.outbox.enqueue_to_user(&mut conn, now, m).await?;
-                }
-                drop(conn);
-                schedule_next(db, now).await?;
-                self.outbox.wake();
-                Ok(())
-            })
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn the_digest_goes_on_mondays() {
-            let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-            assert_eq!(super::next_monday(d("2026-11-26")), d("2026-11-30"));
-            assert_eq!(super::next_monday(d("2026-11-30")), d("2026-12-07"));
-            assert_eq!(super::next_monday(d("2026-11-29")), d("2026-11-30"));
-        }
-    }
-}
-
-/// The most frequent searches meeting `condition` in the period, grouped without regard to
-/// case or spacing (in Rust: SQLite's LOWER knows only ASCII, "PERCHÉ" ≠ "perché").
-async fn grouped_searches(
-    conn: &mut sqlx::AnyConnection,
-    condition: &str,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let texts: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT query, COUNT(*) FROM search_log WHERE {condition} AND query <> '' \
-         AND created_at >= {from} AND created_at < {to} GROUP BY query"
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut grouped: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for (text, n) in texts {
-        let key = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        if !key.is_empty() {
-            *grouped.entry(key).or_default() += n;
-        }
-    }
-    let mut out: Vec<(String, i64)> = grouped.into_iter().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out.truncate(15);
-    Ok(out)
 }
