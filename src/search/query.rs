@@ -6,9 +6,7 @@
 //! Nothing here fails on odd input: words that carry no content (question and modal words
 //! of both languages) and operators with nothing to act on simply produce no concept.
 
-use std::collections::HashMap;
-
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
@@ -18,8 +16,13 @@ use super::highlight::Highlighter;
 use super::index::Fields;
 use super::syntax::{self, Item, Mode};
 use super::{legal, words};
-use crate::guides::Synonyms;
 use crate::i18n::Lang;
+
+mod corrections;
+mod synonyms;
+pub use corrections::edit_distance;
+use corrections::{corrections, in_corpus};
+pub use synonyms::SynonymTable;
 
 /// Every ranking weight in one place.
 pub mod weights {
@@ -107,86 +110,6 @@ pub struct Understood {
 impl Understood {
     pub fn has_terms(&self) -> bool {
         !self.concepts.is_empty()
-    }
-}
-
-struct Term1 {
-    toks: Vec<String>,
-    group: usize,
-}
-
-/// The synonym table prepared for matching on plain tokens.
-pub struct SynonymTable {
-    terms: Vec<Term1>,
-    /// First token → indexes into `terms`, longest first.
-    by_first: HashMap<String, Vec<usize>>,
-    groups: Vec<GroupInfo>,
-}
-
-struct GroupInfo {
-    label: String,
-    /// The group a broader term belongs to, and that term's tokens.
-    broader: Option<(usize, Vec<String>)>,
-    not_with: Vec<Vec<String>>,
-}
-
-impl SynonymTable {
-    pub fn new(synonyms: &Synonyms) -> SynonymTable {
-        let mut plain = analyzers::plain();
-        let toks = |plain: &mut TextAnalyzer, s: &str| -> Vec<String> {
-            tokens(plain, s).into_iter().map(|t| t.text).collect()
-        };
-        let mut terms = Vec::new();
-        for (g, group) in synonyms.groups.iter().enumerate() {
-            for term in &group.terms {
-                let t = toks(&mut plain, term);
-                if !t.is_empty() {
-                    terms.push(Term1 { toks: t, group: g });
-                }
-            }
-        }
-        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, t) in terms.iter().enumerate() {
-            by_first.entry(t.toks[0].clone()).or_default().push(i);
-        }
-        for list in by_first.values_mut() {
-            list.sort_by_key(|&i| std::cmp::Reverse(terms[i].toks.len()));
-        }
-        let groups = synonyms
-            .groups
-            .iter()
-            .map(|g| {
-                let broader = g.broader.as_ref().and_then(|b| {
-                    let bt = toks(&mut plain, b);
-                    terms.iter().find(|t| t.toks == bt).map(|t| (t.group, bt))
-                });
-                GroupInfo {
-                    label: g.terms[0].clone(),
-                    broader,
-                    not_with: g.not_with.iter().map(|w| toks(&mut plain, w)).filter(|t| !t.is_empty()).collect(),
-                }
-            })
-            .collect();
-        SynonymTable { terms, by_first, groups }
-    }
-
-    /// The longest term starting at `toks[0]`: (group, tokens used).
-    fn longest_match(&self, toks: &[String]) -> Option<(usize, usize)> {
-        let candidates = self.by_first.get(&toks[0])?;
-        candidates.iter().find_map(|&i| {
-            let t = &self.terms[i];
-            let fits = t.toks.len() <= toks.len() && t.toks.iter().zip(toks).all(|(a, b)| a == b);
-            fits.then_some((t.group, t.toks.len()))
-        })
-    }
-
-    fn group_terms(&self, group: usize) -> impl Iterator<Item = &Vec<String>> {
-        self.terms.iter().filter(move |t| t.group == group).map(|t| &t.toks)
-    }
-
-    /// Whether `word` is a term (or the first word of a term) of any group.
-    fn knows(&self, word: &str) -> bool {
-        self.by_first.contains_key(word)
     }
 }
 
@@ -281,82 +204,6 @@ fn any_of(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
         return clauses.into_iter().next().expect("one clause");
     }
     Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
-}
-
-/// Words of the guides within edit distance of a word they lack, best first.
-fn corrections(searcher: &Searcher, f: &Fields, word: &str) -> Vec<String> {
-    let len = word.chars().count();
-    if len < 4 || word.chars().any(|c| c.is_ascii_digit()) {
-        return Vec::new();
-    }
-    let distance = if len <= 7 { 1 } else { 2 };
-    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.plain, word), distance, true);
-    let Ok(automaton) = fuzzy.automaton() else {
-        return Vec::new();
-    };
-    let mut found: HashMap<String, u64> = HashMap::new();
-    for segment in searcher.segment_readers() {
-        let Ok(inverted) = segment.inverted_index(f.plain) else {
-            continue;
-        };
-        let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
-            continue;
-        };
-        while stream.advance() {
-            if let Ok(term) = std::str::from_utf8(stream.key()) {
-                *found.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
-            }
-        }
-    }
-    let mut ranked: Vec<(usize, std::cmp::Reverse<u64>, String)> =
-        found.into_iter().map(|(t, df)| (edit_distance(word, &t), std::cmp::Reverse(df), t)).collect();
-    ranked.sort();
-    let Some(best) = ranked.first() else {
-        return Vec::new();
-    };
-    // Only the closest words; among them, those at least half as frequent as the best.
-    let (best_distance, best_df) = (best.0, (best.1).0);
-    ranked
-        .into_iter()
-        .filter(|(d, df, _)| *d == best_distance && df.0 * 2 >= best_df)
-        .take(weights::MAX_CORRECTIONS)
-        .map(|(_, _, t)| t)
-        .collect()
-}
-
-/// Optimal string alignment distance (a swap of two neighbours costs one).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-/// Whether the guides have `word` (as typed, or by its stem in either language).
-fn in_corpus(searcher: &Searcher, f: &Fields, an: &mut Analyzers, word: &str) -> bool {
-    let df = |field: Field, text: &str| searcher.doc_freq(&Term::from_field_text(field, text)).unwrap_or(0);
-    if df(f.plain, word) > 0 {
-        return true;
-    }
-    Lang::ALL.into_iter().any(|lang| {
-        let stem = tokens(an.stemmer(lang), word).into_iter().next().map(|t| t.text);
-        stem.is_some_and(|s| df(f.lang(lang).body, &s) > 0 || df(f.lang(lang).title, &s) > 0)
-    })
 }
 
 /// Builds the concepts of one query.
