@@ -1,0 +1,378 @@
+//! Coordinators' pages: the list of events, the form, the management view and its actions.
+
+use super::*;
+
+pub async fn manage_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Markup> {
+    let p = Params::parse(raw.as_deref(), lang)?;
+    let f = EventFilter { newest_first: true, ..filter(&p, &state, lang)? };
+    let page_no = p.number("page", 1, 10_000, lang)? as i64;
+    let mut c = conn(&state).await?;
+    let (list, total) = store::events(&mut c, &f, PER_PAGE, (page_no - 1) * PER_PAGE).await?;
+    let body = html! {
+        h1 { (lang.t("Gestione eventi", "Manage events")) }
+        p { a.button href="/coordinamento/eventi/nuovo" { (lang.t("Nuovo evento", "New event")) } }
+        @if list.is_empty() { p.notice role="status" { (lang.t("Nessun evento.", "No events.")) } }
+        @else {
+            table {
+                thead { tr { th scope="col" { (lang.t("Titolo", "Title")) } th scope="col" { (lang.t("Quando", "When")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritti", "Registered")) } } }
+                tbody { @for e in &list { tr {
+                    td { a href=(format!("/coordinamento/eventi/{}", e.id)) { (e.title) } br; small { (e.kind.label(lang)) } }
+                    td { (mail::when(e, lang)) } td { (e.state.label(lang)) }
+                    td { (e.confirmed) "/" (e.capacity) @if e.waitlisted > 0 { " +" (e.waitlisted) } }
+                } } }
+            }
+        }
+        @if total > page_no * PER_PAGE { p { a href=(format!("/coordinamento/eventi?page={}", page_no + 1)) { (lang.t("Altri →", "More →")) } } }
+    };
+    Ok(page(
+        Page {
+            lang,
+            title: lang.t("Gestione eventi", "Manage events"),
+            here: "/coordinamento/eventi",
+            auth: Some(&auth),
+        },
+        body,
+    ))
+}
+
+fn event_input(f: &Params) -> (EventInput, bool) {
+    // Not a whole number: as if missing ("Indica quanti posti ci sono").
+    let capacity = f.non_empty("capacity").and_then(|c| c.trim().parse::<i64>().ok());
+    let own = |k: &str| f.non_empty(k).map(String::from);
+    (
+        EventInput {
+            kind: f.get("kind").unwrap_or("").into(),
+            title: f.get("title").unwrap_or("").into(),
+            description: f.get("description").unwrap_or("").into(),
+            starts_at: f.get("starts_at").unwrap_or("").into(),
+            ends_at: f.get("ends_at").unwrap_or("").into(),
+            online_url: own("online_url"),
+            venue: own("venue"),
+            capacity,
+            registration_opens_at: own("registration_opens_at"),
+            registration_closes_at: own("registration_closes_at"),
+            audience: f.all("audience").into_iter().map(String::from).collect(),
+            funds: f.all("funds").into_iter().map(String::from).collect(),
+            topics: f.all("topics").into_iter().map(String::from).collect(),
+            guides: f
+                .get("guides")
+                .unwrap_or("")
+                .split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(String::from)
+                .collect(),
+            speakers: f.get("speakers").unwrap_or("").into(),
+            materials_url: own("materials_url"),
+            recording_url: own("recording_url"),
+        },
+        f.get("publish").is_some(),
+    )
+}
+
+fn input_of(e: &Event) -> EventInput {
+    EventInput {
+        kind: e.kind.as_str().into(),
+        title: e.title.clone(),
+        description: e.description.clone(),
+        starts_at: events::local_input(e.starts_at),
+        ends_at: events::local_input(e.ends_at),
+        online_url: e.online_url.clone(),
+        venue: e.venue.clone(),
+        capacity: Some(e.capacity),
+        registration_opens_at: e.registration_opens_at.map(events::local_input),
+        registration_closes_at: e.registration_closes_at.map(events::local_input),
+        audience: e.audience.clone(),
+        funds: e.funds.clone(),
+        topics: e.topics.clone(),
+        guides: e.guides.clone(),
+        speakers: e.speakers.clone(),
+        materials_url: e.materials_url.clone(),
+        recording_url: e.recording_url.clone(),
+    }
+}
+
+async fn event_form(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    action: &str,
+    d: &EventInput,
+    creating: bool,
+    error: Option<(&str, &str)>,
+) -> AppResult<Markup> {
+    let regions = accounts::regions(&state.db).await?;
+    let topics = &state.search.corpus().topics;
+    let err = |f: &str| error.filter(|(x, _)| *x == f).map(|(_, m)| m.to_string());
+    let text = |name: &str, kind: &str, label: &str, value: &str| {
+        html! {
+            div.field {
+                label for=(name) { (label) }
+                input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[err(name).map(|_| "true")];
+                @if let Some(m) = err(name) { p.field-error { (m) } }
+            }
+        }
+    };
+    Ok(html! {
+        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        form.stack method="post" action=(action) {
+            (csrf_field(auth))
+            div.field {
+                label for="kind" { (lang.t("Tipo", "Kind")) }
+                select #kind name="kind" { @for k in Kind::ALL { option value=(k.as_str()) selected[d.kind == k.as_str()] { (k.label(lang)) " (" (k.task()) ")" } } }
+                @if let Some(m) = err("kind") { p.field-error { (m) } }
+            }
+            (text("title", "text", lang.t("Titolo", "Title"), &d.title))
+            div.field { label for="description" { (lang.t("Descrizione", "Description")) } textarea #description name="description" rows="5" { (d.description) } }
+            (text("starts_at", "datetime-local", lang.t("Inizio (ora italiana)", "Start (Italian time)"), &d.starts_at))
+            (text("ends_at", "datetime-local", lang.t("Fine (ora italiana)", "End (Italian time)"), &d.ends_at))
+            (text("online_url", "url", lang.t("Link per partecipare online", "Link to join online"), d.online_url.as_deref().unwrap_or("")))
+            (text("venue", "text", lang.t("Sede", "Venue"), d.venue.as_deref().unwrap_or("")))
+            (text("capacity", "number", lang.t("Posti", "Places"), &d.capacity.map(|c| c.to_string()).unwrap_or_default()))
+            (text("registration_opens_at", "datetime-local", lang.t("Iscrizioni aperte dal (facoltativo)", "Registration opens (optional)"), d.registration_opens_at.as_deref().unwrap_or("")))
+            (text("registration_closes_at", "datetime-local", lang.t("Iscrizioni chiuse dal (facoltativo; altrimenti all'inizio)", "Registration closes (optional; otherwise at the start)"), d.registration_closes_at.as_deref().unwrap_or("")))
+            fieldset.field {
+                legend { (lang.t("Riservato alle Regioni (nessuna scelta: tutte)", "Reserved for Regions (none chosen: all)")) }
+                div.choices { @for r in &regions { label { input type="checkbox" name="audience" value=(r.code) checked[d.audience.contains(&r.code)]; " " (r.name) } } }
+            }
+            fieldset.field {
+                legend { (lang.t("Fondi", "Funds")) }
+                @for f in Fund::ALL { label { input type="checkbox" name="funds" value=(f.as_str()) checked[d.funds.iter().any(|x| x == f.as_str())]; " " (fund_label(f.as_str(), lang)) } " " }
+            }
+            fieldset.field {
+                legend { (lang.t("Temi", "Topics")) }
+                @if let Some(m) = err("topics") { p.field-error { (m) } }
+                div.choices { @for t in topics.all() { label { input type="checkbox" name="topics" value=(t.slug) checked[d.topics.contains(&t.slug)]; " " (t.label(lang)) } } }
+            }
+            (text("guides", "text", lang.t("Guide collegate (identificativi separati da virgole)", "Related guides (ids separated by commas)"), &d.guides.join(", ")))
+            (text("speakers", "text", lang.t("Relatori e mentor", "Speakers and mentors"), &d.speakers))
+            (text("materials_url", "url", lang.t("Materiali (link, dopo l'evento)", "Materials (link, after the event)"), d.materials_url.as_deref().unwrap_or("")))
+            (text("recording_url", "url", lang.t("Registrazione (link, dopo l'evento)", "Recording (link, after the event)"), d.recording_url.as_deref().unwrap_or("")))
+            @if creating { div { input #publish type="checkbox" name="publish" value="1"; label for="publish" { " " (lang.t("Pubblica subito", "Publish now")) } } }
+            div { button type="submit" { (lang.t("Salva", "Save")) } }
+        }
+    })
+}
+
+pub async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
+    let d = EventInput { kind: "webinar".into(), capacity: Some(100), ..Default::default() };
+    let form = event_form(&state, lang, &auth, "/coordinamento/eventi", &d, true, None).await?;
+    let body = html! { h1 { (lang.t("Nuovo evento", "New event")) } (form) };
+    Ok(page(
+        Page {
+            lang,
+            title: lang.t("Nuovo evento", "New event"),
+            here: "/coordinamento/eventi/nuovo",
+            auth: Some(&auth),
+        },
+        body,
+    ))
+}
+
+fn validate(
+    state: &AppState,
+    d: &EventInput,
+    creating: bool,
+    regions: &[accounts::Region],
+) -> Result<events::ValidEvent, Refusal> {
+    let corpus = state.search.corpus();
+    events::validate(d, state.clock.now_ms(), creating, &corpus.topics, regions, |g| {
+        corpus.resolve(g).map(|g| g.id.clone())
+    })
+}
+
+pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let (d, publish) = event_input(&form(&body, lang)?);
+    let regions = accounts::regions(&state.db).await?;
+    let result = match validate(&state, &d, true, &regions) {
+        Ok(v) => state.events.create(user, &v, publish).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
+        Err(e @ Refusal::Invalid { .. }) => {
+            let message = e.message(lang);
+            let form = event_form(
+                &state,
+                lang,
+                &auth,
+                "/coordinamento/eventi",
+                &d,
+                true,
+                Some((e.field().unwrap_or(""), &message)),
+            )
+            .await?;
+            let body = html! { h1 { (lang.t("Nuovo evento", "New event")) } (form) };
+            Ok(rendered(
+                StatusCode::BAD_REQUEST,
+                page(
+                    Page {
+                        lang,
+                        title: lang.t("Nuovo evento", "New event"),
+                        here: "/coordinamento/eventi/nuovo",
+                        auth: Some(&auth),
+                    },
+                    body,
+                ),
+            ))
+        }
+        Err(e) => Err(e.into_app(lang)),
+    }
+}
+
+pub async fn manage_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Markup> {
+    manage_view(&state, lang, &auth, id, None, None).await
+}
+
+async fn manage_view(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    id: i64,
+    draft: Option<&EventInput>,
+    error: Option<(&str, &str)>,
+) -> AppResult<Markup> {
+    let e = visible_event(state, auth.user(), id, lang).await?;
+    let mut c = conn(state).await?;
+    let regs = store::registrations(&mut c, id).await?;
+    let action = |a: &str| format!("/coordinamento/eventi/{id}/{a}");
+    let editable = matches!(e.state, EventState::Draft | EventState::Published);
+    let form = if editable {
+        Some(
+            event_form(
+                state,
+                lang,
+                auth,
+                &format!("/coordinamento/eventi/{id}"),
+                draft.unwrap_or(&input_of(&e)),
+                false,
+                error,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let body = html! {
+        h1 { (e.title) }
+        p { (e.kind.label(lang)) " · " (mail::when(&e, lang)) " · " strong { (e.state.label(lang)) } " · " a href=(format!("/eventi/{id}")) { (lang.t("pagina pubblica", "public page")) } }
+        @if form.is_none() { @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } } }
+        @if e.state == EventState::Draft { form method="post" action=(action("pubblica")) { (csrf_field(auth)) button type="submit" { (lang.t("Pubblica", "Publish")) } } }
+        @if e.state == EventState::Published {
+            form.stack method="post" action=(action("concludi")) {
+                (csrf_field(auth))
+                div.field { label for="c-materials" { (lang.t("Link ai materiali", "Materials link")) } input #c-materials type="url" name="materials_url" value=(e.materials_url.clone().unwrap_or_default()); }
+                div.field { label for="c-recording" { (lang.t("Link alla registrazione", "Recording link")) } input #c-recording type="url" name="recording_url" value=(e.recording_url.clone().unwrap_or_default()); }
+                div { button type="submit" { (lang.t("Segna come concluso e ringrazia i partecipanti", "Mark completed and thank participants")) } }
+            }
+        }
+        @if editable {
+            form.stack method="post" action=(action("annulla")) {
+                (csrf_field(auth))
+                div.field { label for="c-reason" { (lang.t("Motivo dell'annullamento", "Reason for cancelling")) } input #c-reason type="text" name="reason"; }
+                div { button type="submit" { (lang.t("Annulla l'evento e avvisa gli iscritti", "Cancel the event and tell participants")) } }
+            }
+        }
+        h2 { (lang.t("Iscritti", "Registrations")) " (" (e.confirmed) "/" (e.capacity) @if e.waitlisted > 0 { ", " (e.waitlisted) " " (lang.t("in attesa", "waiting")) } ")" }
+        p { a href=(format!("/coordinamento/eventi/{id}/iscritti.csv")) { (lang.t("Esporta iscritti e presenze (CSV per Excel/LibreOffice)", "Export registrations and attendance (CSV for Excel/LibreOffice)")) } }
+        @if regs.is_empty() { p { (lang.t("Nessun iscritto.", "Nobody registered.")) } }
+        @else {
+            form method="post" action=(action("presenze")) {
+                (csrf_field(auth))
+                table {
+                    thead { tr { th scope="col" { (lang.t("Presente", "Attended")) } th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Regione", "Region")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritto il", "Registered")) } } }
+                    tbody { @for r in &regs { tr {
+                        td { @if r.state == RegState::Confirmed { input type="checkbox" name="attended" value=(r.id) checked[r.attended] aria-label=(format!("{} {}", lang.t("Presente:", "Attended:"), r.name)); } }
+                        td { (r.name) } td { (r.email) } td { (r.region_code.clone().unwrap_or_default()) } td { (r.state.label(lang)) } td { (local_time(r.created_at)) }
+                    } } }
+                }
+                button type="submit" { (lang.t("Salva le presenze", "Save attendance")) }
+            }
+            form.stack method="post" action=(format!("/coordinamento/eventi/{id}/presenze.csv?csrf={}", auth.csrf())) enctype="multipart/form-data" {
+                div.field { label for="csv" { (lang.t("Oppure carica l'elenco dei presenti (CSV con una colonna email)", "Or upload the attendee list (CSV with an email column)")) } input #csv type="file" name="file" accept=".csv,text/csv"; }
+                div { button type="submit" { (lang.t("Importa le presenze", "Import attendance")) } }
+            }
+        }
+        @if let Some(f) = form { h2 { (lang.t("Modifica", "Edit")) } (f) }
+    };
+    Ok(page(Page { lang, title: &e.title, here: &format!("/coordinamento/eventi/{id}"), auth: Some(auth) }, body))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let (d, _) = event_input(&form(&body, lang)?);
+    let regions = accounts::regions(&state.db).await?;
+    let result = match validate(&state, &d, false, &regions) {
+        Ok(v) => state.events.update(user, id, &v).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
+        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
+            let message = e.message(lang);
+            let markup =
+                manage_view(&state, lang, &auth, id, Some(&d), Some((e.field().unwrap_or(""), &message))).await?;
+            Ok(rendered(e.status(), markup))
+        }
+        Err(e) => Err(e.into_app(lang)),
+    }
+}
+
+pub async fn action(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let id = id_of(&id, lang)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let f = form(&body, lang)?;
+    let ev = &state.events;
+    let result = match action.as_str() {
+        "pubblica" => ev.publish(user, id).await,
+        "annulla" => ev.cancel(user, id, f.non_empty("reason")).await,
+        "concludi" => {
+            ev.complete(
+                user,
+                id,
+                f.non_empty("materials_url").map(String::from),
+                f.non_empty("recording_url").map(String::from),
+            )
+            .await
+        }
+        "presenze" => {
+            let ids: Vec<i64> = f.all("attended").iter().filter_map(|a| a.parse().ok()).collect();
+            ev.mark_attendance(user, id, &ids).await.map(|_| ())
+        }
+        _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
+        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
+            let message = e.message(lang);
+            let markup = manage_view(&state, lang, &auth, id, None, Some(("", &message))).await?;
+            Ok(rendered(e.status(), markup))
+        }
+        Err(e) => Err(e.into_app(lang)),
+    }
+}
