@@ -10,30 +10,15 @@ use axum::Json;
 use maud::{html, Markup};
 
 use super::auth::{client_ip, peer, Auth};
+use super::kit::{form, rendered, signed_in};
 use super::layout::{csrf_field, date, page, Page};
 use super::params::Params;
-use super::Rendered;
 use crate::accounts::session;
 use crate::accounts::signin::{self, LinkError};
 use crate::accounts::{self, tokens, User};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, RefusalHttp};
-
-/// Parses a urlencoded form body with the same rules as query strings.
-pub fn form(body: &Bytes, lang: Lang) -> Result<Params, AppError> {
-    let text = std::str::from_utf8(body).map_err(|_| {
-        AppError::bad_request(lang.t("il modulo contiene caratteri non validi", "the form contains invalid characters"))
-    })?;
-    Params::parse(Some(text), lang)
-}
-
-/// A page rendered with a 4xx status, kept as it is by the HTML error layer.
-pub fn rendered(status: StatusCode, markup: Markup) -> Response {
-    let mut r = (status, markup).into_response();
-    r.extensions_mut().insert(Rendered);
-    r
-}
 
 /// Where to go after signing in: a path of this site, the profile by default.
 fn local_path(p: Option<&str>) -> &str {
@@ -197,10 +182,6 @@ pub async fn signout(State(state): State<AppState>, auth: Auth) -> AppResult<Res
         HeaderValue::from_str(&session::cookie(None, state.config.secure_cookies())).map_err(anyhow::Error::new)?,
     );
     Ok(r)
-}
-
-pub fn signed_in(auth: &Auth) -> AppResult<&User> {
-    auth.user().ok_or_else(|| AppError::Forbidden("accesso richiesto".into()))
 }
 
 pub async fn profile(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {

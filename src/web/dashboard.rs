@@ -9,10 +9,10 @@ use axum::Json;
 use maud::{html, Markup};
 use serde::Serialize;
 
-use super::account::signed_in;
 use super::auth::Auth;
+use super::kit::signed_in;
+use super::kit::{conn, fund_label};
 use super::layout::{page, Page};
-use super::mentorship::{conn, fund_label};
 use super::params::Params;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;

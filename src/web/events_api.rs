@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::account::signed_in;
 use super::auth::Auth;
 use super::events::{filter, visible_event};
 use super::id_of;
-use super::mentorship_api::json;
+use super::kit::json;
+use super::kit::signed_in;
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role};

@@ -4,13 +4,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html, Markup};
 
-use super::account::{form, rendered, signed_in};
 use super::auth::Auth;
+use super::kit::{conn, form, fund_label, rendered, see_other, signed_in};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use super::{id_of, PathId};
@@ -28,17 +27,6 @@ use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 pub const PER_PAGE: i64 = 20;
 
-pub fn see_other(to: &str) -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        r.headers_mut().insert(LOCATION, v);
-    }
-    r
-}
-
-/// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
-pub use crate::mentorship::mail::fund_name as fund_label;
-
 fn format_label(format: &str, lang: Lang) -> &'static str {
     Format::parse(format).map(|f| f.label(lang)).unwrap_or("")
 }
@@ -53,11 +41,6 @@ fn explanation(parts: &[Part], lang: Lang) -> Markup {
 
 fn field_error(error: Option<(&str, &str)>, field: &str) -> Option<String> {
     error.filter(|(f, _)| *f == field).map(|(_, m)| m.to_string())
-}
-
-/// A pooled connection for a handler's reads.
-pub async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-    Ok(state.db.pool().acquire().await?)
 }
 
 // ----- the mentorship home -----

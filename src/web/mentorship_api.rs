@@ -6,13 +6,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::account::signed_in;
 use super::auth::Auth;
 use super::id_of;
-use super::mentorship::conn;
+use super::kit::{conn, json, signed_in};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role};
@@ -24,15 +22,6 @@ use crate::mentorship::store::{
 };
 use crate::mentorship::{MatchState, Refusal, RequestState, RunReport};
 use crate::web::error::{AppError, AppResult, RefusalHttp};
-
-/// A JSON body, or the default when there is none; a clear message when it is not valid.
-pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResult<T> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request(format!("{}: {e}", lang.t("JSON non valido", "invalid JSON"))))
-}
 
 fn m(lang: Lang) -> impl Fn(Refusal) -> AppError {
     move |e| e.into_app(lang)

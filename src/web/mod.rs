@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod events_api;
+pub mod kit;
 pub mod layout;
 pub mod legal;
 pub mod mentorship;

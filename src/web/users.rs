@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 
-use super::account::{form, rendered};
 use super::auth::Auth;
+use super::kit::{form, rendered};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};

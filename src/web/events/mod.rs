@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 
-use super::account::{form, rendered, signed_in};
 use super::auth::Auth;
 use super::id_of;
+use super::kit::{conn, fund_label, see_other};
+use super::kit::{form, rendered, signed_in};
 use super::layout::{csrf_field, page, Page};
-use super::mentorship::{conn, fund_label, see_other};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role, User};
