@@ -1,0 +1,196 @@
+//! One match: the page and what mentor, officer and coordinator can do on it.
+
+use super::*;
+
+pub async fn match_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Markup> {
+    let user = signed_in(&auth)?;
+    match_view(&state, lang, &auth, user, id, None).await
+}
+
+async fn match_view(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    user: &User,
+    id: i64,
+    error: Option<(&str, &str)>,
+) -> AppResult<Markup> {
+    let mut c = conn(state).await?;
+    let m = state.mentorship.visible_match(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
+    let r = store::request(&mut c, m.request_id).await?.ok_or_else(|| Refusal::NotFound.into_app(lang))?;
+    let contacts = if m.state.contacts_visible() {
+        Some((store::contact(&mut c, m.mentor_id).await?, store::contact(&mut c, r.officer_id).await?))
+    } else {
+        None
+    };
+    let meetings = store::meetings(&mut c, id).await?;
+    let feedback = store::feedback(&mut c, id).await?;
+    let is_mentor = user.id == m.mentor_id;
+    let is_coord = user.role == Role::Coordinator;
+    let is_side = is_mentor || (user.role == Role::Officer && accounts::policy::can_see_region(user, &m.region_code));
+    let action = |a: &str| format!("/mentorship/abbinamenti/{id}/{a}");
+    let err = |f: &str| field_error(error, f);
+    let title = format!("{} — {}", m.mentor_name, r.region_name);
+    let body = html! {
+        h1 { (lang.t("Mentorship", "Mentorship")) ": " (title) }
+        @if let Some((_, msg)) = error { p.notice.error role="alert" { (msg) } }
+        p { strong { (m.state.label(lang)) }
+            @if m.state == MatchState::Proposed { " · " (lang.t("risposta entro il", "answer by")) " " (m.expires_at.map(local_time).unwrap_or_default()) } }
+        h2 { (lang.t("Perché questo mentor", "Why this mentor")) }
+        p { (lang.t("Punteggio", "Score")) " " (m.score) ":" }
+        (explanation(&m.parts, lang))
+        (request_summary(&r, &state.search.corpus().topics, lang))
+        p { a href=(format!("/mentorship/richieste/{}", r.id)) { (lang.t("Pagina della richiesta", "Request page")) } }
+        @if let Some((mentor, officer)) = &contacts {
+            h2 { (lang.t("Contatti", "Contacts")) }
+            dl.facts {
+                @if let Some(x) = mentor { dt { "Mentor" } dd { (x.name) " — " a href=(format!("mailto:{}", x.email)) { (x.email) } @if let Some(o) = &x.organisation { " — " (o) } } }
+                @if let Some(x) = officer { dt { (lang.t("Referente della Regione", "Region's contact")) } dd { (x.name) " — " a href=(format!("mailto:{}", x.email)) { (x.email) } @if let Some(o) = &x.organisation { " — " (o) } } }
+            }
+        } @else if !is_coord {
+            p.hint { (lang.t("I contatti compaiono a entrambe le parti quando il mentor accetta.", "Contact details appear to both sides when the mentor accepts.")) }
+        }
+        @if is_mentor && m.state == MatchState::Proposed {
+            h2 { (lang.t("La tua risposta", "Your answer")) }
+            form method="post" action=(action("accetta")) { (csrf_field(auth)) button type="submit" { (lang.t("Accetto", "I accept")) } }
+            form.stack method="post" action=(action("rifiuta")) {
+                (csrf_field(auth))
+                div.field {
+                    label for="reason" { (lang.t("Motivo del rifiuto", "Reason for declining")) }
+                    input #reason type="text" name="reason" aria-invalid=[err("reason").map(|_| "true")];
+                    @if let Some(e) = err("reason") { p.field-error { (e) } }
+                }
+                div { button type="submit" { (lang.t("Rifiuto", "I decline")) } }
+            }
+        }
+        @if is_coord && m.state == MatchState::Suggested {
+            form method="post" action=(action("approva")) { (csrf_field(auth)) button type="submit" { (lang.t("Approva e invia la proposta", "Approve and send the proposal")) } }
+            form method="post" action=(action("scarta")) { (csrf_field(auth)) button type="submit" { (lang.t("Scarta il suggerimento", "Discard the suggestion")) } }
+        }
+        @if is_coord && m.state == MatchState::Proposed {
+            form.stack method="post" action=(action("ritira")) {
+                (csrf_field(auth))
+                div.field { label for="wreason" { (lang.t("Motivo (facoltativo)", "Reason (optional)")) } input #wreason type="text" name="reason"; }
+                div { button type="submit" { (lang.t("Ritira la proposta", "Withdraw the proposal")) } }
+            }
+        }
+        @if m.state.contacts_visible() {
+            h2 { (lang.t("Incontri", "Meetings")) }
+            @if meetings.is_empty() { p { (lang.t("Nessun incontro registrato.", "No meeting logged.")) } }
+            @else {
+                table {
+                    thead { tr { th scope="col" { (lang.t("Data", "Date")) } th scope="col" { (lang.t("Argomento", "Topic")) } th scope="col" { (lang.t("Note", "Notes")) } th scope="col" { (lang.t("Registrato da", "Logged by")) } } }
+                    tbody { @for e in &meetings { tr { td { (e.held_on) } td { (e.topic) } td { (e.notes) } td { (e.author_name) } } } }
+                }
+            }
+        }
+        @if is_side && m.state == MatchState::Accepted {
+            form.stack method="post" action=(action("incontri")) {
+                (csrf_field(auth))
+                div.field { label for="held_on" { (lang.t("Data dell'incontro", "Meeting date")) } input #held_on type="date" name="held_on" aria-invalid=[err("held_on").map(|_| "true")]; @if let Some(e) = err("held_on") { p.field-error { (e) } } }
+                div.field { label for="topic" { (lang.t("Argomento", "Topic")) } input #topic type="text" name="topic" aria-invalid=[err("topic").map(|_| "true")]; @if let Some(e) = err("topic") { p.field-error { (e) } } }
+                div.field { label for="notes" { (lang.t("Note", "Notes")) } textarea #notes name="notes" rows="3" {} }
+                div { button type="submit" { (lang.t("Registra l'incontro", "Log the meeting")) } }
+            }
+        }
+        @if !feedback.is_empty() {
+            h2 { (lang.t("Valutazioni", "Feedback")) }
+            ul { @for f in &feedback { li { (f.author_name) " (" (if f.side == "mentor" { "mentor" } else { lang.t("Regione", "Region") }) "): " (f.useful) "/5" @if !f.comment.is_empty() { " — " (f.comment) } } } }
+        }
+        @if (m.state == MatchState::Accepted && (is_side || is_coord)) || (m.state == MatchState::Completed && is_side) {
+            h2 { @if m.state == MatchState::Accepted { (lang.t("Concludi la mentorship", "Complete the mentorship")) } @else { (lang.t("La tua valutazione", "Your feedback")) } }
+            form.stack method="post" action=(action("concludi")) {
+                (csrf_field(auth))
+                @if is_side {
+                    fieldset.field {
+                        legend { (lang.t("Quanto è stata utile? (1 = poco, 5 = molto)", "How useful was it? (1 = little, 5 = very)")) }
+                        @if let Some(e) = err("useful") { p.field-error { (e) } }
+                        @for n in 1..=5 { label { input type="radio" name="useful" value=(n); " " (n) } " " }
+                    }
+                    div.field { label for="comment" { (lang.t("Commento", "Comment")) } textarea #comment name="comment" rows="3" {} }
+                }
+                div { button type="submit" { @if m.state == MatchState::Accepted { (lang.t("Concludi", "Complete")) } @else { (lang.t("Invia la valutazione", "Send the feedback")) } } }
+            }
+        }
+        @if m.state == MatchState::Accepted && (is_side || is_coord) {
+            form.stack method="post" action=(action("annulla")) {
+                (csrf_field(auth))
+                div.field { label for="creason" { (lang.t("Motivo dell'interruzione", "Reason for stopping")) } input #creason type="text" name="reason"; }
+                div { button type="submit" { (lang.t("Interrompi la mentorship", "Stop the mentorship")) } }
+            }
+        }
+    };
+    Ok(page(Page { lang, title: &title, here: &format!("/mentorship/abbinamenti/{id}"), auth: Some(auth) }, body))
+}
+
+/// The actions on a match, by their Italian path segment.
+pub async fn match_action(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let id = id_of(&id, lang)?;
+    let f = form(&body, lang)?;
+    let ms = &state.mentorship;
+    let coordinators_only = || {
+        if user.role == Role::Coordinator {
+            Ok(())
+        } else {
+            Err(Refusal::forbidden("Azione riservata al coordinamento.", "Only coordinators can do this."))
+        }
+    };
+    let result = match action.as_str() {
+        "accetta" => ms.accept(user, id).await,
+        "rifiuta" => ms.decline(user, id, f.get("reason").unwrap_or("")).await,
+        "approva" => match coordinators_only() {
+            Ok(()) => ms.approve(user, &[id]).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+        "scarta" | "ritira" => match coordinators_only() {
+            Ok(()) => ms.withdraw_match(user, id, f.non_empty("reason")).await,
+            Err(e) => Err(e),
+        },
+        "incontri" => ms
+            .log_meeting(
+                user,
+                id,
+                f.get("held_on").unwrap_or(""),
+                f.get("topic").unwrap_or(""),
+                f.get("notes").unwrap_or(""),
+            )
+            .await
+            .map(|_| ()),
+        "concludi" => {
+            let useful = match f.non_empty("useful").map(|u| u.parse::<i64>()) {
+                Some(Ok(u)) => Some(u),
+                Some(Err(_)) => Some(0),
+                None => None,
+            };
+            ms.complete(user, id, useful, f.get("comment").unwrap_or("")).await
+        }
+        "annulla" => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
+        _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/mentorship/abbinamenti/{id}"))),
+        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
+            let status = e.status();
+            let message = e.message(lang);
+            let field = e.field().unwrap_or("");
+            // The page is shown again with the message, if this user may see it.
+            match match_view(&state, lang, &auth, user, id, Some((field, &message))).await {
+                Ok(markup) => Ok(rendered(status, markup)),
+                Err(_) => Err(e.into_app(lang)),
+            }
+        }
+        Err(e) => Err(e.into_app(lang)),
+    }
+}

@@ -1,0 +1,56 @@
+//! Mentorship pages: the officer's requests, the mentor's profile and proposals, each
+//! match with its explanation and lifecycle actions, and the coordinators' review desk.
+//! Every handler parses, calls `mentorship::Mentorship`, and renders.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+
+use super::auth::Auth;
+use super::kit::{conn, form, fund_label, rendered, see_other, signed_in};
+use super::layout::{csrf_field, page, Page};
+use super::params::Params;
+use super::{id_of, PathId};
+use crate::accounts::session::random_secret;
+use crate::accounts::{self, Role, User};
+use crate::app::AppState;
+use crate::clock::local_time;
+use crate::guides::Fund;
+use crate::i18n::Lang;
+use crate::matching::Part;
+use crate::mentorship::input::{self, ProfileInput, RequestInput};
+use crate::mentorship::store::{self, Match, MatchFilter, Request, RequestFilter};
+use crate::mentorship::{Format, MatchState, Refusal, RequestState};
+use crate::web::error::{AppError, AppResult, RefusalHttp};
+
+mod home;
+mod matches;
+mod profile;
+mod requests;
+mod review;
+
+pub use home::*;
+pub use matches::*;
+pub use profile::*;
+pub use requests::*;
+pub use review::*;
+
+pub const PER_PAGE: i64 = 20;
+
+fn format_label(format: &str, lang: Lang) -> &'static str {
+    Format::parse(format).map(|f| f.label(lang)).unwrap_or("")
+}
+
+fn explanation(parts: &[Part], lang: Lang) -> Markup {
+    html! {
+        ul.explain {
+            @for p in parts { li { (p.text(lang)) " " small { "(+" (p.points) ")" } } }
+        }
+    }
+}
+
+fn field_error(error: Option<(&str, &str)>, field: &str) -> Option<String> {
+    error.filter(|(f, _)| *f == field).map(|(_, m)| m.to_string())
+}
