@@ -14,7 +14,7 @@ use super::Rendered;
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::i18n::Lang;
-use crate::web::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
 /// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
 pub use crate::mentorship::mail::fund_name as fund_label;
@@ -58,4 +58,37 @@ pub fn see_other(to: &str) -> Response {
 /// A pooled connection for a handler's reads.
 pub async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
     Ok(state.db.pool().acquire().await?)
+}
+
+/// The end of a form that changes something: on success, a redirect to `to`; on a refusal
+/// the person can act on (`shown`), the page again (made by `page` from the field and the
+/// message) with the refusal's status; otherwise, or when the page cannot be shown, the
+/// refusal as an error.
+pub async fn redirect_or_page<F, Fut>(
+    result: Result<(), Refusal>,
+    to: &str,
+    lang: Lang,
+    shown: fn(&Refusal) -> bool,
+    page: F,
+) -> AppResult<Response>
+where
+    F: FnOnce(String, String) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Markup>>,
+{
+    match result {
+        Ok(()) => Ok(see_other(to)),
+        Err(e) if shown(&e) => {
+            let (field, message) = (e.field().unwrap_or("").to_string(), e.message(lang));
+            match page(field, message).await {
+                Ok(markup) => Ok(rendered(e.status(), markup)),
+                Err(_) => Err(e.into_app(lang)),
+            }
+        }
+        Err(e) => Err(e.into_app(lang)),
+    }
+}
+
+/// Refusals about the input or the record's state: the page is shown again with them.
+pub fn invalid_or_state(e: &Refusal) -> bool {
+    matches!(e, Refusal::Invalid { .. } | Refusal::State { .. })
 }

@@ -324,16 +324,11 @@ pub async fn update(
         Ok(v) => state.events.update(user, id, &v).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
-        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
-            let message = e.message(lang);
-            let markup =
-                manage_view(&state, lang, &auth, id, Some(&d), Some((e.field().unwrap_or(""), &message))).await?;
-            Ok(rendered(e.status(), markup))
-        }
-        Err(e) => Err(e.into_app(lang)),
-    }
+    let to = format!("/coordinamento/eventi/{id}");
+    redirect_or_page(result, &to, lang, invalid_or_state, |field, message| async move {
+        manage_view(&state, lang, &auth, id, Some(&d), Some((&field, &message))).await
+    })
+    .await
 }
 
 pub async fn action(
@@ -366,13 +361,9 @@ pub async fn action(
         }
         _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
-        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
-            let message = e.message(lang);
-            let markup = manage_view(&state, lang, &auth, id, None, Some(("", &message))).await?;
-            Ok(rendered(e.status(), markup))
-        }
-        Err(e) => Err(e.into_app(lang)),
-    }
+    let to = format!("/coordinamento/eventi/{id}");
+    redirect_or_page(result, &to, lang, invalid_or_state, |_, message| async move {
+        manage_view(&state, lang, &auth, id, None, Some(("", &message))).await
+    })
+    .await
 }

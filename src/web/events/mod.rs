@@ -13,7 +13,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::id_of;
-use super::kit::{conn, fund_label, see_other};
+use super::kit::{conn, fund_label, invalid_or_state, redirect_or_page, see_other};
 use super::kit::{form, rendered, signed_in};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;

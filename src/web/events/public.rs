@@ -219,14 +219,12 @@ pub async fn register(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    match state.events.register(user, id).await {
-        Ok(_) => Ok(see_other(&format!("/eventi/{id}"))),
-        Err(e @ (Refusal::State { .. } | Refusal::Forbidden { .. })) => {
-            let status = e.status();
-            Ok(rendered(status, event_page(&state, lang, &auth, id, Some(&e.message(lang))).await?))
-        }
-        Err(e) => Err(e.into_app(lang)),
-    }
+    let result = state.events.register(user, id).await.map(|_| ());
+    let shown = |e: &Refusal| matches!(e, Refusal::State { .. } | Refusal::Forbidden { .. });
+    redirect_or_page(result, &format!("/eventi/{id}"), lang, shown, |_, message| async move {
+        event_page(&state, lang, &auth, id, Some(&message)).await
+    })
+    .await
 }
 
 pub async fn unregister(

@@ -179,18 +179,11 @@ pub async fn match_action(
         "annulla" => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
         _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/mentorship/abbinamenti/{id}"))),
-        Err(e @ (Refusal::Invalid { .. } | Refusal::State { .. })) => {
-            let status = e.status();
-            let message = e.message(lang);
-            let field = e.field().unwrap_or("");
-            // The page is shown again with the message, if this user may see it.
-            match match_view(&state, lang, &auth, user, id, Some((field, &message))).await {
-                Ok(markup) => Ok(rendered(status, markup)),
-                Err(_) => Err(e.into_app(lang)),
-            }
-        }
-        Err(e) => Err(e.into_app(lang)),
-    }
+    let to = format!("/mentorship/abbinamenti/{id}");
+    let (state, auth) = (&state, &auth);
+    redirect_or_page(result, &to, lang, invalid_or_state, |field, message| async move {
+        // Shown again only if this user may see the match.
+        match_view(state, lang, auth, user, id, Some((&field, &message))).await
+    })
+    .await
 }

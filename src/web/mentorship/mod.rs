@@ -9,7 +9,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use super::auth::Auth;
-use super::kit::{conn, form, fund_label, rendered, see_other, signed_in};
+use super::kit::{conn, form, fund_label, invalid_or_state, redirect_or_page, rendered, see_other, signed_in};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use super::{id_of, PathId};
