@@ -169,3 +169,25 @@ pub fn decoded<T>(parsed: Option<T>, column: &str, value: &str) -> Result<T, sql
         source: format!("unknown value \"{value}\" in {column}").into(),
     })
 }
+
+/// The unique rules a person can run into, the same on both databases: PostgreSQL names the
+/// constraint or index, SQLite the columns ("UNIQUE constraint failed: users.email").
+const UNIQUE_RULES: &[(&str, &str, &str)] = &[
+    ("users_email_key", "users.email", "email"),
+    ("registrations_live", "registrations.event_id, registrations.user_id", "event"),
+];
+
+/// The input field a unique violation is about, when it is one of [`UNIQUE_RULES`].
+pub fn unique_violation_field(e: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = e else { return None };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let message = db.message();
+    UNIQUE_RULES
+        .iter()
+        .find(|(constraint, columns, _)| {
+            db.constraint() == Some(*constraint) || message.strip_prefix("UNIQUE constraint failed: ") == Some(*columns)
+        })
+        .map(|(_, _, field)| *field)
+}

@@ -22,6 +22,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A unique rule of the database was broken by the value of `field`.
+    #[error("{message}")]
+    Taken { message: String, field: String },
     #[error("{0}")]
     Forbidden(String),
     #[error(transparent)]
@@ -41,7 +44,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Taken { .. } => StatusCode::CONFLICT,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -50,6 +53,14 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if let Some(field) = crate::db::unique_violation_field(&e) {
+            let message = match field {
+                "email" => "esiste già un account con questo indirizzo email",
+                "event" => "risulti già iscritto a questo evento",
+                _ => "esiste già un elemento con questi dati",
+            };
+            return AppError::Taken { message: message.into(), field: field.into() };
+        }
         if let sqlx::Error::Database(db) = &e {
             if db.is_unique_violation() {
                 return AppError::Conflict("esiste già un elemento con questi dati".into());
@@ -78,6 +89,7 @@ impl IntoResponse for AppError {
                 ("errore interno: riprova tra poco; se il problema resta, contatta il coordinamento".to_string(), None)
             }
             AppError::BadRequest { message, field } => (message.clone(), field.clone()),
+            AppError::Taken { message, field } => (message.clone(), Some(field.clone())),
             other => (other.to_string(), None),
         };
         let info = ErrorInfo { status, error, field };

@@ -490,3 +490,22 @@ db_test!(a_stored_role_outside_the_known_ones_is_an_error_not_an_officer, |app| 
     let status = app.client.get(app.url("/api/v1/users")).header("cookie", &v.cookie).send().await.unwrap().status();
     assert!(status.is_server_error(), "{status}");
 });
+
+db_test!(a_broken_unique_rule_is_a_409_naming_its_field_on_both_databases, |app| {
+    app.user("primo@regione.it", "coordinator", None).await;
+    let b = app.user("secondo@regione.it", "coordinator", None).await;
+    let err = sqlx::query("UPDATE users SET email = 'primo@regione.it' WHERE id = $1")
+        .bind(b.id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap_err();
+    let e = fondilab::web::error::AppError::from(err);
+    assert_eq!(e.status(), axum::http::StatusCode::CONFLICT);
+    match e {
+        fondilab::web::error::AppError::Taken { field, message } => {
+            assert_eq!(field, "email");
+            assert!(message.contains("indirizzo email"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+});
