@@ -60,13 +60,12 @@ pub async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx
     Ok(state.db.pool().acquire().await?)
 }
 
-/// The end of a form that changes something: on success, a redirect to `to`; on a refusal
-/// the person can act on (`shown`), the page again (made by `page` from the field and the
-/// message) with the refusal's status; otherwise, or when the page cannot be shown, the
-/// refusal as an error.
+/// The end of a form that changes something: on success, a redirect to the address the
+/// result carries; on a refusal the person can act on (`shown`), the page again (made by
+/// `page` from the field and the message) with the refusal's status; otherwise, or when the
+/// page cannot be shown, the refusal as an error.
 pub async fn redirect_or_page<F, Fut>(
-    result: Result<(), Refusal>,
-    to: &str,
+    result: Result<String, Refusal>,
     lang: Lang,
     shown: fn(&Refusal) -> bool,
     page: F,
@@ -76,7 +75,7 @@ where
     Fut: std::future::Future<Output = AppResult<Markup>>,
 {
     match result {
-        Ok(()) => Ok(see_other(to)),
+        Ok(to) => Ok(see_other(&to)),
         Err(e) if shown(&e) => {
             let (field, message) = (e.field().unwrap_or("").to_string(), e.message(lang));
             match page(field, message).await {

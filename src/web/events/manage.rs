@@ -324,8 +324,8 @@ pub async fn update(
         Ok(v) => state.events.update(user, id, &v).await,
         Err(e) => Err(e),
     };
-    let to = format!("/coordinamento/eventi/{id}");
-    redirect_or_page(result, &to, lang, invalid_or_state, |field, message| async move {
+    let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
+    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
         manage_view(&state, lang, &auth, id, Some(&d), Some((&field, &message))).await
     })
     .await
@@ -361,8 +361,8 @@ pub async fn action(
         }
         _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
     };
-    let to = format!("/coordinamento/eventi/{id}");
-    redirect_or_page(result, &to, lang, invalid_or_state, |_, message| async move {
+    let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
+    redirect_or_page(result, lang, invalid_or_state, |_, message| async move {
         manage_view(&state, lang, &auth, id, None, Some(("", &message))).await
     })
     .await

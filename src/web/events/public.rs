@@ -219,9 +219,9 @@ pub async fn register(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let result = state.events.register(user, id).await.map(|_| ());
+    let result = state.events.register(user, id).await.map(|_| format!("/eventi/{id}"));
     let shown = |e: &Refusal| matches!(e, Refusal::State { .. } | Refusal::Forbidden { .. });
-    redirect_or_page(result, &format!("/eventi/{id}"), lang, shown, |_, message| async move {
+    redirect_or_page(result, lang, shown, |_, message| async move {
         event_page(&state, lang, &auth, id, Some(&message)).await
     })
     .await

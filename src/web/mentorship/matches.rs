@@ -179,9 +179,9 @@ pub async fn match_action(
         "annulla" => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
         _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
     };
-    let to = format!("/mentorship/abbinamenti/{id}");
+    let result = result.map(|()| format!("/mentorship/abbinamenti/{id}"));
     let (state, auth) = (&state, &auth);
-    redirect_or_page(result, &to, lang, invalid_or_state, |field, message| async move {
+    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
         // Shown again only if this user may see the match.
         match_view(state, lang, auth, user, id, Some((&field, &message))).await
     })

@@ -109,24 +109,9 @@ pub async fn new_request(
     Ok(request_form(&state, lang, &auth, "/mentorship/richieste", title, &draft, None))
 }
 
-fn form_failure(
-    state: &AppState,
-    lang: Lang,
-    auth: &Auth,
-    action: &str,
-    title: &str,
-    draft: &RequestInput,
-    e: Refusal,
-) -> AppResult<Response> {
-    match e {
-        Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Duplicate { .. } => {
-            let status = e.status();
-            let message = e.message(lang);
-            let field = e.field().unwrap_or("");
-            Ok(rendered(status, request_form(state, lang, auth, action, title, draft, Some((field, &message)))))
-        }
-        other => Err(other.into_app(lang)),
-    }
+/// Refusals the request form is shown again with, next to the field they are about.
+fn on_the_form(e: &Refusal) -> bool {
+    matches!(e, Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Duplicate { .. })
 }
 
 pub async fn file_request(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
@@ -138,10 +123,12 @@ pub async fn file_request(State(state): State<AppState>, lang: Lang, auth: Auth,
         state.mentorship.file_request(user, &valid).await
     }
     .await;
-    match result {
-        Ok(id) => Ok(see_other(&format!("/mentorship/richieste/{id}"))),
-        Err(e) => form_failure(&state, lang, &auth, "/mentorship/richieste", title, &draft, e),
-    }
+    let result = result.map(|id| format!("/mentorship/richieste/{id}"));
+    let (state, auth, draft) = (&state, &auth, &draft);
+    redirect_or_page(result, lang, on_the_form, |field, message| async move {
+        Ok(request_form(state, lang, auth, "/mentorship/richieste", title, draft, Some((&field, &message))))
+    })
+    .await
 }
 
 pub async fn edit_request_page(
@@ -185,10 +172,12 @@ pub async fn edit_request(
         state.mentorship.edit_request(user, id, &valid).await
     }
     .await;
-    match result {
-        Ok(()) => Ok(see_other(&format!("/mentorship/richieste/{id}"))),
-        Err(e) => form_failure(&state, lang, &auth, &action, title, &draft, e),
-    }
+    let result = result.map(|()| format!("/mentorship/richieste/{id}"));
+    let (state, auth, draft, action) = (&state, &auth, &draft, &action);
+    redirect_or_page(result, lang, on_the_form, |field, message| async move {
+        Ok(request_form(state, lang, auth, action, title, draft, Some((&field, &message))))
+    })
+    .await
 }
 
 pub async fn withdraw_request(
