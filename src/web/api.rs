@@ -6,8 +6,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::events::api as events_api;
+use super::events::EventVerb;
+use super::mentorship::api as mentorship_api;
+use super::mentorship::MatchVerb;
 use super::params::{search_request, Params};
-use super::{events_api, mentorship_api};
+use super::verb;
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::guides::render::markdown_to_html;
@@ -31,10 +35,14 @@ pub fn router() -> Router<AppState> {
                 .route("/mentorship/requests/{id}", get(mentorship_api::request_get).post(mentorship_api::request_edit))
                 .route("/mentorship/requests/{id}/withdraw", post(mentorship_api::request_withdraw))
                 .route("/mentorship/matches", get(mentorship_api::matches_list))
-                .route("/events/{id}/{action}", post(events_api::action))
+                .route("/events/{id}/register", post(events_api::register))
                 .route("/registrations/{id}/cancel", post(events_api::unregister))
                 .route("/mentorship/matches/{id}", get(mentorship_api::match_get))
-                .route("/mentorship/matches/{id}/{action}", post(mentorship_api::match_action))
+                .route("/mentorship/matches/{id}/accept", verb(mentorship_api::match_action, MatchVerb::Accept))
+                .route("/mentorship/matches/{id}/decline", verb(mentorship_api::match_action, MatchVerb::Decline))
+                .route("/mentorship/matches/{id}/meetings", verb(mentorship_api::match_action, MatchVerb::Meetings))
+                .route("/mentorship/matches/{id}/complete", verb(mentorship_api::match_action, MatchVerb::Complete))
+                .route("/mentorship/matches/{id}/cancel", verb(mentorship_api::match_action, MatchVerb::Cancel))
                 .route_layer(axum::middleware::from_fn_with_state(Rule::SignedIn, super::auth::guard)),
         )
         .merge(
@@ -47,6 +55,13 @@ pub fn router() -> Router<AppState> {
                 .route("/events", post(events_api::create))
                 .route("/events/{id}", post(events_api::update))
                 .route("/events/{id}/registrations", get(events_api::registrations))
+                .route("/events/{id}/publish", verb(events_api::action, EventVerb::Publish))
+                .route("/events/{id}/cancel", verb(events_api::action, EventVerb::Cancel))
+                .route("/events/{id}/complete", verb(events_api::action, EventVerb::Complete))
+                .route("/events/{id}/attendance", verb(events_api::action, EventVerb::Attendance))
+                .route("/mentorship/matches/{id}/approve", verb(mentorship_api::match_action, MatchVerb::Approve))
+                .route("/mentorship/matches/{id}/discard", verb(mentorship_api::match_action, MatchVerb::Withdraw))
+                .route("/mentorship/matches/{id}/withdraw", verb(mentorship_api::match_action, MatchVerb::Withdraw))
                 .route("/mentorship/settings", get(mentorship_api::settings_get).post(mentorship_api::settings_save))
                 .route("/mentorship/run", post(mentorship_api::run))
                 .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),

@@ -7,12 +7,10 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod events;
-pub mod events_api;
 pub mod kit;
 pub mod layout;
 pub mod legal;
 pub mod mentorship;
-pub mod mentorship_api;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
@@ -21,19 +19,22 @@ pub mod request_log;
 pub mod users;
 
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
+use axum::handler::Handler;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Extension, Json, Router};
 use maud::html;
 
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
+use crate::web::events::EventVerb;
+use crate::web::mentorship::MatchVerb;
 
 /// Routes that need a rule other than "public" are grouped under it, so the rule of
 /// every route is read here (and walked by the authorization test).
@@ -71,7 +72,11 @@ pub fn router(state: AppState) -> Router {
         .route("/mentorship/richieste/{id}/modifica", get(mentorship::edit_request_page).post(mentorship::edit_request))
         .route("/mentorship/richieste/{id}/ritira", post(mentorship::withdraw_request))
         .route("/mentorship/abbinamenti/{id}", get(mentorship::match_page))
-        .route("/mentorship/abbinamenti/{id}/{azione}", post(mentorship::match_action))
+        .route("/mentorship/abbinamenti/{id}/accetta", verb(mentorship::match_action, MatchVerb::Accept))
+        .route("/mentorship/abbinamenti/{id}/rifiuta", verb(mentorship::match_action, MatchVerb::Decline))
+        .route("/mentorship/abbinamenti/{id}/incontri", verb(mentorship::match_action, MatchVerb::Meetings))
+        .route("/mentorship/abbinamenti/{id}/concludi", verb(mentorship::match_action, MatchVerb::Complete))
+        .route("/mentorship/abbinamenti/{id}/annulla", verb(mentorship::match_action, MatchVerb::Cancel))
         .route_layer(middleware::from_fn_with_state(Rule::SignedIn, auth::guard));
     let officers = Router::new()
         .route("/mentorship/richieste/nuova", get(mentorship::new_request))
@@ -96,12 +101,18 @@ pub fn router(state: AppState) -> Router {
         .route("/coordinamento/eventi/{id}", get(events::manage_page).post(events::update))
         .route("/coordinamento/eventi/{id}/iscritti.csv", get(events::export_csv))
         .route("/coordinamento/eventi/{id}/presenze.csv", post(events::import_csv))
-        .route("/coordinamento/eventi/{id}/{azione}", post(events::action))
+        .route("/coordinamento/eventi/{id}/pubblica", verb(events::action, EventVerb::Publish))
+        .route("/coordinamento/eventi/{id}/annulla", verb(events::action, EventVerb::Cancel))
+        .route("/coordinamento/eventi/{id}/concludi", verb(events::action, EventVerb::Complete))
+        .route("/coordinamento/eventi/{id}/presenze", verb(events::action, EventVerb::Attendance))
         .route("/coordinamento/mentorship", get(mentorship::review_page))
         .route("/coordinamento/mentorship/approva", post(mentorship::review_approve))
         .route("/coordinamento/mentorship/modalita", post(mentorship::review_mode))
         .route("/coordinamento/mentorship/esegui", post(mentorship::review_run))
         .route("/mentorship/richieste/{id}/assegna", post(mentorship::assign))
+        .route("/mentorship/abbinamenti/{id}/approva", verb(mentorship::match_action, MatchVerb::Approve))
+        .route("/mentorship/abbinamenti/{id}/scarta", verb(mentorship::match_action, MatchVerb::Withdraw))
+        .route("/mentorship/abbinamenti/{id}/ritira", verb(mentorship::match_action, MatchVerb::Withdraw))
         .route_layer(middleware::from_fn_with_state(COORDINATORS, auth::guard));
     public
         .merge(signed_in)
@@ -116,6 +127,17 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(html_errors))
         .layer(middleware::from_fn(auth::security_headers))
         .with_state(state)
+}
+
+/// A POST route for one verb of a handler that serves several: the verb travels as a request
+/// extension, so the handler matches on a closed enum and the route table says who may use it.
+pub fn verb<H, T, V>(handler: H, verb: V) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    post(handler).layer(Extension(verb))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Lang {

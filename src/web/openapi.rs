@@ -8,6 +8,9 @@ pub async fn document() -> Json<Value> {
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), other_paths()) {
         paths.extend(more);
     }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(verb_paths());
+    }
     if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), domain_schemas()) {
         schemas.extend(more);
     }
@@ -72,15 +75,6 @@ fn other_paths() -> Value {
             "responses": {"200": list("Match"), "400": error_response("Unknown state")}}},
         "/mentorship/matches/{id}": {"get": {"summary": "A match with its request; contact details of both sides once accepted; meetings; feedback", "parameters": [id_param()],
             "responses": {"200": ok("The match", "MatchDetail"), "404": error_response("Not found")}}},
-        "/mentorship/matches/{id}/{action}": {"post": {
-            "summary": "Lifecycle actions: accept, decline {reason} (the proposed mentor); approve, discard, withdraw {reason?} (coordinators); meetings {held_on, topic, notes}; complete {useful 1-5, comment}; cancel {reason} (both sides, coordinators)",
-            "parameters": [id_param(), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["accept", "decline", "approve", "discard", "withdraw", "meetings", "complete", "cancel"]}}],
-            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "reason": {"type": "string"}, "held_on": {"type": "string", "format": "date"}, "topic": {"type": "string"}, "notes": {"type": "string"},
-                "useful": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}}}}},
-            "responses": {"200": ok("The match after the action", "MatchDetail"), "400": error_response("Missing reason, bad date, rating outside 1-5"),
-                          "403": error_response("Not this user's to do"), "404": error_response("Not found"),
-                          "409": error_response("Expired, withdrawn, already answered, or capacity full")}}},
         "/mentorship/approve": {"post": {"summary": "Turn suggestions into proposals (coordinators); no ids = all awaiting review",
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}}}}},
             "responses": {"200": {"description": "{approved: n}"}, "409": error_response("One of them is no longer a suggestion (nothing approved)")}}},
@@ -110,11 +104,6 @@ fn other_paths() -> Value {
                      "responses": {"200": ok("The event", "Event"), "400": error_response("Invalid field, or fewer places than confirmed participants"), "409": error_response("Cancelled or completed")}}
         },
         "/events/{id}/registrations": {"get": {"summary": "Registrations in order of arrival (coordinators)", "parameters": [id_param()], "responses": {"200": {"description": "Registrations"}}}},
-        "/events/{id}/{action}": {"post": {
-            "summary": "register (anyone signed in: a seat, or the waiting list when full); publish, cancel {reason}, complete {materials_url, recording_url}, attendance {attended: [registration ids]} (coordinators)",
-            "parameters": [id_param(), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["register", "publish", "cancel", "complete", "attendance"]}}],
-            "responses": {"201": {"description": "register: {registration, waitlist_place}"}, "200": ok("The event after the action", "Event"),
-                          "403": error_response("Reserved for other Regions, or not a coordinator"), "409": error_response("Registration closed or not open, already registered, wrong state")}}},
         "/registrations/{id}/cancel": {"post": {"summary": "Cancel one's registration or leave the waiting list (coordinators: anyone's); a freed seat goes to the first waiting",
             "parameters": [id_param()], "responses": {"200": {"description": "The registration"}, "404": error_response("Not found or somebody else's"), "409": error_response("Already cancelled, or the event is over")}}},
         "/kpi": {"get": {
@@ -129,6 +118,53 @@ fn other_paths() -> Value {
                           "400": error_response("End date before start date, unknown Region or task"), "403": error_response("Mentors"), "404": error_response("Another Region (officers)")}}},
         "/mentorship/run": {"post": {"summary": "Run the assignment now (coordinators)", "responses": {"200": {"description": "{open_requests, mentors, suggested, proposed}"}}}}
     })
+}
+
+/// One route per verb on matches and events.
+fn verb_paths() -> Vec<(String, Value)> {
+    let match_body = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "reason": {"type": "string"}, "held_on": {"type": "string", "format": "date"}, "topic": {"type": "string"}, "notes": {"type": "string"},
+        "useful": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}}}}});
+    let match_verbs = [
+        ("accept", "Accept a proposal (the proposed mentor)"),
+        ("decline", "Decline a proposal {reason} (the proposed mentor)"),
+        ("approve", "Turn a suggestion into a proposal (coordinators)"),
+        ("discard", "Discard a suggestion or withdraw a proposal {reason?} (coordinators)"),
+        ("withdraw", "Withdraw a proposal {reason?} (coordinators)"),
+        ("meetings", "Log a meeting {held_on, topic, notes} (both sides)"),
+        ("complete", "Complete the mentorship {useful 1-5, comment} (both sides)"),
+        ("cancel", "Cancel the mentorship {reason} (both sides, coordinators)"),
+    ];
+    let event_body = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "reason": {"type": "string"}, "materials_url": {"type": "string"}, "recording_url": {"type": "string"},
+        "attended": {"type": "array", "items": {"type": "integer"}}}}}}});
+    let event_verbs = [
+        ("publish", "Publish a draft (coordinators)"),
+        ("cancel", "Cancel the event {reason} (coordinators)"),
+        ("complete", "Mark the event held {materials_url, recording_url} (coordinators)"),
+        ("attendance", "Record attendance {attended: [registration ids]} (coordinators)"),
+    ];
+    let mut out: Vec<(String, Value)> = match_verbs
+        .iter()
+        .map(|(verb, summary)| {
+            (format!("/mentorship/matches/{{id}}/{verb}"), json!({"post": {"summary": summary, "parameters": [id_param()], "requestBody": match_body,
+                "responses": {"200": ok("The match after the action", "MatchDetail"), "400": error_response("Missing reason, bad date, rating outside 1-5"),
+                              "403": error_response("Not this user's to do"), "404": error_response("Not found"),
+                              "409": error_response("Expired, withdrawn, already answered, or capacity full")}}}))
+        })
+        .collect();
+    out.extend(event_verbs.iter().map(|(verb, summary)| {
+        (
+            format!("/events/{{id}}/{verb}"),
+            json!({"post": {"summary": summary, "parameters": [id_param()], "requestBody": event_body,
+            "responses": {"200": ok("The event after the action", "Event"), "403": error_response("Not a coordinator"),
+                          "404": error_response("No such event"), "409": error_response("Wrong state")}}}),
+        )
+    }));
+    out.push(("/events/{id}/register".into(), json!({"post": {"summary": "Register (anyone signed in): a seat, or the waiting list when full", "parameters": [id_param()],
+        "responses": {"201": {"description": "{registration, waitlist_place}"}, "403": error_response("Reserved for other Regions"),
+                      "409": error_response("Registration closed or not open, already registered")}}})));
+    out
 }
 
 fn domain_schemas() -> Value {

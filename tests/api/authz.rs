@@ -38,6 +38,14 @@ fn table(seeded: Seeded) -> Vec<Row> {
     // Seen by the Region's officer, the mentor it was proposed to and coordinators.
     const REGION_RECORD: [u16; 5] = [302, 200, 404, 200, 200];
     const REGION_RECORD_API: [u16; 5] = [401, 200, 404, 200, 200];
+    // A verb on a record that does not exist: the guard answers first, then "not found".
+    const SIGNED_IN_MISSING: [u16; 5] = [302, 404, 404, 404, 404];
+    const SIGNED_IN_MISSING_API: [u16; 5] = [401, 404, 404, 404, 404];
+    // The same with a required field left empty: the form is checked before the record is looked up.
+    const SIGNED_IN_EMPTY_FORM: [u16; 5] = [302, 400, 400, 400, 400];
+    const SIGNED_IN_EMPTY_FORM_API: [u16; 5] = [401, 400, 400, 400, 400];
+    const COORD_MISSING: [u16; 5] = [302, 403, 403, 403, 404];
+    const COORD_MISSING_API: [u16; 5] = [401, 403, 403, 403, 404];
     let s = |p: &str| p.to_string();
     vec![
         (Get, "/", s("/"), ALL),
@@ -122,21 +130,25 @@ fn table(seeded: Seeded) -> Vec<Row> {
         ),
         (
             Post,
-            "/coordinamento/eventi/{id}/{azione}",
+            "/coordinamento/eventi/{id}/presenze",
             s(&format!("/coordinamento/eventi/{event}/presenze")),
             [302, 403, 403, 403, 409],
         ),
+        (Post, "/coordinamento/eventi/{id}/pubblica", s("/coordinamento/eventi/999999/pubblica"), COORD_MISSING),
+        (Post, "/coordinamento/eventi/{id}/annulla", s("/coordinamento/eventi/999999/annulla"), COORD_MISSING),
+        (Post, "/coordinamento/eventi/{id}/concludi", s("/coordinamento/eventi/999999/concludi"), COORD_MISSING),
+        (Post, "/coordinamento/eventi/{id}/presenze", s("/coordinamento/eventi/999999/presenze"), COORD_MISSING),
         (Get, "/api/v1/events", s("/api/v1/events"), ALL),
         (Get, "/api/v1/events/{id}", s(&format!("/api/v1/events/{event}")), ALL),
         (Post, "/api/v1/events", s("/api/v1/events"), [401, 403, 403, 403, 400]),
         (Post, "/api/v1/events/{id}", s(&format!("/api/v1/events/{event}")), [401, 403, 403, 403, 400]),
         (Get, "/api/v1/events/{id}/registrations", s(&format!("/api/v1/events/{event}/registrations")), COORD_API),
-        (
-            Post,
-            "/api/v1/events/{id}/{action}",
-            s(&format!("/api/v1/events/{event}/publish")),
-            [401, 403, 403, 403, 409],
-        ),
+        (Post, "/api/v1/events/{id}/publish", s(&format!("/api/v1/events/{event}/publish")), [401, 403, 403, 403, 409]),
+        (Post, "/api/v1/events/{id}/register", s("/api/v1/events/999999/register"), SIGNED_IN_MISSING_API),
+        (Post, "/api/v1/events/{id}/publish", s("/api/v1/events/999999/publish"), COORD_MISSING_API),
+        (Post, "/api/v1/events/{id}/cancel", s("/api/v1/events/999999/cancel"), COORD_MISSING_API),
+        (Post, "/api/v1/events/{id}/complete", s("/api/v1/events/999999/complete"), COORD_MISSING_API),
+        (Post, "/api/v1/events/{id}/attendance", s("/api/v1/events/999999/attendance"), COORD_MISSING_API),
         (
             Post,
             "/api/v1/registrations/{id}/cancel",
@@ -174,15 +186,40 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Get, "/mentorship/abbinamenti/{id}", s(&format!("/mentorship/abbinamenti/{proposal}")), REGION_RECORD),
         (
             Post,
-            "/mentorship/abbinamenti/{id}/{azione}",
+            "/mentorship/abbinamenti/{id}/annulla",
             s(&format!("/mentorship/abbinamenti/{proposal}/annulla")),
             [302, 409, 404, 409, 409],
         ),
+        (Post, "/mentorship/abbinamenti/{id}/accetta", s("/mentorship/abbinamenti/999999/accetta"), SIGNED_IN_MISSING),
         (
             Post,
-            "/mentorship/abbinamenti/{id}/{azione}",
-            s("/mentorship/abbinamenti/999999/accetta"),
-            [302, 404, 404, 404, 404],
+            "/mentorship/abbinamenti/{id}/rifiuta",
+            s("/mentorship/abbinamenti/999999/rifiuta"),
+            SIGNED_IN_EMPTY_FORM,
+        ),
+        (
+            Post,
+            "/mentorship/abbinamenti/{id}/incontri",
+            s("/mentorship/abbinamenti/999999/incontri"),
+            SIGNED_IN_EMPTY_FORM,
+        ),
+        (
+            Post,
+            "/mentorship/abbinamenti/{id}/concludi",
+            s("/mentorship/abbinamenti/999999/concludi"),
+            SIGNED_IN_MISSING,
+        ),
+        (Post, "/mentorship/abbinamenti/{id}/annulla", s("/mentorship/abbinamenti/999999/annulla"), SIGNED_IN_MISSING),
+        (Post, "/mentorship/abbinamenti/{id}/approva", s("/mentorship/abbinamenti/999999/approva"), COORD_MISSING),
+        (Post, "/mentorship/abbinamenti/{id}/scarta", s("/mentorship/abbinamenti/999999/scarta"), COORD_MISSING),
+        (Post, "/mentorship/abbinamenti/{id}/ritira", s("/mentorship/abbinamenti/999999/ritira"), COORD_MISSING),
+        // A proposal awaiting the mentor: only coordinators may withdraw it, and the officer
+        // of its Region may not approve it again.
+        (
+            Post,
+            "/mentorship/abbinamenti/{id}/approva",
+            s(&format!("/mentorship/abbinamenti/{proposal}/approva")),
+            [302, 403, 403, 403, 409],
         ),
         (Get, "/mentorship/profilo", s("/mentorship/profilo"), [302, 403, 403, 200, 403]),
         (Post, "/mentorship/profilo", s("/mentorship/profilo"), [302, 403, 403, 400, 403]),
@@ -237,7 +274,55 @@ fn table(seeded: Seeded) -> Vec<Row> {
         // Only the mentor it was proposed to can accept it (then it is no longer open).
         (
             Post,
-            "/api/v1/mentorship/matches/{id}/{action}",
+            "/api/v1/mentorship/matches/{id}/accept",
+            s("/api/v1/mentorship/matches/999999/accept"),
+            SIGNED_IN_MISSING_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/decline",
+            s("/api/v1/mentorship/matches/999999/decline"),
+            SIGNED_IN_EMPTY_FORM_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/meetings",
+            s("/api/v1/mentorship/matches/999999/meetings"),
+            SIGNED_IN_EMPTY_FORM_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/complete",
+            s("/api/v1/mentorship/matches/999999/complete"),
+            SIGNED_IN_MISSING_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/cancel",
+            s("/api/v1/mentorship/matches/999999/cancel"),
+            SIGNED_IN_EMPTY_FORM_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/approve",
+            s("/api/v1/mentorship/matches/999999/approve"),
+            COORD_MISSING_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/discard",
+            s("/api/v1/mentorship/matches/999999/discard"),
+            COORD_MISSING_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/withdraw",
+            s("/api/v1/mentorship/matches/999999/withdraw"),
+            COORD_MISSING_API,
+        ),
+        (
+            Post,
+            "/api/v1/mentorship/matches/{id}/accept",
             s(&format!("/api/v1/mentorship/matches/{proposal}/accept")),
             [401, 403, 404, 200, 403],
         ),

@@ -331,22 +331,23 @@ pub async fn update(
     .await
 }
 
+/// One of the coordinator's verbs on an event ([`EventVerb`], from the route).
 pub async fn action(
     State(state): State<AppState>,
+    Extension(verb): Extension<EventVerb>,
     lang: Lang,
     auth: Auth,
-    Path((id, action)): Path<(String, String)>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     visible_event(&state, Some(user), id, lang).await?;
     let f = form(&body, lang)?;
     let ev = &state.events;
-    let result = match action.as_str() {
-        "pubblica" => ev.publish(user, id).await,
-        "annulla" => ev.cancel(user, id, f.non_empty("reason")).await,
-        "concludi" => {
+    let result = match verb {
+        EventVerb::Publish => ev.publish(user, id).await,
+        EventVerb::Cancel => ev.cancel(user, id, f.non_empty("reason")).await,
+        EventVerb::Complete => {
             ev.complete(
                 user,
                 id,
@@ -355,11 +356,10 @@ pub async fn action(
             )
             .await
         }
-        "presenze" => {
+        EventVerb::Attendance => {
             let ids: Vec<i64> = f.all("attended").iter().filter_map(|a| a.parse().ok()).collect();
             ev.mark_attendance(user, id, &ids).await.map(|_| ())
         }
-        _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
     };
     let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
     redirect_or_page(result, lang, invalid_or_state, |_, message| async move {

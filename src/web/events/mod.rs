@@ -8,11 +8,12 @@ use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 
 use super::auth::Auth;
-use super::id_of;
+
 use super::kit::{conn, fund_label, invalid_or_state, redirect_or_page, see_other};
 use super::kit::{form, rendered, signed_in};
 use super::layout::{csrf_field, page, Page};
@@ -27,6 +28,7 @@ use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
+pub mod api;
 mod csv_io;
 mod manage;
 mod public;
@@ -36,6 +38,17 @@ pub use manage::*;
 pub use public::*;
 
 const PER_PAGE: i64 = 20;
+
+/// What a coordinator does to an event, from its management page or the API. Each verb is its
+/// own route (`/coordinamento/eventi/{id}/pubblica`, `/api/v1/events/{id}/publish`) carrying
+/// the verb as an extension, so every verb's guard is read in the route table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventVerb {
+    Publish,
+    Cancel,
+    Complete,
+    Attendance,
+}
 
 /// The list filters shared by the pages and the API.
 pub fn filter(p: &Params, state: &AppState, lang: Lang) -> AppResult<EventFilter> {

@@ -129,36 +129,24 @@ async fn match_view(
 }
 
 /// The actions on a match, by their Italian path segment.
+/// One verb on a match ([`MatchVerb`], from the route); the page again with the message when refused.
 pub async fn match_action(
     State(state): State<AppState>,
+    Extension(verb): Extension<MatchVerb>,
     lang: Lang,
     auth: Auth,
-    Path((id, action)): Path<(String, String)>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let f = form(&body, lang)?;
     let ms = &state.mentorship;
-    let coordinators_only = || {
-        if user.role == Role::Coordinator {
-            Ok(())
-        } else {
-            Err(Refusal::forbidden("Azione riservata al coordinamento.", "Only coordinators can do this."))
-        }
-    };
-    let result = match action.as_str() {
-        "accetta" => ms.accept(user, id).await,
-        "rifiuta" => ms.decline(user, id, f.get("reason").unwrap_or("")).await,
-        "approva" => match coordinators_only() {
-            Ok(()) => ms.approve(user, &[id]).await.map(|_| ()),
-            Err(e) => Err(e),
-        },
-        "scarta" | "ritira" => match coordinators_only() {
-            Ok(()) => ms.withdraw_match(user, id, f.non_empty("reason")).await,
-            Err(e) => Err(e),
-        },
-        "incontri" => ms
+    let result = match verb {
+        MatchVerb::Accept => ms.accept(user, id).await,
+        MatchVerb::Decline => ms.decline(user, id, f.get("reason").unwrap_or("")).await,
+        MatchVerb::Approve => ms.approve(user, &[id]).await.map(|_| ()),
+        MatchVerb::Withdraw => ms.withdraw_match(user, id, f.non_empty("reason")).await,
+        MatchVerb::Meetings => ms
             .log_meeting(
                 user,
                 id,
@@ -168,7 +156,7 @@ pub async fn match_action(
             )
             .await
             .map(|_| ()),
-        "concludi" => {
+        MatchVerb::Complete => {
             let useful = match f.non_empty("useful").map(|u| u.parse::<i64>()) {
                 Some(Ok(u)) => Some(u),
                 Some(Err(_)) => Some(0),
@@ -176,8 +164,7 @@ pub async fn match_action(
             };
             ms.complete(user, id, useful, f.get("comment").unwrap_or("")).await
         }
-        "annulla" => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
-        _ => return Err(AppError::NotFound(lang.t("Azione sconosciuta.", "Unknown action.").into())),
+        MatchVerb::Cancel => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
     };
     let result = result.map(|()| format!("/mentorship/abbinamenti/{id}"));
     let (state, auth) = (&state, &auth);

@@ -3,16 +3,17 @@
 //! Every handler parses, calls `mentorship::Mentorship`, and renders.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::Extension;
 use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{conn, form, fund_label, invalid_or_state, redirect_or_page, rendered, see_other, signed_in};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
-use super::{id_of, PathId};
+use super::PathId;
 use crate::accounts::session::random_secret;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
@@ -25,6 +26,7 @@ use crate::mentorship::store::{self, Match, MatchFilter, Request, RequestFilter}
 use crate::mentorship::{Format, MatchState, Refusal, RequestState};
 use crate::web::error::{AppError, AppResult, RefusalHttp};
 
+pub mod api;
 mod home;
 mod matches;
 mod profile;
@@ -38,6 +40,21 @@ pub use requests::*;
 pub use review::*;
 
 pub const PER_PAGE: i64 = 20;
+
+/// What mentor, officer or coordinator does to a match, from its page or the API. Each verb
+/// is its own route (`/mentorship/abbinamenti/{id}/accetta`, `/api/v1/mentorship/matches/{id}/accept`)
+/// carrying the verb as an extension, so every verb's guard is read in the route table:
+/// approving and withdrawing a proposal sit with the coordinators' routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchVerb {
+    Accept,
+    Decline,
+    Meetings,
+    Complete,
+    Cancel,
+    Approve,
+    Withdraw,
+}
 
 fn format_label(format: &str, lang: Lang) -> &'static str {
     Format::parse(format).map(|f| f.label(lang)).unwrap_or("")

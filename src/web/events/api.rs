@@ -2,26 +2,24 @@
 //! operations, as JSON.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Auth;
-use super::events::{filter, visible_event};
-use super::id_of;
-use super::kit::json;
-use super::kit::signed_in;
-use super::params::Params;
-use super::PathId;
+use super::{filter, visible_event, EventVerb};
 use crate::accounts::{self, Role};
 use crate::app::AppState;
-use crate::events::service::Registered;
 use crate::events::store::{self, Event, Registration};
 use crate::events::{self, EventInput, EventState};
 use crate::i18n::Lang;
-use crate::web::error::{AppError, AppResult, RefusalHttp};
+use crate::web::auth::Auth;
+use crate::web::error::{AppResult, RefusalHttp};
+use crate::web::kit::json;
+use crate::web::kit::signed_in;
+use crate::web::params::Params;
+use crate::web::PathId;
 
 #[derive(Serialize)]
 pub struct EventList {
@@ -115,47 +113,43 @@ pub struct ActionBody {
     pub attended: Vec<i64>,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum ActionReply {
-    Registered(Registered),
-    Event(Box<Event>),
-}
-
-/// `register` for anyone signed in; `publish`, `cancel`, `complete`, `attendance` for coordinators.
-pub async fn action(
+/// Registers the signed-in user (or puts them on the waiting list).
+pub async fn register(
     State(state): State<AppState>,
     lang: Lang,
     auth: Auth,
-    Path((id, action)): Path<(String, String)>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let _: ActionBody = json(&body, lang)?;
+    let r = state.events.register(user, id).await.map_err(|e| e.into_app(lang))?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+/// One of the coordinators' verbs ([`EventVerb`], from the route); answers the event as it is now.
+pub async fn action(
+    State(state): State<AppState>,
+    Extension(verb): Extension<EventVerb>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+    body: Bytes,
+) -> AppResult<Json<Event>> {
+    let user = signed_in(&auth)?;
     visible_event(&state, Some(user), id, lang).await?;
     let b: ActionBody = json(&body, lang)?;
     let ev = &state.events;
-    if action == "register" {
-        let r = ev.register(user, id).await.map_err(|e| e.into_app(lang))?;
-        return Ok((StatusCode::CREATED, Json(ActionReply::Registered(r))).into_response());
-    }
-    if !["publish", "cancel", "complete", "attendance"].contains(&action.as_str()) {
-        return Err(AppError::NotFound("unknown action: register, publish, cancel, complete, attendance".into()));
-    }
-    if user.role != Role::Coordinator {
-        return Err(AppError::Forbidden(
-            lang.t("Azione riservata al coordinamento.", "Only coordinators can do this.").into(),
-        ));
-    }
     let clean = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-    match action.as_str() {
-        "publish" => ev.publish(user, id).await,
-        "cancel" => ev.cancel(user, id, b.reason.as_deref()).await,
-        "complete" => ev.complete(user, id, clean(&b.materials_url), clean(&b.recording_url)).await,
-        _ => ev.mark_attendance(user, id, &b.attended).await.map(|_| ()),
+    match verb {
+        EventVerb::Publish => ev.publish(user, id).await,
+        EventVerb::Cancel => ev.cancel(user, id, b.reason.as_deref()).await,
+        EventVerb::Complete => ev.complete(user, id, clean(&b.materials_url), clean(&b.recording_url)).await,
+        EventVerb::Attendance => ev.mark_attendance(user, id, &b.attended).await.map(|_| ()),
     }
     .map_err(|e| e.into_app(lang))?;
-    Ok(Json(ActionReply::Event(Box::new(visible_event(&state, Some(user), id, lang).await?))).into_response())
+    Ok(Json(visible_event(&state, Some(user), id, lang).await?))
 }
 
 pub async fn registrations(

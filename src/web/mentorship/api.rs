@@ -2,17 +2,13 @@
 //! rules (an officer sees only their Region's requests, a mentor only their proposals).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Auth;
-use super::id_of;
-use super::kit::{conn, json, signed_in};
-use super::params::Params;
-use super::PathId;
+use super::MatchVerb;
 use crate::accounts::{self, Role};
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -21,7 +17,11 @@ use crate::mentorship::store::{
     self, Contact, Feedback, Match, MatchFilter, Meeting, Request, RequestFilter, Transition,
 };
 use crate::mentorship::{MatchState, Refusal, RequestState, RunReport};
+use crate::web::auth::Auth;
 use crate::web::error::{AppError, AppResult, RefusalHttp};
+use crate::web::kit::{conn, json, signed_in};
+use crate::web::params::Params;
+use crate::web::PathId;
 
 fn m(lang: Lang) -> impl Fn(Refusal) -> AppError {
     move |e| e.into_app(lang)
@@ -319,35 +319,29 @@ pub struct ActionBody {
     pub comment: Option<String>,
 }
 
+/// One verb on a match ([`MatchVerb`], from the route); answers the match as it is now.
 pub async fn match_action(
     State(state): State<AppState>,
+    Extension(verb): Extension<MatchVerb>,
     lang: Lang,
     auth: Auth,
-    Path((id, action)): Path<(String, String)>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> AppResult<Json<MatchDetail>> {
     let user = signed_in(&auth)?;
-    let id = id_of(&id, lang)?;
     let b: ActionBody = json(&body, lang)?;
     let ms = &state.mentorship;
-    let coordinator = user.role == Role::Coordinator;
-    let only_coordinators =
-        || AppError::Forbidden(lang.t("Azione riservata al coordinamento.", "Only coordinators can do this.").into());
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
-    match action.as_str() {
-        "accept" => ms.accept(user, id).await,
-        "decline" => ms.decline(user, id, &text(&b.reason)).await,
-        "approve" if coordinator => ms.approve(user, &[id]).await.map(|_| ()),
-        "discard" | "withdraw" if coordinator => ms.withdraw_match(user, id, b.reason.as_deref()).await,
-        "approve" | "discard" | "withdraw" => return Err(only_coordinators()),
-        "meetings" => ms.log_meeting(user, id, &text(&b.held_on), &text(&b.topic), &text(&b.notes)).await.map(|_| ()),
-        "complete" => ms.complete(user, id, b.useful, &text(&b.comment)).await,
-        "cancel" => ms.cancel(user, id, &text(&b.reason)).await,
-        _ => {
-            return Err(AppError::NotFound(
-                "unknown action: accept, decline, approve, discard, withdraw, meetings, complete, cancel".into(),
-            ))
+    match verb {
+        MatchVerb::Accept => ms.accept(user, id).await,
+        MatchVerb::Decline => ms.decline(user, id, &text(&b.reason)).await,
+        MatchVerb::Approve => ms.approve(user, &[id]).await.map(|_| ()),
+        MatchVerb::Withdraw => ms.withdraw_match(user, id, b.reason.as_deref()).await,
+        MatchVerb::Meetings => {
+            ms.log_meeting(user, id, &text(&b.held_on), &text(&b.topic), &text(&b.notes)).await.map(|_| ())
         }
+        MatchVerb::Complete => ms.complete(user, id, b.useful, &text(&b.comment)).await,
+        MatchVerb::Cancel => ms.cancel(user, id, &text(&b.reason)).await,
     }
     .map_err(m(lang))?;
     let mut c = conn(&state).await?;
