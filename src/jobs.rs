@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::clock::SharedClock;
 use crate::db::Db;
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct JobRow {
     pub id: i64,
     pub idempotency_key: String,

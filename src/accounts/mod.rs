@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::db::Db;
 use crate::i18n::Lang;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Officer,
@@ -68,7 +68,7 @@ pub const ORGANISATION_KINDS: [(&str, &str, &str); 5] = [
     ("altro", "Altro", "Other"),
 ];
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Region {
     pub code: String,
     pub name: String,
@@ -77,6 +77,7 @@ pub struct Region {
     /// `less_developed`, `transition` or `more_developed` (cohesion policy 2021-2027).
     pub category: String,
     #[serde(serialize_with = "as_bool")]
+    #[schema(value_type = bool)]
     pub partnership: i64,
 }
 
@@ -109,7 +110,7 @@ pub async fn region(db: &Db, code: &str) -> Result<Option<Region>, sqlx::Error> 
         .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,

@@ -10,7 +10,7 @@ use crate::db::Db;
 
 pub const PREFIX: &str = "fl_";
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,

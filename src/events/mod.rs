@@ -25,7 +25,7 @@ pub const MAX_CAPACITY: i64 = 5000;
 
 pub type EResult<T> = Result<T, Refusal>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Webinar,
@@ -70,7 +70,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EventState {
     Draft,
@@ -105,7 +105,7 @@ impl EventState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RegState {
     Confirmed,
@@ -137,7 +137,7 @@ impl RegState {
 
 /// An event as a coordinator describes it (form or JSON). Times are Europe/Rome local
 /// (`2026-12-03T10:00`, what `<input type="datetime-local">` sends) or RFC 3339 with an offset.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct EventInput {
     #[serde(default)]
     pub kind: String,

@@ -29,7 +29,7 @@ pub struct Events {
 }
 
 /// What happened to a registration request.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Registered {
     pub registration: Registration,
     /// Place on the waiting list (1 = next), when waitlisted.

@@ -36,7 +36,7 @@ struct EventRow {
     attended: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: i64,
     pub kind: Kind,
@@ -220,7 +220,7 @@ struct RegistrationRow {
     updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub id: i64,
     pub event_id: i64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// A cohesion fund a guide, a mentor or a request can name. Aliases in either
 /// language (`ESF+`, `ERDF`, `FTG`) parse to the canonical Italian form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub enum Fund {
     #[serde(rename = "FSE+")]
     FsePlus,
@@ -55,7 +55,7 @@ impl fmt::Display for Fund {
 }
 
 /// Where in a programme's life a guide helps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Programmazione,
@@ -118,7 +118,7 @@ impl fmt::Display for Phase {
 /// Language of a guide (and of the interface, see [`crate::i18n::Lang`]).
 pub use crate::i18n::Lang;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Step {
     pub number: u32,
     pub title: String,
@@ -135,7 +135,7 @@ impl Step {
 }
 
 /// A titled part of a guide that is not a numbered step ("Errori frequenti", "Checklist").
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Section {
     pub title: String,
     pub body: String,

@@ -13,7 +13,7 @@ use crate::notify::{Content, Outbox, ToUser};
 
 pub const JOB: &str = "kpi.digest";
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Todo {
     pub suggestions: i64,
     /// Proposals expiring within two days, and (match id, expires at) of the first 50.

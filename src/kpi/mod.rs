@@ -17,7 +17,7 @@ pub use digest::{todo, Todo};
 pub use report::*;
 
 /// One WP5 task's target.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TaskTarget {
     /// "5.1" … "5.4".
     pub task: String,
@@ -40,7 +40,7 @@ fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Err
         .map_err(|_| D::Error::custom(format!("deadline \"{text}\": write a date such as 2025-12-31")))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Targets {
     #[serde(rename = "task")]
     pub tasks: Vec<TaskTarget>,
@@ -79,7 +79,7 @@ impl Targets {
 }
 
 /// Whose figures, over which period (dates are Italian calendar days, inclusive).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Scope {
     pub region: Option<String>,
     pub from: Option<NaiveDate>,

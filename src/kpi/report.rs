@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::events::Kind;
 use crate::guides::{Corpus, Fund, Phase};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveredEvent {
     pub id: i64,
     pub title: String,
@@ -19,7 +19,7 @@ pub struct DeliveredEvent {
     pub attendees: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TaskFigure {
     pub task: String,
     pub kind: String,
@@ -30,7 +30,7 @@ pub struct TaskFigure {
     pub events: Vec<DeliveredEvent>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Participation {
     /// Registrations not cancelled (confirmed and waiting).
     pub registrations: i64,
@@ -44,7 +44,7 @@ pub struct Participation {
     pub regions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct MentorshipFigures {
     pub open_requests: i64,
     pub median_hours_to_proposal: Option<f64>,
@@ -56,7 +56,7 @@ pub struct MentorshipFigures {
     pub expired: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GuideFigures {
     /// Guides, each counted once whatever the number of its languages.
     pub total: usize,
@@ -68,7 +68,7 @@ pub struct GuideFigures {
     pub past_review: Vec<(String, String, NaiveDate)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Month {
     /// "2026-03".
     pub month: String,
@@ -79,7 +79,7 @@ pub struct Month {
     pub accepted: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub scope: Scope,
     pub tasks: Vec<TaskFigure>,

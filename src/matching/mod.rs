@@ -29,7 +29,7 @@ pub mod weights {
 }
 
 /// The role a mentor had with a fund.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExperienceRole {
     /// Managing authority (Autorità di gestione).
@@ -71,7 +71,7 @@ impl ExperienceRole {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Experience {
     pub fund: Fund,
     pub role: ExperienceRole,
@@ -127,7 +127,7 @@ pub enum Ineligible {
 }
 
 /// One part of a score with the sentence that explains it, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Part {
     pub points: i64,
     pub it: String,

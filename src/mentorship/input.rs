@@ -11,7 +11,7 @@ use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::matching::ExperienceRole;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ExperienceInput {
     #[serde(default)]
     pub fund: String,
@@ -23,7 +23,7 @@ pub struct ExperienceInput {
     pub region: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProfileInput {
     #[serde(default)]
     pub experience: Vec<ExperienceInput>,
@@ -59,7 +59,7 @@ pub struct ValidProfile {
     pub bio: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequestInput {
     #[serde(default)]
     pub fund: String,

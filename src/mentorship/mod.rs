@@ -24,7 +24,7 @@ pub const MAX_CAPACITY: i64 = 20;
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
 pub const MAX_TEXT_CHARS: usize = 2000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RequestState {
     Open,
@@ -59,7 +59,7 @@ impl RequestState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchState {
     Suggested,
@@ -146,7 +146,7 @@ impl MatchState {
 }
 
 /// How the mentoring takes place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Remote,

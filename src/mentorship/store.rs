@@ -12,7 +12,7 @@ pub fn split_list(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
 }
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct ExperienceRow {
     pub fund: String,
     pub role: String,
@@ -20,7 +20,7 @@ pub struct ExperienceRow {
     pub region_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub user_id: i64,
     pub name: String,
@@ -133,7 +133,7 @@ struct RequestRow {
     updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Request {
     pub id: i64,
     pub region_code: String,
@@ -262,7 +262,7 @@ struct MatchRow {
     reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Match {
     pub id: i64,
     pub request_id: i64,
@@ -359,7 +359,7 @@ pub async fn matches(conn: &mut AnyConnection, f: &MatchFilter, limit: i64) -> R
     q.fetch_all(conn).await?.into_iter().map(Match::try_from).collect::<Result<Vec<_>, sqlx::Error>>()
 }
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Transition {
     pub match_id: Option<i64>,
     pub from_state: Option<String>,
@@ -380,7 +380,7 @@ pub async fn transitions(conn: &mut AnyConnection, request_id: i64) -> Result<Ve
     .await
 }
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Meeting {
     pub id: i64,
     pub author_id: i64,
@@ -401,7 +401,7 @@ pub async fn meetings(conn: &mut AnyConnection, match_id: i64) -> Result<Vec<Mee
     .await
 }
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Feedback {
     /// `officer` or `mentor`.
     pub side: String,
@@ -422,7 +422,7 @@ pub async fn feedback(conn: &mut AnyConnection, match_id: i64) -> Result<Vec<Fee
 }
 
 /// A person's contact details, shown only once a mentorship is accepted.
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub name: String,
     pub email: String,

@@ -18,7 +18,7 @@ const COLUMNS: &str = "id, idempotency_key, message_id, kind, recipient, recipie
     body_text, body_html, attachments, status, attempts, not_before, lease_until, claimed_by, last_error, \
     created_at, sent_at, updated_at";
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct OutboxRow {
     pub id: i64,
     pub idempotency_key: String,

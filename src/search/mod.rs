@@ -68,7 +68,7 @@ impl SearchRequest {
 }
 
 /// The part of a guide that answers, with its own address.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Passage {
     pub heading: String,
     pub anchor: String,
@@ -79,14 +79,14 @@ pub struct Passage {
 }
 
 /// The same guide in the other language.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Translation {
     pub lang: Lang,
     pub id: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub title: String,
@@ -106,7 +106,7 @@ pub struct Hit {
     pub translations: Vec<Translation>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Facets {
     pub fund: BTreeMap<String, u64>,
     pub phase: BTreeMap<String, u64>,

@@ -399,6 +399,16 @@ pub async fn erase(State(state): State<AppState>, lang: Lang, auth: Auth, body: 
     Ok(r)
 }
 
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    summary = "The signed-in user",
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn me(auth: Auth) -> AppResult<Json<User>> {
     Ok(Json(signed_in(&auth)?.clone()))
 }

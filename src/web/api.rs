@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`. Shapes are a fixed contract (DESIGN.md): extend, never rename.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -11,7 +13,6 @@ use super::events::EventVerb;
 use super::mentorship::api as mentorship_api;
 use super::mentorship::MatchVerb;
 use super::params::{search_request, Params};
-use super::verb;
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::guides::render::markdown_to_html;
@@ -20,62 +21,97 @@ use crate::i18n::Lang;
 use crate::search::{Facets, Hit};
 use crate::web::error::{AppError, AppResult};
 
+/// One endpoint of the API: its method, path, guard and handler. The router is built from
+/// [`endpoints`], and the OpenAPI test walks the same list.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub rule: Rule,
+    route: MethodRouter<AppState>,
+}
+
+impl Endpoint {
+    fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, rule: Rule, handler: H) -> Endpoint {
+        Endpoint { method: Method::GET, path, rule, route: get(handler) }
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, rule: Rule, handler: H) -> Endpoint {
+        Endpoint { method: Method::POST, path, rule, route: post(handler) }
+    }
+
+    /// A POST for one verb of a handler that serves several (see [`super::verb`]).
+    fn verb<H, T, V>(path: &'static str, rule: Rule, handler: H, verb: V) -> Endpoint
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        Endpoint { method: Method::POST, path, rule, route: super::verb(handler, verb) }
+    }
+}
+
+/// Every API endpoint with its guard, relative to `/api/v1`.
+pub fn endpoints() -> Vec<Endpoint> {
+    use events_api as ev;
+    use mentorship_api as ms;
+    use Endpoint as E;
+    use Rule::{Public, SignedIn};
+    vec![
+        E::get("/openapi.json", Public, super::openapi::document),
+        E::get("/guides/search", Public, search),
+        E::get("/guides/{id}", Public, guide),
+        E::get("/regions", Public, super::users::api_regions),
+        E::get("/events", Public, ev::list),
+        E::get("/events/{id}", Public, ev::get),
+        E::get("/me", SignedIn, super::account::me),
+        E::get("/mentorship/requests", SignedIn, ms::requests_list),
+        E::post("/mentorship/requests", SignedIn, ms::request_file),
+        E::get("/mentorship/requests/{id}", SignedIn, ms::request_get),
+        E::post("/mentorship/requests/{id}", SignedIn, ms::request_edit),
+        E::post("/mentorship/requests/{id}/withdraw", SignedIn, ms::request_withdraw),
+        E::get("/mentorship/matches", SignedIn, ms::matches_list),
+        E::get("/mentorship/matches/{id}", SignedIn, ms::match_get),
+        E::verb("/mentorship/matches/{id}/accept", SignedIn, ms::match_action, MatchVerb::Accept),
+        E::verb("/mentorship/matches/{id}/decline", SignedIn, ms::match_action, MatchVerb::Decline),
+        E::verb("/mentorship/matches/{id}/meetings", SignedIn, ms::match_action, MatchVerb::Meetings),
+        E::verb("/mentorship/matches/{id}/complete", SignedIn, ms::match_action, MatchVerb::Complete),
+        E::verb("/mentorship/matches/{id}/cancel", SignedIn, ms::match_action, MatchVerb::Cancel),
+        E::verb("/mentorship/matches/{id}/approve", COORDINATORS, ms::match_action, MatchVerb::Approve),
+        E::verb("/mentorship/matches/{id}/discard", COORDINATORS, ms::match_action, MatchVerb::Withdraw),
+        E::verb("/mentorship/matches/{id}/withdraw", COORDINATORS, ms::match_action, MatchVerb::Withdraw),
+        E::post("/events/{id}/register", SignedIn, ev::register),
+        E::post("/registrations/{id}/cancel", SignedIn, ev::unregister),
+        E::get("/outbox", COORDINATORS, super::outbox::api_list),
+        E::post("/outbox/{id}/retry", COORDINATORS, super::outbox::api_retry),
+        E::get("/users", COORDINATORS, super::users::api_users),
+        E::post("/mentorship/requests/{id}/assign", COORDINATORS, ms::request_assign),
+        E::post("/mentorship/approve", COORDINATORS, ms::approve),
+        E::post("/events", COORDINATORS, ev::create),
+        E::post("/events/{id}", COORDINATORS, ev::update),
+        E::get("/events/{id}/registrations", COORDINATORS, ev::registrations),
+        E::verb("/events/{id}/publish", COORDINATORS, ev::action, EventVerb::Publish),
+        E::verb("/events/{id}/cancel", COORDINATORS, ev::action, EventVerb::Cancel),
+        E::verb("/events/{id}/complete", COORDINATORS, ev::action, EventVerb::Complete),
+        E::verb("/events/{id}/attendance", COORDINATORS, ev::action, EventVerb::Attendance),
+        E::get("/mentorship/settings", COORDINATORS, ms::settings_get),
+        E::post("/mentorship/settings", COORDINATORS, ms::settings_save),
+        E::post("/mentorship/run", COORDINATORS, ms::run),
+        E::get("/kpi", OFFICERS_AND_COORDINATORS, super::dashboard::api),
+        E::get("/mentorship/profile", MENTORS, ms::profile_get),
+        E::post("/mentorship/profile", MENTORS, ms::profile_save),
+    ]
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(super::openapi::document))
-        .route("/guides/search", get(search))
-        .route("/guides/{id}", get(guide))
-        .route("/regions", get(super::users::api_regions))
-        .route("/events", get(events_api::list))
-        .route("/events/{id}", get(events_api::get))
-        .merge(
-            Router::new()
-                .route("/me", get(super::account::me))
-                .route("/mentorship/requests", get(mentorship_api::requests_list).post(mentorship_api::request_file))
-                .route("/mentorship/requests/{id}", get(mentorship_api::request_get).post(mentorship_api::request_edit))
-                .route("/mentorship/requests/{id}/withdraw", post(mentorship_api::request_withdraw))
-                .route("/mentorship/matches", get(mentorship_api::matches_list))
-                .route("/events/{id}/register", post(events_api::register))
-                .route("/registrations/{id}/cancel", post(events_api::unregister))
-                .route("/mentorship/matches/{id}", get(mentorship_api::match_get))
-                .route("/mentorship/matches/{id}/accept", verb(mentorship_api::match_action, MatchVerb::Accept))
-                .route("/mentorship/matches/{id}/decline", verb(mentorship_api::match_action, MatchVerb::Decline))
-                .route("/mentorship/matches/{id}/meetings", verb(mentorship_api::match_action, MatchVerb::Meetings))
-                .route("/mentorship/matches/{id}/complete", verb(mentorship_api::match_action, MatchVerb::Complete))
-                .route("/mentorship/matches/{id}/cancel", verb(mentorship_api::match_action, MatchVerb::Cancel))
-                .route_layer(axum::middleware::from_fn_with_state(Rule::SignedIn, super::auth::guard)),
-        )
-        .merge(
-            Router::new()
-                .route("/outbox", get(super::outbox::api_list))
-                .route("/outbox/{id}/retry", axum::routing::post(super::outbox::api_retry))
-                .route("/users", get(super::users::api_users))
-                .route("/mentorship/requests/{id}/assign", post(mentorship_api::request_assign))
-                .route("/mentorship/approve", post(mentorship_api::approve))
-                .route("/events", post(events_api::create))
-                .route("/events/{id}", post(events_api::update))
-                .route("/events/{id}/registrations", get(events_api::registrations))
-                .route("/events/{id}/publish", verb(events_api::action, EventVerb::Publish))
-                .route("/events/{id}/cancel", verb(events_api::action, EventVerb::Cancel))
-                .route("/events/{id}/complete", verb(events_api::action, EventVerb::Complete))
-                .route("/events/{id}/attendance", verb(events_api::action, EventVerb::Attendance))
-                .route("/mentorship/matches/{id}/approve", verb(mentorship_api::match_action, MatchVerb::Approve))
-                .route("/mentorship/matches/{id}/discard", verb(mentorship_api::match_action, MatchVerb::Withdraw))
-                .route("/mentorship/matches/{id}/withdraw", verb(mentorship_api::match_action, MatchVerb::Withdraw))
-                .route("/mentorship/settings", get(mentorship_api::settings_get).post(mentorship_api::settings_save))
-                .route("/mentorship/run", post(mentorship_api::run))
-                .route_layer(axum::middleware::from_fn_with_state(COORDINATORS, super::auth::guard)),
-        )
-        .merge(
-            Router::new()
-                .route("/kpi", get(super::dashboard::api))
-                .route_layer(axum::middleware::from_fn_with_state(OFFICERS_AND_COORDINATORS, super::auth::guard)),
-        )
-        .merge(
-            Router::new()
-                .route("/mentorship/profile", get(mentorship_api::profile_get).post(mentorship_api::profile_save))
-                .route_layer(axum::middleware::from_fn_with_state(MENTORS, super::auth::guard)),
-        )
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, e| {
+            let route = match e.rule {
+                Rule::Public => e.route,
+                rule => e.route.route_layer(axum::middleware::from_fn_with_state(rule, super::auth::guard)),
+            };
+            router.route(e.path, route)
+        })
         .fallback(not_found)
 }
 
@@ -83,7 +119,7 @@ async fn not_found() -> AppError {
     AppError::NotFound("no such API endpoint: see /api/v1/openapi.json".into())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     pub total: usize,
     pub page: usize,
@@ -104,13 +140,37 @@ pub struct SearchResponse {
     pub took_ms: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CorrectionJson {
     pub typed: String,
     pub to: Vec<String>,
 }
 
-async fn search(State(state): State<AppState>, lang: Lang, RawQuery(raw): RawQuery) -> AppResult<Json<SearchResponse>> {
+#[utoipa::path(
+    get,
+    path = "/guides/search",
+    tag = "guides",
+    summary = "Search the guides",
+    description = "Questions in Italian or English, acronyms (expanded in both languages), typos (corrected only when the word is not a real Italian or English word), legal references (\"art. 53\", \"2021/1060\") and operators: \"quoted phrase\", -word, OR, NOT, prefix*. One result per translation pair, in the language of the query.",
+    params(
+        ("q" = Option<String>, Query, description = "What to search for (at most 500 characters). Quotes search an exact phrase."),
+        ("fund" = Option<String>, Query, description = "FSE+ (or ESF+), FESR (or ERDF), JTF"),
+        ("phase" = Option<crate::guides::Phase>, Query, description = "Phase of the funding cycle"),
+        ("lang" = Option<crate::i18n::Lang>, Query, description = "Language of the results"),
+        ("topic" = Option<String>, Query, description = "A topic slug from guides/topics.toml"),
+        ("page" = Option<u32>, Query, description = "Page, from 1 (at most 500)"),
+        ("per_page" = Option<u32>, Query, description = "Results per page, 1-50 (default 10)")
+    ),
+    responses(
+        (status = 200, description = "Results", body = SearchResponse),
+        (status = 400, description = "A parameter is out of range or unknown", body = crate::web::error::ErrorInfo)
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<SearchResponse>> {
     let params = Params::parse(raw.as_deref(), lang)?;
     let req = search_request(&params, &state.search.corpus().topics, lang)?;
     let r = state.search_guides(&req, lang)?;
@@ -134,7 +194,7 @@ async fn search(State(state): State<AppState>, lang: Lang, RawQuery(raw): RawQue
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GuideJson {
     pub id: String,
     pub title: String,
@@ -165,7 +225,7 @@ pub struct GuideJson {
     pub url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StepJson {
     pub number: u32,
     /// The step's anchor on the guide page (`/guide/{id}#{anchor}`), the same in both languages.
@@ -176,7 +236,7 @@ pub struct StepJson {
     pub html: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SectionJson {
     pub title: String,
     pub markdown: String,
@@ -223,7 +283,21 @@ pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
     }
 }
 
-async fn guide(
+#[utoipa::path(
+    get,
+    path = "/guides/{id}",
+    tag = "guides",
+    summary = "One guide with its steps",
+    params(
+        ("id" = String, Path, description = "Guide id")
+    ),
+    responses(
+        (status = 200, description = "The guide", body = GuideJson),
+        (status = 301, description = "The guide was merged into another; Location gives its address"),
+        (status = 404, description = "No guide with that id", body = crate::web::error::ErrorInfo)
+    )
+)]
+pub async fn guide(
     State(state): State<AppState>,
     lang: Lang,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,

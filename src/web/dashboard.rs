@@ -282,13 +282,33 @@ pub async fn page_view(
     Ok(page(Page { lang, title, here: &format!("/cruscotto?{query}"), auth: Some(&auth) }, body))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct KpiJson {
     #[serde(flatten)]
     pub report: Report,
     pub todo: Option<Todo>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/kpi",
+    tag = "kpi",
+    summary = "WP5 figures",
+    description = "Delivered events per task against targets, participation, mentorship, guides, empty and unanswered searches, 12 monthly series, and (coordinators) the to-do list. Officers get their Region's figures.",
+    params(
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (YYYY-MM-DD)"),
+        ("region" = Option<String>, Query, description = "Region code (coordinators; officers only their own)"),
+        ("task" = Option<String>, Query, description = "5.1, 5.2, 5.3 or 5.4")
+    ),
+    responses(
+        (status = 200, description = "The figures", body = KpiJson),
+        (status = 400, description = "End date before start date, unknown Region or task", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Mentors", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "Another Region (officers)", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn api(
     State(state): State<AppState>,
     lang: Lang,

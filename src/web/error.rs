@@ -71,7 +71,8 @@ impl From<sqlx::Error> for AppError {
 }
 
 /// What the HTML layer needs to render an error page; carried as a response extension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorInfo {
     #[serde(skip)]
     pub status: StatusCode,

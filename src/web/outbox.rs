@@ -52,7 +52,7 @@ fn parse(raw: Option<&str>, lang: Lang) -> Result<Query, AppError> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OutboxPage {
     pub total: i64,
     pub page: i64,
@@ -61,6 +61,25 @@ pub struct OutboxPage {
     pub messages: Vec<OutboxRow>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/outbox",
+    tag = "outbox",
+    summary = "Outgoing mail, newest first (coordinators)",
+    params(
+        ("status" = Option<String>, Query, description = "pending, sending, sent, dead or cancelled"),
+        ("recipient" = Option<String>, Query, description = "Part of the recipient address"),
+        ("kind" = Option<String>, Query, description = "Kind of message"),
+        ("page" = Option<u32>, Query, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, description = "1-200 (default 25)")
+    ),
+    responses(
+        (status = 200, description = "One page of messages with counts per status", body = OutboxPage),
+        (status = 400, description = "A filter is unknown or out of range", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn api_list(
     State(state): State<AppState>,
     lang: Lang,
@@ -92,13 +111,31 @@ async fn retry(state: &AppState, id: &str, lang: Lang) -> AppResult<i64> {
     Ok(id)
 }
 
-pub async fn api_retry(
-    State(state): State<AppState>,
-    lang: Lang,
-    Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
+#[utoipa::path(
+    post,
+    path = "/outbox/{id}/retry",
+    tag = "outbox",
+    summary = "Put a dead message back in the queue now (coordinators)",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "Queued again", body = Retried),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such message", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "The message is not dead", body = crate::web::error::ErrorInfo)
+    )
+)]
+pub async fn api_retry(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Json<Retried>> {
     let id = retry(&state, &id, lang).await?;
-    Ok(Json(serde_json::json!({"id": id, "status": "pending"})))
+    Ok(Json(Retried { id, status: "pending" }))
+}
+
+/// A message put back in the queue.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Retried {
+    pub id: i64,
+    pub status: &'static str,
 }
 
 pub async fn page_retry(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {

@@ -51,6 +51,23 @@ async fn checked_filter(state: &AppState, raw: Option<&str>, lang: Lang) -> AppR
     Ok(f)
 }
 
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "accounts",
+    summary = "Users, filtered by role, Region and state (coordinators)",
+    params(
+        ("role" = Option<crate::accounts::Role>, Query, description = "officer, mentor or coordinator"),
+        ("region" = Option<String>, Query, description = "Region code"),
+        ("active" = Option<String>, Query, description = "1 or 0")
+    ),
+    responses(
+        (status = 200, description = "Users", body = Vec<User>),
+        (status = 400, description = "Unknown filter value", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn api_users(
     State(state): State<AppState>,
     lang: Lang,
@@ -60,6 +77,15 @@ pub async fn api_users(
     Ok(Json(accounts::list(&state.db, &f).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/regions",
+    tag = "accounts",
+    summary = "Regions and Autonomous Provinces with their cohesion-policy category",
+    responses(
+        (status = 200, description = "The 21 Regions/APs", body = Vec<Region>)
+    )
+)]
 pub async fn api_regions(State(state): State<AppState>) -> AppResult<Json<Vec<Region>>> {
     Ok(Json(accounts::regions(&state.db).await?))
 }

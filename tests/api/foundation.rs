@@ -104,26 +104,6 @@ async fn unknown_pages_are_404_in_the_right_format() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn openapi_describes_the_search_api() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
-    assert_eq!(status, 200);
-    assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc["paths"]["/guides/search"]["get"]["parameters"].as_array().unwrap().len() >= 7);
-    assert!(doc["paths"]["/guides/{id}"].is_object());
-    // Every API route is described.
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/api.rs")).unwrap();
-    for part in text.split(".route(\"").skip(1) {
-        let path = &part[..part.find('"').unwrap()];
-        if path != "/openapi.json" {
-            assert!(doc["paths"][path].is_object(), "{path} is missing from the OpenAPI document");
-        }
-    }
-    assert!(doc["components"]["schemas"]["MatchDetail"].is_object());
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn index_is_reused_until_the_corpus_changes() {
     use fondilab::search::{IndexOrigin, SearchEngine};
     let data = tempfile::tempdir().unwrap();

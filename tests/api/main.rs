@@ -13,6 +13,7 @@ mod foundation;
 mod jobs;
 mod layers;
 mod mentorship;
+mod openapi;
 mod outbox;
 mod outbox_pages;
 mod outbox_processes;

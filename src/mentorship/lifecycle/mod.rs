@@ -44,7 +44,7 @@ pub struct Mentorship {
 }
 
 /// What an assignment run did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct RunReport {
     pub open_requests: usize,
     pub mentors: usize,

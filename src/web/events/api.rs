@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{filter, visible_event, EventVerb};
 use crate::accounts::{self, Role};
 use crate::app::AppState;
+use crate::events::service::Registered;
 use crate::events::store::{self, Event, Registration};
 use crate::events::{self, EventInput, EventState};
 use crate::i18n::Lang;
@@ -21,7 +22,7 @@ use crate::web::kit::signed_in;
 use crate::web::params::Params;
 use crate::web::PathId;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EventList {
     pub total: i64,
     pub page: i64,
@@ -30,6 +31,24 @@ pub struct EventList {
 }
 
 /// Upcoming published events (`?past=1`: the archive), filtered by kind, fund, topic.
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    summary = "Upcoming events (past=1: the archive); drafts only for coordinators",
+    params(
+        ("kind" = Option<crate::events::Kind>, Query, description = "Kind of event"),
+        ("fund" = Option<String>, Query, description = "FSE+, FESR or JTF"),
+        ("topic" = Option<String>, Query, description = "Topic slug"),
+        ("past" = Option<String>, Query, description = "1: the archive"),
+        ("page" = Option<u32>, Query, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, description = "1-200")
+    ),
+    responses(
+        (status = 200, description = "One page of events", body = EventList),
+        (status = 400, description = "Unknown kind, fund or topic", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     lang: Lang,
@@ -59,11 +78,24 @@ pub async fn list(
     Ok(Json(EventList { total, page, per_page, items }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/events/{id}",
+    tag = "events",
+    summary = "One event",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "The event", body = Event),
+        (status = 404, description = "No such event (or a draft)", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn get(State(state): State<AppState>, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Json<Event>> {
     Ok(Json(visible_event(&state, auth.user(), id, lang).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct EventBody {
     #[serde(flatten)]
     pub event: EventInput,
@@ -80,6 +112,19 @@ async fn checked(state: &AppState, b: &EventInput, creating: bool, lang: Lang) -
     .map_err(|e| e.into_app(lang))
 }
 
+#[utoipa::path(
+    post,
+    path = "/events",
+    tag = "events",
+    summary = "Create an event (coordinators); publish: true publishes it at once",
+    request_body = EventBody,
+    responses(
+        (status = 201, description = "The event", body = Event),
+        (status = 400, description = "End before start, start in the past, capacity outside 1-5000, unknown topic, guide or Region", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let b: EventBody = json(&body, lang)?;
@@ -88,6 +133,24 @@ pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body:
     Ok((StatusCode::CREATED, Json(visible_event(&state, Some(user), id, lang).await?)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/events/{id}",
+    tag = "events",
+    summary = "Change an event (coordinators)",
+    description = "A new time or place sends participants an updated invitation (same UID, SEQUENCE+1) and moves the reminders.",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = EventBody,
+    responses(
+        (status = 200, description = "The event", body = Event),
+        (status = 400, description = "Invalid field, or fewer places than confirmed participants", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Cancelled or completed", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     lang: Lang,
@@ -103,7 +166,8 @@ pub async fn update(
     Ok(Json(visible_event(&state, Some(user), id, lang).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = EventActionBody)]
 pub struct ActionBody {
     pub reason: Option<String>,
     pub materials_url: Option<String>,
@@ -114,6 +178,22 @@ pub struct ActionBody {
 }
 
 /// Registers the signed-in user (or puts them on the waiting list).
+#[utoipa::path(
+    post,
+    path = "/events/{id}/register",
+    tag = "events",
+    summary = "Register (anyone signed in): a seat, or the waiting list when full",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 201, description = "The registration and, when waiting, the place in line", body = Registered),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Reserved for other Regions", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Registration closed or not open, already registered", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     lang: Lang,
@@ -129,6 +209,25 @@ pub async fn register(
 }
 
 /// One of the coordinators' verbs ([`EventVerb`], from the route); answers the event as it is now.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/{verb}",
+    tag = "events",
+    summary = "What coordinators do to an event",
+    description = "publish; cancel {reason}; complete {materials_url, recording_url}; attendance {attended: [registration ids]}.",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = Option<ActionBody>,
+    responses(
+        (status = 200, description = "The event after the action", body = Event),
+        (status = 400, description = "A link is not a valid address", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Not possible in the event's state", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn action(
     State(state): State<AppState>,
     Extension(verb): Extension<EventVerb>,
@@ -152,6 +251,20 @@ pub async fn action(
     Ok(Json(visible_event(&state, Some(user), id, lang).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/events/{id}/registrations",
+    tag = "events",
+    summary = "Registrations in order of arrival (coordinators)",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "Registrations", body = Vec<Registration>),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such event", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn registrations(
     State(state): State<AppState>,
     lang: Lang,
@@ -163,6 +276,22 @@ pub async fn registrations(
     Ok(Json(store::registrations(&mut c, id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/registrations/{id}/cancel",
+    tag = "events",
+    summary = "Cancel one's registration or leave the waiting list (coordinators: anyone's)",
+    description = "A freed seat goes to the first person waiting.",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "The registration", body = Registration),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "Not found or somebody else's", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Already cancelled, or the event is over", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn unregister(
     State(state): State<AppState>,
     lang: Lang,

@@ -27,6 +27,17 @@ fn m(lang: Lang) -> impl Fn(Refusal) -> AppError {
     move |e| e.into_app(lang)
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/profile",
+    tag = "mentorship",
+    summary = "The signed-in mentor's profile (mentors)",
+    responses(
+        (status = 200, description = "The profile", body = store::Profile),
+        (status = 403, description = "Not a mentor", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No profile yet", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn profile_get(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Json<store::Profile>> {
     let user = signed_in(&auth)?;
     let mut c = conn(&state).await?;
@@ -37,6 +48,18 @@ pub async fn profile_get(State(state): State<AppState>, lang: Lang, auth: Auth) 
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/profile",
+    tag = "mentorship",
+    summary = "Create or replace the mentor's profile (mentors); a capacity or pause change starts an assignment run",
+    request_body = ProfileInput,
+    responses(
+        (status = 200, description = "The saved profile", body = store::Profile),
+        (status = 400, description = "Unknown fund, role, topic, Region or language; capacity outside 1-20; a pause ending before it starts", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a mentor", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn profile_save(
     State(state): State<AppState>,
     lang: Lang,
@@ -55,7 +78,7 @@ pub async fn profile_save(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("profile vanished")))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RequestList {
     pub total: i64,
     pub page: i64,
@@ -63,6 +86,23 @@ pub struct RequestList {
     pub items: Vec<Request>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/requests",
+    tag = "mentorship",
+    summary = "Requests: an officer's Region's, those proposed to a mentor, or all (coordinators)",
+    params(
+        ("state" = Option<String>, Query, description = "open, matched, closed or withdrawn"),
+        ("region" = Option<String>, Query, description = "Region code (coordinators)"),
+        ("page" = Option<u32>, Query, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, description = "1-200 (default 20)")
+    ),
+    responses(
+        (status = 200, description = "One page of requests", body = RequestList),
+        (status = 400, description = "Unknown state or Region", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn requests_list(
     State(state): State<AppState>,
     lang: Lang,
@@ -114,6 +154,19 @@ pub async fn requests_list(
     Ok(Json(RequestList { total, page, per_page, items }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/requests",
+    tag = "mentorship",
+    summary = "File a request for the officer's Region (officers); an assignment run follows at once",
+    request_body = RequestInput,
+    responses(
+        (status = 201, description = "The request with its matches", body = RequestDetail),
+        (status = 400, description = "Unknown fund or topic, empty description, bad period", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not an officer", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "The same form_key was already sent", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn request_file(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let r: RequestInput = json(&body, lang)?;
@@ -124,7 +177,7 @@ pub async fn request_file(State(state): State<AppState>, lang: Lang, auth: Auth,
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RequestDetail {
     pub request: Request,
     pub matches: Vec<Match>,
@@ -157,6 +210,19 @@ async fn request_detail(
     Ok(RequestDetail { request, matches, history })
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/requests/{id}",
+    tag = "mentorship",
+    summary = "A request with its matches and history",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "The request", body = RequestDetail),
+        (status = 404, description = "No such request, or of another Region", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn request_get(
     State(state): State<AppState>,
     lang: Lang,
@@ -168,6 +234,23 @@ pub async fn request_get(
     Ok(Json(request_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/requests/{id}",
+    tag = "mentorship",
+    summary = "Edit a request while it is open (its Region's officers, coordinators)",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = RequestInput,
+    responses(
+        (status = 200, description = "The request", body = RequestDetail),
+        (status = 400, description = "Invalid field", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "A mentor", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "Not found", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "No longer open", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn request_edit(
     State(state): State<AppState>,
     lang: Lang,
@@ -184,11 +267,26 @@ pub async fn request_edit(
     Ok(Json(request_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct Reason {
     pub reason: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/requests/{id}/withdraw",
+    tag = "mentorship",
+    summary = "Withdraw an open request; a live proposal is withdrawn with it",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = Option<Reason>,
+    responses(
+        (status = 200, description = "The request", body = RequestDetail),
+        (status = 404, description = "Not found", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Not open", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn request_withdraw(
     State(state): State<AppState>,
     lang: Lang,
@@ -207,11 +305,28 @@ pub async fn request_withdraw(
     Ok(Json(request_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct AssignBody {
     pub mentor_id: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/requests/{id}/assign",
+    tag = "mentorship",
+    summary = "Propose a chosen mentor, replacing any live suggestion or proposal (coordinators)",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = AssignBody,
+    responses(
+        (status = 200, description = "The new proposal", body = MatchDetail),
+        (status = 400, description = "The mentor fails a hard rule", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "Not found", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Request not open", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn request_assign(
     State(state): State<AppState>,
     lang: Lang,
@@ -229,6 +344,21 @@ pub async fn request_assign(
     Ok(Json(match_detail(&state, &mut c, user, match_id).await.map_err(m(lang))?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/matches",
+    tag = "mentorship",
+    summary = "Matches: a mentor's own, an officer's Region's, or all (coordinators)",
+    params(
+        ("state" = Option<String>, Query, description = "Comma-separated states"),
+        ("limit" = Option<u32>, Query, description = "1-1000 (default 100)")
+    ),
+    responses(
+        (status = 200, description = "Matches", body = Vec<Match>),
+        (status = 400, description = "Unknown state", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn matches_list(
     State(state): State<AppState>,
     lang: Lang,
@@ -259,7 +389,7 @@ pub async fn matches_list(
     Ok(Json(list.into_iter().filter(|m| user.role != Role::Mentor || m.state.shown_to_mentor()).collect()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchDetail {
     #[serde(rename = "match")]
     pub the_match: Match,
@@ -270,7 +400,7 @@ pub struct MatchDetail {
     pub feedback: Vec<Feedback>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Contacts {
     pub mentor: Option<Contact>,
     pub officer: Option<Contact>,
@@ -298,6 +428,19 @@ async fn match_detail(
     Ok(MatchDetail { the_match, request, contacts, meetings, feedback })
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/matches/{id}",
+    tag = "mentorship",
+    summary = "A match with its request; contact details of both sides once accepted; meetings; feedback",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    responses(
+        (status = 200, description = "The match", body = MatchDetail),
+        (status = 404, description = "Not found", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn match_get(
     State(state): State<AppState>,
     lang: Lang,
@@ -309,7 +452,8 @@ pub async fn match_get(
     Ok(Json(match_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = MatchActionBody)]
 pub struct ActionBody {
     pub reason: Option<String>,
     pub held_on: Option<String>,
@@ -320,6 +464,25 @@ pub struct ActionBody {
 }
 
 /// One verb on a match ([`MatchVerb`], from the route); answers the match as it is now.
+#[utoipa::path(
+    post,
+    path = "/mentorship/matches/{id}/{verb}",
+    tag = "mentorship",
+    summary = "What mentor, officer or coordinator does to a match",
+    description = "accept, decline {reason} (the proposed mentor); approve, discard, withdraw {reason?} (coordinators); meetings {held_on, topic, notes}, complete {useful 1-5, comment}, cancel {reason} (both sides, coordinators).",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = Option<ActionBody>,
+    responses(
+        (status = 200, description = "The match after the action", body = MatchDetail),
+        (status = 400, description = "Missing reason, bad date, rating outside 1-5", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not this user's to do", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "Not found", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "Expired, withdrawn, already answered, or capacity full", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn match_action(
     State(state): State<AppState>,
     Extension(verb): Extension<MatchVerb>,
@@ -348,18 +511,30 @@ pub async fn match_action(
     Ok(Json(match_detail(&state, &mut c, user, id).await.map_err(m(lang))?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ApproveBody {
     /// Suggestions to approve; empty or absent approves every suggestion awaiting review.
     #[serde(default)]
     pub ids: Vec<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Approved {
     pub approved: usize,
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/approve",
+    tag = "mentorship",
+    summary = "Turn suggestions into proposals (coordinators); no ids: all awaiting review",
+    request_body = Option<ApproveBody>,
+    responses(
+        (status = 200, description = "How many were approved", body = Approved),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "One of them is no longer a suggestion (nothing approved)", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn approve(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Json<Approved>> {
     let user = signed_in(&auth)?;
     let b: ApproveBody = json(&body, lang)?;
@@ -367,16 +542,38 @@ pub async fn approve(State(state): State<AppState>, lang: Lang, auth: Auth, body
     Ok(Json(Approved { approved }))
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Settings {
     pub auto: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/mentorship/settings",
+    tag = "mentorship",
+    summary = "Automatic mode (coordinators)",
+    responses(
+        (status = 200, description = "The setting", body = Settings),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn settings_get(State(state): State<AppState>) -> AppResult<Json<Settings>> {
     let mut c = conn(&state).await?;
     Ok(Json(Settings { auto: Some(store::auto_mode(&mut c).await?) }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/settings",
+    tag = "mentorship",
+    summary = "Turn automatic mode on or off (coordinators)",
+    request_body = Settings,
+    responses(
+        (status = 200, description = "The setting", body = Settings),
+        (status = 400, description = "auto missing", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn settings_save(
     State(state): State<AppState>,
     lang: Lang,
@@ -395,6 +592,16 @@ pub async fn settings_save(
     Ok(Json(Settings { auto: Some(auto) }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/mentorship/run",
+    tag = "mentorship",
+    summary = "Run the assignment now (coordinators)",
+    responses(
+        (status = 200, description = "What the run did", body = RunReport),
+        (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo)
+    )
+)]
 pub async fn run(State(state): State<AppState>, lang: Lang) -> AppResult<Json<RunReport>> {
     Ok(Json(state.mentorship.run().await.map_err(m(lang))?))
 }
