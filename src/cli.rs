@@ -87,7 +87,11 @@ async fn guides_command(common: &CommonArgs, command: GuidesCommand) -> anyhow::
             for d in &report.diagnostics {
                 say(d);
             }
-            let errors = report.errors().count();
+            let twins = report.corpus.as_ref().map(guides::missing_twins).unwrap_or_default();
+            for d in &twins {
+                say(d);
+            }
+            let errors = report.errors().count() + twins.len();
             let warnings = report.warnings().count();
             match &report.corpus {
                 Some(c) if errors == 0 => {

@@ -347,6 +347,30 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
     Report { corpus, diagnostics: diags }
 }
 
+/// Guides without their twin in the other language. The service serves them (a corpus being
+/// written is still searchable); `guides check` refuses them, so no guide lands alone.
+pub fn missing_twins(corpus: &Corpus) -> Vec<Diagnostic> {
+    corpus
+        .guides
+        .iter()
+        .filter(|g| corpus.translation(g).is_none())
+        .map(|g| {
+            let (other, dir) = match g.lang {
+                Lang::It => ("English", "en"),
+                Lang::En => ("Italian", "it"),
+            };
+            Diagnostic::error(
+                &g.path,
+                1,
+                format!(
+                    "no {other} twin: add {dir}/<id>.md with the same steps and translation_of = \"{}\" (or name its twin here)",
+                    g.id
+                ),
+            )
+        })
+        .collect()
+}
+
 /// One file's text and the digest of its name (relative to `dir`) and bytes.
 fn read_file(dir: &Path, path: &Path) -> Result<(String, [u8; 32]), Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(path, 1, format!("cannot read: {e}")))?;

@@ -30,6 +30,26 @@ fn the_shipped_corpus_passes() {
 }
 
 #[test]
+fn a_guide_without_its_twin_does_not_pass() {
+    let dir = broken_copy(|d| {
+        let text = std::fs::read_to_string(d.join("it/somme-forfettarie.md")).unwrap();
+        let text = text.replacen("id = \"somme-forfettarie\"", "id = \"somme-forfettarie-bis\"", 1);
+        let text: String =
+            text.lines().filter(|l| !l.starts_with("translation_of")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(d.join("it/somme-forfettarie-bis.md"), text).unwrap();
+    });
+    let (ok, out) = check(dir.path());
+    assert!(!ok, "{out}");
+    let p = dir.path().display().to_string();
+    assert!(out.contains(&format!("{p}/it/somme-forfettarie-bis.md:1: no English twin")), "{out}");
+    assert_eq!(
+        out.matches(": no English twin").count() + out.matches(": no Italian twin").count(),
+        1,
+        "only the guide left alone: {out}"
+    );
+}
+
+#[test]
 fn faults_name_the_file_and_line() {
     let dir = broken_copy(|d| {
         let g = d.join("it/costi-unitari-fse-plus.md");
