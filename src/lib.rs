@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod events;
+pub mod feedback;
 pub mod guides;
 pub mod i18n;
 pub mod jobs;

@@ -20,6 +20,12 @@ pub enum Refusal {
     #[error("{it}")]
     State { it: String, en: String },
     /// The same form was sent twice: the first one counts.
+    /// Done once already, and not to be done again (a second vote from the same browser).
+    #[error("{it}")]
+    Repeated { field: &'static str, it: String, en: String },
+    /// Too many attempts from one client in the rate window.
+    #[error("{it}")]
+    TooMany { it: String, en: String },
     #[error("richiesta già inviata")]
     Duplicate { request: i64 },
     #[error(transparent)]
@@ -43,16 +49,18 @@ impl Refusal {
 
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Refusal::Invalid { field, .. } => Some(field),
+            Refusal::Invalid { field, .. } | Refusal::Repeated { field, .. } => Some(field),
             _ => None,
         }
     }
 
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            Refusal::Invalid { it, en, .. } | Refusal::Forbidden { it, en } | Refusal::State { it, en } => {
-                lang.t(it, en).to_string()
-            }
+            Refusal::Invalid { it, en, .. }
+            | Refusal::Repeated { it, en, .. }
+            | Refusal::TooMany { it, en }
+            | Refusal::Forbidden { it, en }
+            | Refusal::State { it, en } => lang.t(it, en).to_string(),
             Refusal::NotFound => lang
                 .t(
                     "Non trovato: nulla con questo numero che tu possa vedere.",

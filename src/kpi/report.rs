@@ -66,6 +66,9 @@ pub struct GuideFigures {
     pub by_fund_phase: Vec<(String, String, usize)>,
     /// (id, title, reviewed) of guides past their review date.
     pub past_review: Vec<(String, String, NaiveDate)>,
+    /// Readers' figures per guide (votes of all time, reports open now): every guide with
+    /// at least one vote or open report.
+    pub readers: Vec<crate::feedback::GuideFeedback>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -356,7 +359,8 @@ pub async fn report(
         .map(|g| (g.id.clone(), g.title.clone(), g.reviewed))
         .collect();
     let translated = originals().filter(|g| g.translation_of.is_some()).count();
-    let guides = GuideFigures { total: originals().count(), translated, by_fund_phase, past_review };
+    let readers = crate::feedback::figures(&mut *db.pool().acquire().await?, corpus).await?;
+    let guides = GuideFigures { total: originals().count(), translated, by_fund_phase, past_review, readers };
 
     let monthly = ms
         .iter()

@@ -267,6 +267,7 @@ pub async fn page_view(
             h3 { (lang.t("Guide da rivedere", "Guides due for review")) }
             ul { @for (id, t, d) in &r.guides.past_review { li { a href=(format!("/guide/{id}")) { (t) } " — " (lang.t("rivista il", "reviewed")) " " (d.format("%d/%m/%Y")) } } }
         }
+        (readers_section(lang, &r.guides.readers))
         h2 { (lang.t("Ricerche senza risultati", "Searches with no results")) }
         p.hint { (lang.t("Indicano quali guide scrivere.", "They show which guides to write next.")) }
         @if r.empty_searches.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
@@ -377,6 +378,12 @@ pub async fn csv_export(
     add("guides", lang.t("guide", "guides").into(), r.guides.total.to_string());
     add("guides", lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
     add("guides", lang.t("da rivedere", "due for review").into(), r.guides.past_review.len().to_string());
+    for g in &r.guides.readers {
+        let label = |what: &str| format!("{what}: {}", g.id);
+        add("guides", label(lang.t("utile sì", "useful yes")), g.useful_yes.to_string());
+        add("guides", label(lang.t("utile no", "useful no")), g.useful_no.to_string());
+        add("guides", label(lang.t("segnalazioni aperte", "open reports")), g.open_reports.to_string());
+    }
     for (q, n) in &r.empty_searches {
         add("searches", format!("{}: {q}", lang.t("senza risultati", "no results")), n.to_string());
     }
@@ -403,4 +410,39 @@ pub async fn csv_export(
         csv::excel(&header, &rows),
     )
         .into_response())
+}
+
+/// Guides with open reports (most first) and the least useful ones by readers' votes.
+fn readers_section(lang: Lang, readers: &[crate::feedback::GuideFeedback]) -> Markup {
+    let mut reported: Vec<_> = readers.iter().filter(|g| g.open_reports > 0).collect();
+    reported.sort_by(|a, b| b.open_reports.cmp(&a.open_reports).then(a.id.cmp(&b.id)));
+    let mut least: Vec<_> = readers.iter().filter(|g| g.useful_no > 0).collect();
+    let share_no = |g: &crate::feedback::GuideFeedback| g.useful_no as f64 / (g.useful_yes + g.useful_no) as f64;
+    least.sort_by(|a, b| share_no(b).total_cmp(&share_no(a)).then(b.useful_no.cmp(&a.useful_no)));
+    least.truncate(10);
+    html! {
+        h3 #segnalazioni-aperte { (lang.t("Guide con segnalazioni da gestire", "Guides with open reports")) }
+        @if reported.is_empty() { p { (lang.t("Nessuna segnalazione da gestire.", "No open reports.")) } }
+        @else {
+            ul { @for g in &reported { li {
+                a href=(format!("/guide/{}", g.id)) { (g.title) } " — " (g.open_reports) " "
+                a href="/coordinamento/segnalazioni" { (lang.t("da gestire", "open")) }
+            } } }
+        }
+        h3 #meno-utili { (lang.t("Guide giudicate meno utili", "Guides found least useful")) }
+        @if least.is_empty() { p { (lang.t("Nessun lettore le ha giudicate poco utili.", "No reader found any guide not useful.")) } }
+        @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t("Guida", "Guide")) }
+                    th scope="col" { (lang.t("Utile: sì", "Useful: yes")) }
+                    th scope="col" { (lang.t("Utile: no", "Useful: no")) }
+                } }
+                tbody { @for g in &least { tr {
+                    td { a href=(format!("/guide/{}", g.id)) { (g.title) } }
+                    td { (g.useful_yes) } td { (g.useful_no) }
+                } } }
+            }
+        }
+    }
 }

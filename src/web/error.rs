@@ -27,6 +27,9 @@ pub enum AppError {
     Taken { message: String, field: String },
     #[error("{0}")]
     Forbidden(String),
+    /// Too many attempts from this client for now.
+    #[error("{0}")]
+    TooMany(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -46,6 +49,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::Taken { .. } => StatusCode::CONFLICT,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,7 +120,8 @@ impl RefusalHttp for Refusal {
             Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
             Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Refusal::State { .. } | Refusal::Duplicate { .. } => StatusCode::CONFLICT,
+            Refusal::State { .. } | Refusal::Duplicate { .. } | Refusal::Repeated { .. } => StatusCode::CONFLICT,
+            Refusal::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Refusal::Database(_) | Refusal::Outbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,6 +133,8 @@ impl RefusalHttp for Refusal {
             Refusal::NotFound => AppError::NotFound(message),
             Refusal::Forbidden { .. } => AppError::Forbidden(message),
             Refusal::State { .. } | Refusal::Duplicate { .. } => AppError::Conflict(message),
+            Refusal::Repeated { field, .. } => AppError::Taken { message, field: field.into() },
+            Refusal::TooMany { .. } => AppError::TooMany(message),
             Refusal::Database(e) => e.into(),
             Refusal::Outbox(e) => e.into(),
         }

@@ -13,6 +13,7 @@ use super::params::Params;
 use super::Rendered;
 use crate::accounts::User;
 use crate::app::AppState;
+use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
@@ -90,4 +91,13 @@ where
 /// Refusals about the input or the record's state: the page is shown again with them.
 pub fn invalid_or_state(e: &Refusal) -> bool {
     matches!(e, Refusal::Invalid { .. } | Refusal::State { .. })
+}
+
+/// A fund as shown on pages: its Italian name, with the English one first on English pages.
+pub fn fund_text(lang: Lang, f: Fund) -> String {
+    match lang {
+        Lang::It => f.as_str().to_string(),
+        Lang::En if f.english() != f.as_str() => format!("{} ({})", f.english(), f.as_str()),
+        Lang::En => f.as_str().to_string(),
+    }
 }

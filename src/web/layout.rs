@@ -52,6 +52,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                                     @if user.role == Role::Coordinator {
                                         li { a href="/coordinamento/utenti" { (lang.t("Utenti", "Users")) } }
                                         li { a href="/coordinamento/posta" { (lang.t("Posta", "Mail")) } }
+                                        li { a href="/coordinamento/segnalazioni" { (lang.t("Segnalazioni", "Reports")) } }
                                     }
                                     li { a href="/mentorship" { (lang.t("Mentorship", "Mentorship")) } }
                                     @if user.role != Role::Mentor { li { a href="/cruscotto" { (lang.t("Cruscotto", "Dashboard")) } } }

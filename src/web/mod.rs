@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod guide;
 pub mod kit;
 pub mod layout;
 pub mod legal;
@@ -42,7 +43,8 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/", get(pages::home))
         .route("/cerca", get(pages::search))
-        .route("/guide/{id}", get(pages::guide))
+        .route("/guide/{id}", get(guide::guide))
+        .route("/guide/{id}/utile", post(guide::vote))
         .route("/lingua", get(switch_language))
         .route("/static/style.css", get(stylesheet))
         .route("/accedi", get(account::signin_page).post(account::signin_request))
@@ -71,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mentorship/richieste/{id}", get(mentorship::request_page))
         .route("/mentorship/richieste/{id}/modifica", get(mentorship::edit_request_page).post(mentorship::edit_request))
         .route("/mentorship/richieste/{id}/ritira", post(mentorship::withdraw_request))
+        .route("/guide/{id}/segnala", post(guide::report))
         .route("/mentorship/abbinamenti/{id}", get(mentorship::match_page))
         .route("/mentorship/abbinamenti/{id}/accetta", verb(mentorship::match_action, MatchVerb::Accept))
         .route("/mentorship/abbinamenti/{id}/rifiuta", verb(mentorship::match_action, MatchVerb::Decline))
@@ -105,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .route("/coordinamento/eventi/{id}/annulla", verb(events::action, EventVerb::Cancel))
         .route("/coordinamento/eventi/{id}/concludi", verb(events::action, EventVerb::Complete))
         .route("/coordinamento/eventi/{id}/presenze", verb(events::action, EventVerb::Attendance))
+        .route("/coordinamento/segnalazioni", get(guide::queue_page))
+        .route("/coordinamento/segnalazioni/{id}/gestisci", post(guide::handle_page))
         .route("/coordinamento/mentorship", get(mentorship::review_page))
         .route("/coordinamento/mentorship/approva", post(mentorship::review_approve))
         .route("/coordinamento/mentorship/modalita", post(mentorship::review_mode))

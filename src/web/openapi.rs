@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use super::account as accounts_api;
 use super::events::api as events_api;
 use super::mentorship::api as mentorship_api;
-use super::{api, dashboard, outbox, users};
+use super::{api, dashboard, guide, outbox, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,10 @@ use super::{api, dashboard, outbox, users};
     paths(
         api::search,
         api::guide,
+        guide::vote_api,
+        guide::report_api,
+        guide::reports_api,
+        guide::handle_api,
         users::api_regions,
         users::api_users,
         accounts_api::me,

@@ -10,6 +10,7 @@ const DOMAIN: &[&str] = &[
     "db",
     "email",
     "events",
+    "feedback",
     "guides",
     "i18n",
     "jobs",

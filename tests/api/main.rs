@@ -9,6 +9,7 @@ mod authz;
 mod corpus_check;
 mod dashboard;
 mod events;
+mod feedback;
 mod foundation;
 mod jobs;
 mod layers;
