@@ -284,7 +284,20 @@ pub fn load(dir: &Path, today: NaiveDate) -> Report {
             }
         }
         for link in &p.links {
-            if by_id.contains_key(link.target.as_str()) {
+            if let Some(target) = by_id.get(link.target.as_str()) {
+                // A reader of one language is never sent to a guide in the other without warning.
+                if target.guide.lang != g.lang {
+                    diags.push(Diagnostic::error(
+                        &g.path,
+                        link.line,
+                        format!(
+                            "link to /guide/{} goes to a guide in {}: link to its twin in {}",
+                            link.target,
+                            target.guide.lang.name(),
+                            g.lang.name()
+                        ),
+                    ));
+                }
                 continue;
             }
             let message = match replaced.get(link.target.as_str()) {

@@ -50,6 +50,19 @@ fn a_guide_without_its_twin_does_not_pass() {
 }
 
 #[test]
+fn a_link_into_the_other_language_is_an_error() {
+    let dir = broken_copy(|d| {
+        rewrite(&d.join("en/somme-forfettarie-en.md"), "(/guide/osc-obbligatorie-en", "(/guide/osc-obbligatorie");
+    });
+    let (ok, out) = check(dir.path());
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("link to /guide/osc-obbligatorie goes to a guide in Italiano: link to its twin in English"),
+        "{out}"
+    );
+}
+
+#[test]
 fn faults_name_the_file_and_line() {
     let dir = broken_copy(|d| {
         let g = d.join("it/costi-unitari-fse-plus.md");
