@@ -118,12 +118,11 @@ impl fmt::Display for Phase {
 /// Language of a guide (and of the interface, see [`crate::i18n::Lang`]).
 pub use crate::i18n::Lang;
 
+/// A numbered step: its number and title (its text is in [`GuideText`]).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Step {
     pub number: u32,
     pub title: String,
-    /// Markdown source of the step body.
-    pub body: String,
 }
 
 impl Step {
@@ -138,7 +137,72 @@ impl Step {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Section {
     pub title: String,
-    pub body: String,
+}
+
+/// A guide's Markdown: the introduction, then each step's and each section's text, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuideText {
+    pub intro: String,
+    pub steps: Vec<String>,
+    pub sections: Vec<String>,
+}
+
+/// [`GuideText`] as it is kept in memory: compressed, since thousands of guides' text is read
+/// only for the few shown at a time (a page, ten snippets).
+#[derive(Clone)]
+pub struct PackedText(Box<[u8]>);
+
+impl fmt::Debug for PackedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PackedText({} bytes)", self.0.len())
+    }
+}
+
+impl GuideText {
+    /// Steps' then sections' text, in the order of [`Guide::parts`].
+    pub fn bodies(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().chain(&self.sections).map(String::as_str)
+    }
+
+    /// Lengths first (the number of parts, then each part's), then the parts, compressed.
+    pub fn pack(&self) -> PackedText {
+        let parts: Vec<&str> = std::iter::once(self.intro.as_str())
+            .chain(self.steps.iter().map(String::as_str))
+            .chain(self.sections.iter().map(String::as_str))
+            .collect();
+        let mut raw = Vec::with_capacity(parts.iter().map(|p| p.len() + 4).sum::<usize>() + 12);
+        for n in [parts.len(), self.steps.len(), self.sections.len()] {
+            raw.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        for p in &parts {
+            raw.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        }
+        for p in &parts {
+            raw.extend_from_slice(p.as_bytes());
+        }
+        let mut packed = (raw.len() as u32).to_le_bytes().to_vec();
+        packed.extend(zstd::bulk::compress(&raw, 3).expect("compressing text in memory"));
+        PackedText(packed.into_boxed_slice())
+    }
+}
+
+impl PackedText {
+    pub fn unpack(&self) -> GuideText {
+        let size = u32::from_le_bytes(self.0[..4].try_into().expect("length")) as usize;
+        let raw = zstd::bulk::decompress(&self.0[4..], size).expect("text packed by GuideText::pack");
+        let word = |i: usize| u32::from_le_bytes(raw[i * 4..i * 4 + 4].try_into().expect("word")) as usize;
+        let (count, steps) = (word(0), word(1));
+        let mut at = (3 + count) * 4;
+        let mut parts = (0..count).map(|i| {
+            let len = word(3 + i);
+            let s = String::from_utf8_lossy(&raw[at..at + len]).into_owned();
+            at += len;
+            s
+        });
+        let intro = parts.next().unwrap_or_default();
+        let steps: Vec<String> = parts.by_ref().take(steps).collect();
+        GuideText { intro, steps, sections: parts.collect() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -163,10 +227,10 @@ pub struct Guide {
     /// When a published guide was last corrected, and what changed.
     pub updated: Option<NaiveDate>,
     pub changes: Vec<String>,
-    /// Markdown before the first heading.
-    pub intro: String,
     pub steps: Vec<Step>,
     pub sections: Vec<Section>,
+    /// The introduction, steps' and sections' Markdown (see [`Guide::text`]).
+    pub text: PackedText,
     /// Where the guide was read from, for messages.
     pub path: PathBuf,
 }
@@ -193,29 +257,47 @@ impl Guide {
         format!("/guide/{}", self.id)
     }
 
-    /// Steps then sections, each with its anchor.
-    pub fn parts(&self) -> Vec<(String, &str, &str)> {
-        let steps = self.steps.iter().map(|s| (s.anchor(), s.title.as_str(), s.body.as_str()));
-        let sections =
-            self.sections.iter().enumerate().map(|(i, s)| (s.anchor(self.lang, i), s.title.as_str(), s.body.as_str()));
+    /// The guide's Markdown, unpacked.
+    pub fn text(&self) -> GuideText {
+        self.text.unpack()
+    }
+
+    /// Steps then sections, each with its anchor and title.
+    pub fn parts(&self) -> Vec<(String, &str)> {
+        let steps = self.steps.iter().map(|s| (s.anchor(), s.title.as_str()));
+        let sections = self.sections.iter().enumerate().map(|(i, s)| (s.anchor(self.lang, i), s.title.as_str()));
         steps.chain(sections).collect()
     }
 
     /// Every piece of body text, for indexing and hashing.
     pub fn body_text(&self) -> String {
-        let mut out = self.intro.clone();
-        for s in &self.steps {
+        let text = self.text();
+        let mut out = text.intro;
+        let titled = self.steps.iter().map(|s| &s.title).zip(&text.steps);
+        for (title, body) in titled.chain(self.sections.iter().map(|s| &s.title).zip(&text.sections)) {
             out.push('\n');
-            out.push_str(&s.title);
+            out.push_str(title);
             out.push('\n');
-            out.push_str(&s.body);
-        }
-        for s in &self.sections {
-            out.push('\n');
-            out.push_str(&s.title);
-            out.push('\n');
-            out.push_str(&s.body);
+            out.push_str(body);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod packed_text_tests {
+    use super::GuideText;
+
+    #[test]
+    fn text_comes_back_as_it_was_packed() {
+        let text = GuideText {
+            intro: "Introduzione con «virgolette» e àccenti.".into(),
+            steps: vec!["Passo uno.\n\n- elenco".into(), String::new(), "Passo tre".repeat(500)],
+            sections: vec!["Errori frequenti".into(), "Checklist ✓".into()],
+        };
+        let packed = text.pack();
+        assert_eq!(packed.unpack(), text);
+        assert!(packed.0.len() < text.steps[2].len() / 4, "repetitive text shrinks: {} bytes", packed.0.len());
+        assert_eq!(GuideText::default().pack().unpack(), GuideText::default());
     }
 }

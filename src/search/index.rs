@@ -125,7 +125,8 @@ fn documents(f: &Fields, corpus: &Corpus, gidx: usize) -> Vec<TantivyDocument> {
     head.add_text(lf.title, &guide.title);
     let questions = guide.questions.join("\n");
     head.add_text(lf.questions, &questions);
-    let intro = markdown_to_text(&guide.intro);
+    let text = guide.text();
+    let intro = markdown_to_text(&text.intro);
     head.add_text(lf.body, &intro);
     let mut meta: Vec<&str> = guide.topics.iter().map(|t| corpus.topics.label(t, guide.lang)).collect();
     meta.extend(guide.audience.as_deref());
@@ -144,7 +145,7 @@ fn documents(f: &Fields, corpus: &Corpus, gidx: usize) -> Vec<TantivyDocument> {
     }
     out.push(head);
 
-    for (i, (_, heading, body)) in guide.parts().into_iter().enumerate() {
+    for (i, ((_, heading), body)) in guide.parts().into_iter().zip(text.bodies()).enumerate() {
         let body = markdown_to_text(body);
         let mut d = TantivyDocument::default();
         d.add_u64(f.key, key(gidx, i + 1));
@@ -162,10 +163,11 @@ fn documents(f: &Fields, corpus: &Corpus, gidx: usize) -> Vec<TantivyDocument> {
 
 /// Plain text of one part of a guide (0 = the introduction), as snippets are cut from.
 pub fn part_text(guide: &Guide, part: usize) -> String {
-    if part == 0 {
-        return markdown_to_text(&guide.intro);
+    let text = guide.text();
+    match part {
+        0 => markdown_to_text(&text.intro),
+        n => text.bodies().nth(n - 1).map(markdown_to_text).unwrap_or_default(),
     }
-    guide.parts().get(part - 1).map(|(_, _, body)| markdown_to_text(body)).unwrap_or_default()
 }
 
 /// Opens the index in `dir` if its stamp matches, otherwise rebuilds it there.

@@ -453,7 +453,7 @@ impl SearchEngine {
     fn passage(&self, guide: &Guide, part: usize, highlight: &highlight::Highlighter) -> Passage {
         let parts = guide.parts();
         let (anchor, heading, part) = match part.checked_sub(1).and_then(|i| parts.get(i)) {
-            Some((anchor, heading, _)) => (anchor.clone(), heading.to_string(), part),
+            Some((anchor, heading)) => (anchor.clone(), heading.to_string(), part),
             None => (
                 crate::guides::model::INTRO_ANCHOR.to_string(),
                 guide.lang.t("Introduzione", "Introduction").to_string(),

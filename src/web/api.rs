@@ -248,6 +248,7 @@ pub struct SectionJson {
 }
 
 pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
+    let text = g.text();
     GuideJson {
         id: g.id.clone(),
         title: g.title.clone(),
@@ -266,22 +267,28 @@ pub fn guide_json(g: &Guide, translation: Option<&Guide>) -> GuideJson {
         replaces: g.replaces.clone(),
         updated: g.updated,
         changes: g.changes.clone(),
-        intro: markdown_to_html(&g.intro),
+        intro: markdown_to_html(&text.intro),
         steps: g
             .steps
             .iter()
-            .map(|s| StepJson {
+            .zip(&text.steps)
+            .map(|(s, body)| StepJson {
                 number: s.number,
                 anchor: s.anchor(),
                 title: s.title.clone(),
-                markdown: s.body.clone(),
-                html: markdown_to_html(&s.body),
+                html: markdown_to_html(body),
+                markdown: body.clone(),
             })
             .collect(),
         sections: g
             .sections
             .iter()
-            .map(|s| SectionJson { title: s.title.clone(), markdown: s.body.clone(), html: markdown_to_html(&s.body) })
+            .zip(&text.sections)
+            .map(|(s, body)| SectionJson {
+                title: s.title.clone(),
+                html: markdown_to_html(body),
+                markdown: body.clone(),
+            })
             .collect(),
         url: g.url(),
     }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use fondilab::guides::model::GuideText;
 use fondilab::guides::{self, Corpus, Fund, Guide, Phase, Section, Step};
 use fondilab::i18n::Lang;
 use fondilab::search::eval::{self, JudgedQuery};
@@ -234,11 +235,18 @@ fn rebuild(real: &Corpus, count: usize) -> anyhow::Result<()> {
 /// with new ids and titles. Every generated guide passes `guides check`.
 fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
     let mut rng = StdRng::seed_from_u64(42);
-    let steps: Vec<&Step> = real.guides.iter().flat_map(|g| &g.steps).collect();
+    let texts: Vec<GuideText> = real.guides.iter().map(Guide::text).collect();
+    let steps: Vec<(&Step, &String)> =
+        real.guides.iter().zip(&texts).flat_map(|(g, t)| g.steps.iter().zip(&t.steps)).collect();
     // Closing sections come whole from a real guide of the same language, so each generated
     // guide has the sections the checker requires.
-    let closing = |lang: Lang| -> Vec<&Vec<Section>> {
-        real.guides.iter().filter(|g| g.lang == lang).map(|g| &g.sections).collect()
+    let closing = |lang: Lang| -> Vec<(&Vec<Section>, &Vec<String>)> {
+        real.guides
+            .iter()
+            .zip(&texts)
+            .filter(|(g, _)| g.lang == lang)
+            .map(|(g, t)| (&g.sections, &t.sections))
+            .collect()
     };
     let (closing_it, closing_en) = (closing(Lang::It), closing(Lang::En));
     let title_words: Vec<&str> =
@@ -248,10 +256,13 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
     (0..count)
         .map(|i| {
             let n_steps = rng.random_range(5..=9);
-            let mut own_steps: Vec<Step> = steps.choose_multiple(&mut rng, n_steps).map(|s| (*s).clone()).collect();
-            for (k, s) in own_steps.iter_mut().enumerate() {
-                s.number = k as u32 + 1;
-            }
+            let picked: Vec<&(&Step, &String)> = steps.choose_multiple(&mut rng, n_steps).collect();
+            let own_steps: Vec<Step> = picked
+                .iter()
+                .enumerate()
+                .map(|(k, (s, _))| Step { number: k as u32 + 1, title: s.title.clone() })
+                .collect();
+            let step_text: Vec<String> = picked.iter().map(|(_, body)| (*body).clone()).collect();
             let n_funds = rng.random_range(1..=3);
             let mut funds: Vec<Fund> = Fund::ALL.choose_multiple(&mut rng, n_funds).copied().collect();
             funds.sort();
@@ -259,6 +270,14 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
             words.shuffle(&mut rng);
             let lang = if i % 3 == 0 { Lang::En } else { Lang::It };
             let sections = if lang == Lang::En { &closing_en } else { &closing_it };
+            // Drawn in the order the fields were drawn before, so the same seed gives the same corpus.
+            let phase = *Phase::ALL.choose(&mut rng).expect("phases");
+            let topics: Vec<String> = topics.choose_multiple(&mut rng, 2).cloned().collect();
+            let legal_basis = real.guides.choose(&mut rng).map(|g| g.legal_basis.clone()).unwrap_or_default();
+            let questions = real.guides.choose(&mut rng).map(|g| g.questions.clone()).unwrap_or_default();
+            let intro = steps.choose(&mut rng).map(|(_, body)| (*body).clone()).unwrap_or_default();
+            let (closing_heads, closing_text) =
+                sections.choose(&mut rng).map(|(h, t)| ((*h).clone(), (*t).clone())).unwrap_or_default();
             Guide {
                 id: format!("generata-{i:05}"),
                 title: words.join(" "),
@@ -266,19 +285,19 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
                 translation_of: None,
                 audience: template.audience.clone(),
                 funds,
-                phase: *Phase::ALL.choose(&mut rng).expect("phases"),
-                topics: topics.choose_multiple(&mut rng, 2).cloned().collect(),
-                legal_basis: real.guides.choose(&mut rng).map(|g| g.legal_basis.clone()).unwrap_or_default(),
+                phase,
+                topics,
+                legal_basis,
                 sources: template.sources.clone(),
                 reviewed: template.reviewed,
                 replaces: Vec::new(),
-                questions: real.guides.choose(&mut rng).map(|g| g.questions.clone()).unwrap_or_default(),
+                questions,
                 checked_against: template.checked_against.clone(),
                 updated: None,
                 changes: Vec::new(),
-                intro: steps.choose(&mut rng).map(|s| s.body.clone()).unwrap_or_default(),
+                text: GuideText { intro: intro.clone(), steps: step_text, sections: closing_text.clone() }.pack(),
                 steps: own_steps,
-                sections: sections.choose(&mut rng).map(|s| (*s).clone()).unwrap_or_default(),
+                sections: closing_heads.clone(),
                 path: PathBuf::new(),
             }
         })
@@ -304,6 +323,7 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
     for g in generated {
         let q = |v: &[String]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
         let funds: Vec<String> = g.funds.iter().map(|f| f.as_str().to_string()).collect();
+        let body = g.text();
         let mut text = format!(
             "+++\nid = {:?}\ntitle = {:?}\nlang = \"{}\"\naudience = {:?}\nfunds = [{}]\nphase = \"{}\"\ntopics = [{}]\n{}checked_against = [{}]\nlegal_basis = [{}]\nsources = [{}]\nreviewed = {}\n+++\n{}\n\n",
             g.id,
@@ -318,13 +338,13 @@ fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Res
             q(&g.legal_basis),
             q(&g.sources),
             g.reviewed,
-            g.intro
+            body.intro
         );
-        for s in &g.steps {
-            text.push_str(&format!("## {}. {}\n{}\n\n", s.number, s.title, s.body));
+        for (s, t) in g.steps.iter().zip(&body.steps) {
+            text.push_str(&format!("## {}. {}\n{}\n\n", s.number, s.title, t));
         }
-        for s in &g.sections {
-            text.push_str(&format!("## {}\n{}\n\n", s.title, s.body));
+        for (s, t) in g.sections.iter().zip(&body.sections) {
+            text.push_str(&format!("## {}\n{}\n\n", s.title, t));
         }
         std::fs::write(out.join(g.lang.code()).join(format!("{}.md", g.id)), text)?;
     }

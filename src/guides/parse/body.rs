@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::{is_hedge, Link, MAX_STEPS, MIN_STEPS};
 use crate::guides::diagnostic::Diagnostic;
-use crate::guides::model::{Lang, Section, Step};
+use crate::guides::model::{GuideText, Lang, Section, Step};
 
 pub(super) struct Body {
-    pub(super) intro: String,
+    pub(super) text: GuideText,
     pub(super) steps: Vec<Step>,
     pub(super) sections: Vec<Section>,
     pub(super) links: Vec<Link>,
@@ -30,7 +30,7 @@ impl Body {
         faults: &mut Vec<Diagnostic>,
     ) -> Body {
         let mut body = Body {
-            intro: String::new(),
+            text: GuideText::default(),
             steps: Vec::new(),
             sections: Vec::new(),
             links: Vec::new(),
@@ -53,9 +53,9 @@ impl Body {
             }
             if in_code || !line.starts_with('#') {
                 let target = match part {
-                    Part::Intro => &mut body.intro,
-                    Part::Step(n) => &mut body.steps[n].body,
-                    Part::Section(n) => &mut body.sections[n].body,
+                    Part::Intro => &mut body.text.intro,
+                    Part::Step(n) => &mut body.text.steps[n],
+                    Part::Section(n) => &mut body.text.sections[n],
                 };
                 target.push_str(line);
                 target.push('\n');
@@ -86,10 +86,12 @@ impl Body {
                                 "numbered steps must come before the other sections",
                             ));
                         }
-                        body.steps.push(Step { number: expected, title: title.to_string(), body: String::new() });
+                        body.steps.push(Step { number: expected, title: title.to_string() });
+                        body.text.steps.push(String::new());
                         part = Part::Step(body.steps.len() - 1);
                     } else {
-                        body.sections.push(Section { title: heading.to_string(), body: String::new() });
+                        body.sections.push(Section { title: heading.to_string() });
+                        body.text.sections.push(String::new());
                         part = Part::Section(body.sections.len() - 1);
                     }
                     heading_lines.push(line_no);
@@ -97,9 +99,9 @@ impl Body {
                 _ => {
                     // Sub-headings belong to the current part's text.
                     let target = match part {
-                        Part::Intro => &mut body.intro,
-                        Part::Step(n) => &mut body.steps[n].body,
-                        Part::Section(n) => &mut body.sections[n].body,
+                        Part::Intro => &mut body.text.intro,
+                        Part::Step(n) => &mut body.text.steps[n],
+                        Part::Section(n) => &mut body.text.sections[n],
                     };
                     target.push_str(line);
                     target.push('\n');
@@ -107,16 +109,16 @@ impl Body {
             }
         }
         let trim = |s: &mut String| *s = s.trim().to_string();
-        trim(&mut body.intro);
-        body.steps.iter_mut().for_each(|s| trim(&mut s.body));
-        body.sections.iter_mut().for_each(|s| trim(&mut s.body));
+        trim(&mut body.text.intro);
+        body.text.steps.iter_mut().for_each(trim);
+        body.text.sections.iter_mut().for_each(trim);
 
         let heading_of = |idx: usize| heading_lines.get(idx).copied().unwrap_or(first_line);
-        for (i, step) in body.steps.iter().enumerate() {
+        for (i, (step, text)) in body.steps.iter().zip(&body.text.steps).enumerate() {
             if step.title.is_empty() {
                 faults.push(Diagnostic::error(path, heading_of(i), format!("step {} has no title", step.number)));
             }
-            if step.body.is_empty() {
+            if text.is_empty() {
                 faults.push(Diagnostic::error(path, heading_of(i), format!("step {} has no text", step.number)));
             }
         }
@@ -139,7 +141,7 @@ impl Body {
             )),
             _ => {}
         }
-        if body.intro.is_empty() {
+        if body.text.intro.is_empty() {
             faults.push(Diagnostic::error(path, first_line, "add an intro paragraph before the first step"));
         }
         body

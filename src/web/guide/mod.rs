@@ -81,6 +81,7 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Hig
     let is_target = |anchor: &str| target.is_some_and(|(a, _)| a == anchor);
     let today = chrono::Local::now().date_naive();
     let translation = corpus.translation(g);
+    let text = g.text();
     html! {
         article lang=(g.lang.code()) {
             nav aria-label=(lang.t("Percorso", "Breadcrumb")) {
@@ -116,7 +117,7 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Hig
                 }
             }
             div #introduzione class=[is_target(INTRO_ANCHOR).then_some("target")] {
-                (part_html(&g.intro, INTRO_ANCHOR, target))
+                (part_html(&text.intro, INTRO_ANCHOR, target))
             }
             @if !g.questions.is_empty() {
                 section aria-labelledby="risponde-a" {
@@ -126,19 +127,19 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Hig
             }
             h2 #passi { (lang.t("Passi", "Steps")) }
             ol.steps aria-labelledby="passi" {
-                @for s in &g.steps {
+                @for (s, body) in g.steps.iter().zip(&text.steps) {
                     @let anchor = s.anchor();
                     li id=(anchor) class=[is_target(&anchor).then_some("target")] {
                         h3 { (s.title) }
-                        (part_html(&s.body, &anchor, target))
+                        (part_html(body, &anchor, target))
                     }
                 }
             }
-            @for (i, s) in g.sections.iter().enumerate() {
+            @for (i, (s, body)) in g.sections.iter().zip(&text.sections).enumerate() {
                 @let anchor = s.anchor(g.lang, i);
                 section id=(anchor) class=[is_target(&anchor).then_some("target")] {
                     h2 { (s.title) }
-                    (part_html(&s.body, &anchor, target))
+                    (part_html(body, &anchor, target))
                 }
             }
             h2 { (lang.t("Riferimenti", "References")) }
