@@ -8,6 +8,7 @@ mod accounts;
 mod authz;
 mod corpus_check;
 mod dashboard;
+mod enum_checks;
 mod events;
 mod feedback;
 mod foundation;
