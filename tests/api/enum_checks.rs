@@ -330,14 +330,19 @@ fn without_checks(sql: &str) -> String {
 
 /// A database at migration 0007, as a deployment had it before the checks.
 async fn at_0007(db: &Db, backend: Backend) {
+    up_to(db, backend, 7).await;
+}
+
+/// Applies the migrations up to `version`.
+async fn up_to(db: &Db, backend: Backend, version: i64) {
     let dir = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
     let mut migrator = sqlx::migrate::Migrator::new(path).await.unwrap();
-    let before: Vec<_> = migrator.iter().filter(|m| m.version <= 7).cloned().collect();
-    assert_eq!(before.len(), 7);
+    let before: Vec<_> = migrator.iter().filter(|m| m.version <= version).cloned().collect();
+    assert_eq!(before.len() as i64, version);
     migrator.migrations = Cow::Owned(before);
     migrator.run(db.pool()).await.unwrap();
 }
@@ -360,7 +365,7 @@ async fn upgrade_keeps_every_row(db: &Db, backend: Backend) {
     }
     let schema_before = if backend == Backend::Sqlite { sqlite_schema(db).await } else { Vec::new() };
 
-    db.migrate().await.expect("0008 applies to a database in use");
+    up_to(db, backend, 8).await;
 
     assert_eq!(snapshot(db).await, before);
     if backend == Backend::Sqlite {
@@ -402,6 +407,9 @@ async fn upgrade_keeps_every_row(db: &Db, backend: Backend) {
         (officer.role, officer.lang, officer.organisation_kind.as_deref()),
         (fondilab::accounts::Role::Officer, fondilab::i18n::Lang::It, Some("asl"))
     );
+    // The migrations after the checks apply on top and keep the rows.
+    db.migrate().await.expect("later migrations apply to the upgraded database");
+    assert!(snapshot(db).await.iter().all(|(_, rows)| !rows.is_empty()));
 }
 
 on_both!(upgrade_from_0007_keeps_every_row, upgrade_keeps_every_row);
