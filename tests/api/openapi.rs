@@ -198,6 +198,7 @@ async fn answers_match_the_schemas_of_the_document() {
         ("/users", "/api/v1/users".to_string(), 200),
         ("/mentorship/requests", "/api/v1/mentorship/requests".to_string(), 200),
         ("/mentorship/settings", "/api/v1/mentorship/settings".to_string(), 200),
+        ("/guide-reports", "/api/v1/guide-reports?state=all".to_string(), 200),
     ];
     let mut wrong = Vec::new();
     for (template, url, expected) in cases {
@@ -214,6 +215,15 @@ async fn answers_match_the_schemas_of_the_document() {
         .await;
     assert_eq!(status, 200, "{value}");
     mismatches(&doc, response_schema(&doc, "/events/{id}/cancel", "post", 200), &value, "cancel", &mut wrong);
+    let vote = serde_json::json!({"useful": true, "comment": "Chiara"});
+    let (status, value) = app.post_json_as(&coordinator, "/api/v1/guides/costi-unitari-fse-plus/votes", &vote).await;
+    assert_eq!(status, 201, "{value}");
+    mismatches(&doc, response_schema(&doc, "/guides/{id}/votes", "post", 201), &value, "vote", &mut wrong);
+    let report = serde_json::json!({"step": 1, "body": "Soglia da aggiornare", "source": "art. 53"});
+    let (status, value) =
+        app.post_json_as(&coordinator, "/api/v1/guides/costi-unitari-fse-plus/reports", &report).await;
+    assert_eq!(status, 201, "{value}");
+    mismatches(&doc, response_schema(&doc, "/guides/{id}/reports", "post", 201), &value, "report", &mut wrong);
     assert!(wrong.is_empty(), "answers that differ from the document:\n{}", wrong.join("\n"));
     // The checker itself notices a difference.
     let mut caught = Vec::new();
