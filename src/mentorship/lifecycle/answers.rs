@@ -20,30 +20,17 @@ impl Mentorship {
     pub async fn accept(&self, mentor: &User, id: i64) -> MResult<()> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let capacity: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT capacity FROM mentor_profiles WHERE user_id = $1{}",
-            self.db.for_update()
-        ))
-        .bind(mentor.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let capacity = store::lock_capacity(&self.db, &mut tx, mentor.id).await?;
         let m = Self::own_proposal(mentor, store::get_match(&mut tx, id).await?)?;
         let capacity = capacity.ok_or(Refusal::NotFound)?;
-        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.db.for_update()))
-            .bind(m.request_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        store::lock_request(&self.db, &mut tx, m.request_id).await?;
         if m.state != MatchState::Proposed {
             return Err(state_error(m.state, MatchState::Accepted));
         }
         if m.expires_at.is_some_and(|e| e <= now) {
             return Err(state_error(MatchState::Expired, MatchState::Accepted));
         }
-        let active: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM mentorship_matches WHERE mentor_id = $1 AND state = 'accepted'")
-                .bind(mentor.id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let active = store::active_count(&mut tx, mentor.id).await?;
         if active >= capacity {
             return Err(Refusal::state(
                 format!(

@@ -10,39 +10,19 @@ impl Mentorship {
         only_request: Option<i64>,
         today: chrono::NaiveDate,
     ) -> MResult<(Vec<matching::Request>, Vec<matching::Mentor>)> {
-        let sql = match only_request {
-            Some(_) => {
-                "SELECT r.id, r.region_code, g.category, r.fund, r.topics, r.language FROM mentorship_requests r \
-                        JOIN regions g ON g.code = r.region_code WHERE r.id = $1"
-                    .to_string()
-            }
-            // Requests of people who have left the service are not matched.
-            None => "SELECT r.id, r.region_code, g.category, r.fund, r.topics, r.language FROM mentorship_requests r \
-                     JOIN regions g ON g.code = r.region_code JOIN users u ON u.id = r.officer_id \
-                     WHERE r.state = 'open' AND u.active = 1 AND u.erased = 0 AND r.id > $1 AND NOT EXISTS \
-                     (SELECT 1 FROM mentorship_matches m WHERE m.request_id = r.id \
-                      AND m.state IN ('suggested', 'proposed', 'accepted')) ORDER BY r.id"
-                .to_string(),
-        };
-        let rows: Vec<(i64, String, String, String, String, String)> =
-            sqlx::query_as(&sql).bind(only_request.unwrap_or(0)).fetch_all(&mut *conn).await?;
-        let excluded: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT m.request_id, m.mentor_id FROM mentorship_matches m JOIN mentorship_requests r ON r.id = m.request_id \
-             WHERE r.state = 'open' AND m.state IN ('declined', 'withdrawn', 'expired', 'discarded')",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = store::engine_requests(conn, only_request).await?;
+        let excluded = store::excluded_pairs(conn).await?;
         let requests = rows
             .into_iter()
-            .filter_map(|(id, region, category, fund, topics, language)| {
+            .filter_map(|r| {
                 Some(matching::Request {
-                    id,
-                    region,
-                    region_category: category,
-                    fund: Fund::parse(&fund)?,
-                    topics: store::split_list(&topics),
-                    language: Lang::parse(&language).unwrap_or_default(),
-                    excluded: excluded.iter().filter(|(r, _)| *r == id).map(|(_, m)| *m).collect(),
+                    id: r.id,
+                    region: r.region_code,
+                    region_category: r.category,
+                    fund: Fund::parse(&r.fund)?,
+                    topics: store::split_list(&r.topics),
+                    language: Lang::parse(&r.language).unwrap_or_default(),
+                    excluded: excluded.iter().filter(|(q, _)| *q == r.id).map(|(_, m)| *m).collect(),
                 })
             })
             .collect();
@@ -83,13 +63,7 @@ impl Mentorship {
     /// approvals, a coordinator's choice): one at a time across instances. Returns whether
     /// automatic mode is on.
     pub(super) async fn lock_assignments(&self, tx: &mut AnyConnection) -> MResult<bool> {
-        let auto: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT value FROM settings WHERE key = 'mentorship_auto'{}",
-            self.db.for_update()
-        ))
-        .fetch_optional(&mut *tx)
-        .await?;
-        Ok(auto.as_deref() == Some("1"))
+        Ok(store::lock_auto_mode(&self.db, tx).await?)
     }
 
     /// One assignment run: the open requests without a live match get the best mentors

@@ -48,18 +48,7 @@ impl Mentorship {
                 "Meetings are logged only while the mentorship is active.",
             ));
         }
-        let meeting: i64 = sqlx::query_scalar(
-            "INSERT INTO mentorship_meetings (match_id, author_id, held_on, topic, notes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(id)
-        .bind(user.id)
-        .bind(day.format("%Y-%m-%d").to_string())
-        .bind(topic)
-        .bind(notes.trim())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let meeting = store::insert_meeting(&mut tx, id, user.id, day, topic, notes.trim(), now).await?;
         self.commit(tx).await?;
         Ok(meeting)
     }
@@ -105,19 +94,7 @@ impl Mentorship {
             (other, _) => return Err(state_error(other, MatchState::Completed)),
         }
         if let (Some(side), Some(useful)) = (side, useful) {
-            let stored = sqlx::query(
-                "INSERT INTO mentorship_feedback (match_id, side, author_id, useful, comment, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (match_id, side) DO NOTHING",
-            )
-            .bind(id)
-            .bind(side)
-            .bind(user.id)
-            .bind(useful)
-            .bind(comment.trim())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if stored.rows_affected() == 0 {
+            if !store::insert_feedback(&mut tx, id, side, user.id, useful, comment.trim(), now).await? {
                 return Err(Refusal::state(
                     "La valutazione per la tua parte è già stata data.",
                     "The feedback for your side has already been given.",

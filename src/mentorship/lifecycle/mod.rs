@@ -217,31 +217,6 @@ impl Mentorship {
 
     // ----- shared steps inside a transaction -----
 
-    async fn log(
-        conn: &mut AnyConnection,
-        request_id: i64,
-        match_id: Option<i64>,
-        (from, to): (Option<&str>, &str),
-        actor: Actor<'_>,
-        note: Option<&str>,
-        now: i64,
-    ) -> MResult<()> {
-        sqlx::query(
-            "INSERT INTO mentorship_transitions (request_id, match_id, from_state, to_state, actor_id, note, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(request_id)
-        .bind(match_id)
-        .bind(from)
-        .bind(to)
-        .bind(actor.id())
-        .bind(note)
-        .bind(now)
-        .execute(conn)
-        .await?;
-        Ok(())
-    }
-
     /// Moves a match to `to` if the lifecycle allows it and nobody moved it meanwhile.
     async fn move_match(
         &self,
@@ -255,29 +230,14 @@ impl Mentorship {
         if !m.state.can_become(to) {
             return Err(state_error(m.state, to));
         }
-        let stamp = match to {
-            MatchState::Proposed => "proposed_at = $1, expires_at = $5",
-            MatchState::Accepted | MatchState::Declined => "answered_at = $1, expires_at = COALESCE($5, expires_at)",
-            _ => "closed_at = $1, expires_at = COALESCE($5, expires_at)",
-        };
         let expires = (to == MatchState::Proposed).then_some(now + self.proposal_ttl_ms);
-        let done = sqlx::query(&format!(
-            "UPDATE mentorship_matches SET state = $2, {stamp}, reason = COALESCE($6, reason), updated_at = $1 \
-             WHERE id = $3 AND state = $4"
-        ))
-        .bind(now)
-        .bind(to.as_str())
-        .bind(m.id)
-        .bind(m.state.as_str())
-        .bind(expires)
-        .bind(reason)
-        .execute(&mut *conn)
-        .await?;
-        if done.rows_affected() == 0 {
+        if !store::set_match_state(conn, m.id, m.state, to, expires, reason, now).await? {
             let current = store::get_match(conn, m.id).await?.map(|m| m.state).unwrap_or(MatchState::Cancelled);
             return Err(state_error(current, to));
         }
-        Self::log(conn, m.request_id, Some(m.id), (Some(m.state.as_str()), to.as_str()), actor, reason, now).await
+        let states = (Some(m.state.as_str()), to.as_str());
+        store::log_transition(conn, m.request_id, Some(m.id), states, actor, reason, now).await?;
+        Ok(())
     }
 
     async fn move_request(
@@ -289,18 +249,10 @@ impl Mentorship {
         note: Option<&str>,
         now: i64,
     ) -> MResult<bool> {
-        let done =
-            sqlx::query("UPDATE mentorship_requests SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-                .bind(to.as_str())
-                .bind(now)
-                .bind(id)
-                .bind(from.as_str())
-                .execute(&mut *conn)
-                .await?;
-        if done.rows_affected() == 0 {
+        if !store::set_request_state(conn, id, from, to, now).await? {
             return Ok(false);
         }
-        Self::log(conn, id, None, (Some(from.as_str()), to.as_str()), actor, note, now).await?;
+        store::log_transition(conn, id, None, (Some(from.as_str()), to.as_str()), actor, note, now).await?;
         Ok(true)
     }
 
@@ -311,26 +263,23 @@ impl Mentorship {
         note: &str,
         now: i64,
     ) -> MResult<i64> {
-        let parts = serde_json::to_string(&c.parts).unwrap_or_else(|_| "[]".into());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO mentorship_matches (request_id, mentor_id, state, score, parts, created_at, updated_at) \
-             VALUES ($1, $2, 'suggested', $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(c.request)
-        .bind(c.mentor)
-        .bind(c.score)
-        .bind(parts)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| match &e {
+        let id = store::insert_match(conn, c, now).await.map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => Refusal::state(
                 "La richiesta ha già un mentor suggerito, proposto o attivo.",
                 "The request already has a suggested, proposed or active mentor.",
             ),
             _ => e.into(),
         })?;
-        Self::log(conn, c.request, Some(id), (None, MatchState::Suggested.as_str()), actor, Some(note), now).await?;
+        store::log_transition(
+            conn,
+            c.request,
+            Some(id),
+            (None, MatchState::Suggested.as_str()),
+            actor,
+            Some(note),
+            now,
+        )
+        .await?;
         Ok(id)
     }
 
@@ -449,14 +398,7 @@ impl Mentorship {
     async fn recheck(&self, conn: &mut AnyConnection, m: &Match, actor: Actor<'_>, now: i64) -> MResult<bool> {
         match self.still_fits(conn, m, now).await? {
             Some(c) => {
-                let parts = serde_json::to_string(&c.parts).unwrap_or_else(|_| "[]".into());
-                sqlx::query("UPDATE mentorship_matches SET score = $1, parts = $2, updated_at = $3 WHERE id = $4")
-                    .bind(c.score)
-                    .bind(parts)
-                    .bind(now)
-                    .bind(m.id)
-                    .execute(&mut *conn)
-                    .await?;
+                store::rescore_match(conn, m.id, &c, now).await?;
                 Ok(true)
             }
             None => {

@@ -18,47 +18,22 @@ impl Mentorship {
         let form_key = r.form_key.as_ref().map(|k| format!("{}:{k}", officer.id));
         let mut tx = self.db.begin_write().await?;
         if let Some(key) = &form_key {
-            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM mentorship_requests WHERE form_key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(request) = existing {
+            if let Some(request) = store::request_by_form_key(&mut *tx, Some(key.as_str())).await? {
                 return Err(Refusal::Duplicate { request });
             }
         }
-        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO mentorship_requests (region_code, officer_id, fund, topics, language, format, description, \
-             period_from, period_until, state, form_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) RETURNING id",
-        )
-        .bind(region)
-        .bind(officer.id)
-        .bind(r.fund.as_str())
-        .bind(r.topics.join(","))
-        .bind(r.language.code())
-        .bind(r.format.as_str())
-        .bind(r.description.clone())
-        .bind(day(r.period_from))
-        .bind(day(r.period_until))
-        .bind(form_key.clone())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
+        let inserted = store::insert_request(&mut tx, &region, officer.id, r, form_key.as_deref(), now).await;
         let id = match inserted {
             Ok(id) => id,
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 drop(tx);
-                let existing: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM mentorship_requests WHERE form_key = $1")
-                        .bind(form_key.clone())
-                        .fetch_optional(self.db.pool())
-                        .await?;
+                let existing = store::request_by_form_key(self.db.pool(), form_key.as_deref()).await?;
                 return Err(Refusal::Duplicate { request: existing.unwrap_or_default() });
             }
             Err(e) => return Err(e.into()),
         };
-        Self::log(&mut tx, id, None, (None, RequestState::Open.as_str()), Actor::User(officer), None, now).await?;
+        store::log_transition(&mut tx, id, None, (None, RequestState::Open.as_str()), Actor::User(officer), None, now)
+            .await?;
         self.commit(tx).await?;
         self.rerun().await;
         Ok(id)
@@ -75,30 +50,22 @@ impl Mentorship {
                 format!("The request is {}: it can no longer be edited.", current.state.label(Lang::En)),
             ));
         }
-        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-        let done = sqlx::query(
-            "UPDATE mentorship_requests SET fund = $1, topics = $2, language = $3, format = $4, description = $5, \
-             period_from = $6, period_until = $7, updated_at = $8 WHERE id = $9 AND state = 'open'",
-        )
-        .bind(r.fund.as_str())
-        .bind(r.topics.join(","))
-        .bind(r.language.code())
-        .bind(r.format.as_str())
-        .bind(r.description.clone())
-        .bind(day(r.period_from))
-        .bind(day(r.period_until))
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        if !store::update_request(&mut tx, id, r, now).await? {
             return Err(Refusal::state(
                 "La richiesta è appena cambiata: ricarica la pagina.",
                 "The request just changed: reload the page.",
             ));
         }
-        Self::log(&mut tx, id, None, (Some("open"), "open"), Actor::User(user), Some("richiesta modificata"), now)
-            .await?;
+        store::log_transition(
+            &mut tx,
+            id,
+            None,
+            (Some("open"), "open"),
+            Actor::User(user),
+            Some("richiesta modificata"),
+            now,
+        )
+        .await?;
         if let Some(m) = Self::live_match(&mut tx, id).await?.filter(|m| m.state != MatchState::Accepted) {
             self.recheck(&mut tx, &m, Actor::User(user), now).await?;
         }
@@ -111,10 +78,7 @@ impl Mentorship {
         optional_reason(reason)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(&format!("SELECT id FROM mentorship_requests WHERE id = $1{}", self.db.for_update()))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        store::lock_request(&self.db, &mut tx, id).await?;
         let r = self.visible_request(&mut tx, user, id).await?;
         if user.role == Role::Mentor {
             return Err(Refusal::forbidden(

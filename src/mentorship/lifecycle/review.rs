@@ -49,11 +49,7 @@ impl Mentorship {
 
     pub async fn set_auto(&self, coordinator: &User, on: bool) -> MResult<()> {
         let now = self.now();
-        sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = 'mentorship_auto'")
-            .bind(if on { "1" } else { "0" })
-            .bind(now)
-            .execute(self.db.pool())
-            .await?;
+        store::set_auto_mode(self.db.pool(), on, now).await?;
         tracing::info!(by = coordinator.id, on, "mentorship automatic mode");
         if on {
             // Automatic from now on: the suggestions already waiting go out too.
