@@ -232,7 +232,8 @@ fn rebuild(real: &Corpus, count: usize) -> anyhow::Result<()> {
 }
 
 /// Guides made from the real corpus' steps and sections, shuffled into new combinations
-/// with new ids and titles. Every generated guide passes `guides check`.
+/// with new ids and titles. Every generated guide passes the checks the service applies when it
+/// loads a corpus (`guides check` also wants a twin for each, which generated guides lack).
 fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
     let mut rng = StdRng::seed_from_u64(42);
     let texts: Vec<GuideText> = real.guides.iter().map(Guide::text).collect();
@@ -295,13 +296,36 @@ fn generate(real: &Corpus, count: usize) -> Vec<Guide> {
                 checked_against: template.checked_against.clone(),
                 updated: None,
                 changes: Vec::new(),
-                text: GuideText { intro: intro.clone(), steps: step_text, sections: closing_text.clone() }.pack(),
+                text: GuideText {
+                    intro: same_language_links(&intro, lang, real),
+                    steps: step_text.iter().map(|s| same_language_links(s, lang, real)).collect(),
+                    sections: closing_text.clone(),
+                }
+                .pack(),
                 steps: own_steps,
                 sections: closing_heads.clone(),
                 path: PathBuf::new(),
             }
         })
         .collect()
+}
+
+/// Links to other guides in a step taken from a guide of the other language point at their
+/// twin in `lang`, as `guides check` requires.
+fn same_language_links(text: &str, lang: Lang, real: &Corpus) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("(/guide/") {
+        let (before, after) = rest.split_at(at + "(/guide/".len());
+        out.push_str(before);
+        let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(after.len());
+        let id = &after[..end];
+        let twin = real.get(id).filter(|g| g.lang != lang).and_then(|g| real.translation(g));
+        out.push_str(twin.map(|t| t.id.as_str()).unwrap_or(id));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn write_corpus(out: &Path, real_dir: &Path, generated: &[Guide]) -> anyhow::Result<()> {

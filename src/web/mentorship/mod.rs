@@ -32,6 +32,7 @@ mod matches;
 mod profile;
 mod requests;
 mod review;
+pub mod review_api;
 
 pub use home::*;
 pub use matches::*;
