@@ -158,6 +158,14 @@ impl fmt::Debug for PackedText {
     }
 }
 
+thread_local! {
+    // One (de)compression context per thread: making one per call costs more than the work.
+    static COMPRESSOR: std::cell::RefCell<zstd::bulk::Compressor<'static>> =
+        std::cell::RefCell::new(zstd::bulk::Compressor::new(1).expect("a zstd context"));
+    static DECOMPRESSOR: std::cell::RefCell<zstd::bulk::Decompressor<'static>> =
+        std::cell::RefCell::new(zstd::bulk::Decompressor::new().expect("a zstd context"));
+}
+
 impl GuideText {
     /// Steps' then sections' text, in the order of [`Guide::parts`].
     pub fn bodies(&self) -> impl Iterator<Item = &str> {
@@ -181,7 +189,8 @@ impl GuideText {
             raw.extend_from_slice(p.as_bytes());
         }
         let mut packed = (raw.len() as u32).to_le_bytes().to_vec();
-        packed.extend(zstd::bulk::compress(&raw, 3).expect("compressing text in memory"));
+        let compressed = COMPRESSOR.with(|c| c.borrow_mut().compress(&raw)).expect("compressing text in memory");
+        packed.extend(compressed);
         PackedText(packed.into_boxed_slice())
     }
 }
@@ -189,7 +198,9 @@ impl GuideText {
 impl PackedText {
     pub fn unpack(&self) -> GuideText {
         let size = u32::from_le_bytes(self.0[..4].try_into().expect("length")) as usize;
-        let raw = zstd::bulk::decompress(&self.0[4..], size).expect("text packed by GuideText::pack");
+        let raw = DECOMPRESSOR
+            .with(|d| d.borrow_mut().decompress(&self.0[4..], size))
+            .expect("text packed by GuideText::pack");
         let word = |i: usize| u32::from_le_bytes(raw[i * 4..i * 4 + 4].try_into().expect("word")) as usize;
         let (count, steps) = (word(0), word(1));
         let mut at = (3 + count) * 4;
