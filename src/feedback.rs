@@ -291,16 +291,8 @@ pub async fn report(
         .filter(|k| !k.is_empty())
         .map(|k| k.chars().take(100).collect::<String>());
     let mut conn = db.pool().acquire().await?;
-    if let Some(key) = &form_key {
-        let earlier: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM guide_reports WHERE reporter_id = $1 AND form_key = $2")
-                .bind(reporter.id)
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some(id) = earlier {
-            return one_report(&mut conn, id).await?.ok_or(Refusal::NotFound);
-        }
+    if let Some(id) = report_by_form_key(&mut conn, reporter.id, form_key.as_deref()).await? {
+        return one_report(&mut conn, id).await?.ok_or(Refusal::NotFound);
     }
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO guide_reports (guide_id, step, body, source, reporter_id, form_key, created_at) \
@@ -319,15 +311,25 @@ pub async fn report(
         Ok(id) => id,
         // The same form sent twice at once: the first one stored it.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            sqlx::query_scalar("SELECT id FROM guide_reports WHERE reporter_id = $1 AND form_key = $2")
-                .bind(reporter.id)
-                .bind(&form_key)
-                .fetch_one(&mut *conn)
-                .await?
+            report_by_form_key(&mut conn, reporter.id, form_key.as_deref()).await?.ok_or(Refusal::NotFound)?
         }
         Err(e) => return Err(e.into()),
     };
     one_report(&mut conn, id).await?.ok_or(Refusal::NotFound)
+}
+
+/// The report this reader already sent with this form key, if any.
+async fn report_by_form_key(
+    conn: &mut AnyConnection,
+    reporter: i64,
+    form_key: Option<&str>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let Some(key) = form_key else { return Ok(None) };
+    sqlx::query_scalar("SELECT id FROM guide_reports WHERE reporter_id = $1 AND form_key = $2")
+        .bind(reporter)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 async fn one_report(conn: &mut AnyConnection, id: i64) -> Result<Option<GuideReport>, sqlx::Error> {
@@ -445,6 +447,22 @@ pub struct GuideFeedback {
     pub open_reports: i64,
 }
 
+/// The figures of a guide, made on first use; a merged guide's count for the guide that replaced it.
+fn entry<'m>(
+    by_id: &'m mut std::collections::BTreeMap<String, GuideFeedback>,
+    corpus: &Corpus,
+    id: &str,
+) -> &'m mut GuideFeedback {
+    let current = corpus.resolve(id).map(|g| g.id.clone()).unwrap_or_else(|| id.to_string());
+    by_id.entry(current.clone()).or_insert_with(|| GuideFeedback {
+        title: corpus.get(&current).map(|g| g.title.clone()).unwrap_or_else(|| current.clone()),
+        id: current,
+        useful_yes: 0,
+        useful_no: 0,
+        open_reports: 0,
+    })
+}
+
 /// Every guide with at least one vote or open report, with its figures.
 pub async fn figures(conn: &mut AnyConnection, corpus: &Corpus) -> Result<Vec<GuideFeedback>, sqlx::Error> {
     let votes: Vec<(String, i64, i64)> = sqlx::query_as(
@@ -457,23 +475,13 @@ pub async fn figures(conn: &mut AnyConnection, corpus: &Corpus) -> Result<Vec<Gu
             .fetch_all(&mut *conn)
             .await?;
     let mut by_id: std::collections::BTreeMap<String, GuideFeedback> = Default::default();
-    let entry = |map: &mut std::collections::BTreeMap<String, GuideFeedback>, id: &str| {
-        let current = corpus.resolve(id).map(|g| g.id.clone()).unwrap_or_else(|| id.to_string());
-        let title = corpus.get(&current).map(|g| g.title.clone()).unwrap_or_else(|| current.clone());
-        map.entry(current.clone())
-            .or_insert(GuideFeedback { id: current, title, useful_yes: 0, useful_no: 0, open_reports: 0 })
-            .id
-            .clone()
-    };
     for (id, yes, no) in votes {
-        let key = entry(&mut by_id, &id);
-        let f = by_id.get_mut(&key).expect("just inserted");
+        let f = entry(&mut by_id, corpus, &id);
         f.useful_yes += yes;
         f.useful_no += no;
     }
     for (id, n) in open {
-        let key = entry(&mut by_id, &id);
-        by_id.get_mut(&key).expect("just inserted").open_reports += n;
+        entry(&mut by_id, corpus, &id).open_reports += n;
     }
     Ok(by_id.into_values().collect())
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 
-use super::auth::{client_ip, peer, Auth};
-use super::kit::{form, rendered, signed_in};
+use super::auth::Auth;
+use super::kit::{client_headers_body, form, rendered, signed_in};
 use super::layout::{csrf_field, date, page, Page};
 use super::params::Params;
 use crate::accounts::session;
@@ -65,10 +65,7 @@ pub async fn signin_request(
     auth: Auth,
     req: Request,
 ) -> AppResult<Response> {
-    let client = client_ip(req.headers(), peer(req.extensions()));
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| AppError::bad_request("modulo troppo grande"))?;
+    let (client, _, body) = client_headers_body(req, lang).await?;
     let f = form(&body, lang)?;
     let email = f.get("email").unwrap_or("").trim().to_string();
     let torna = local_path(f.get("torna")).to_string();

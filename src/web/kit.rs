@@ -37,6 +37,20 @@ pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResul
         .map_err(|e| AppError::bad_request(format!("{}: {e}", lang.t("JSON non valido", "invalid JSON"))))
 }
 
+/// A request's client address (for rate limits), its headers and its body (at most 64 KB),
+/// for handlers that need all three.
+pub async fn client_headers_body(
+    req: axum::extract::Request,
+    lang: Lang,
+) -> AppResult<(String, axum::http::HeaderMap, Bytes)> {
+    let client = super::auth::client_ip(req.headers(), super::auth::peer(req.extensions()));
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| AppError::bad_request(lang.t("modulo troppo grande", "form too large")))?;
+    Ok((client, parts.headers, body))
+}
+
 /// A page rendered with a 4xx status, kept as it is by the HTML error layer.
 pub fn rendered(status: StatusCode, markup: Markup) -> Response {
     let mut r = (status, markup).into_response();

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::accounts::session::random_secret;
 use crate::feedback::{self, GuideReport, Handling, ReportInput, ReportState, Vote, Voter};
-use crate::web::auth::{client_ip, cookie_value, peer};
+use crate::web::auth::cookie_value;
 use crate::web::error::{Refusal, RefusalHttp};
-use crate::web::kit::{form, json, redirect_or_page, signed_in};
+use crate::web::kit::{client_headers_body, form, json, redirect_or_page, signed_in};
 use crate::web::layout::csrf_field;
 use crate::web::PathId;
 
@@ -250,11 +250,7 @@ pub async fn vote(
     Path(id): Path<String>,
     req: Request,
 ) -> AppResult<Response> {
-    let client = client_ip(req.headers(), peer(req.extensions()));
-    let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| AppError::bad_request(lang.t("modulo troppo grande", "form too large")))?;
+    let (client, headers, body) = client_headers_body(req, lang).await?;
     let guide = guide_or_404(state.search.corpus(), &id, lang)?;
     let f = form(&body, lang)?;
     let comment = f.get("comment").unwrap_or("");
@@ -458,11 +454,7 @@ pub async fn vote_api(
     Path(id): Path<String>,
     req: Request,
 ) -> AppResult<Response> {
-    let client = client_ip(req.headers(), peer(req.extensions()));
-    let headers = req.headers().clone();
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| AppError::bad_request(lang.t("richiesta troppo grande", "request too large")))?;
+    let (client, headers, body) = client_headers_body(req, lang).await?;
     let b: VoteBody = json(&body, lang)?;
     let (result, cookie) = cast(&state, &auth, &headers, &client, &id, b.useful, &b.comment).await;
     let vote = result.map_err(|e| e.into_app(lang))?;
