@@ -111,6 +111,8 @@ pub struct Services {
     pub worker_config: WorkerConfig,
     pub mentorship: Mentorship,
     pub events: Events,
+    /// Held while the process runs, so a restore cannot replace the database under it.
+    pub data_dir_lock: Arc<crate::backup::DataDirLock>,
 }
 
 impl Services {
@@ -118,6 +120,7 @@ impl Services {
         // Configuration faults first: they need no database to be reported.
         let transport = Transport::from_config(config.smtp_url.as_deref(), config.data_dir.join("mail"))?;
         let outbox = Outbox::new(&config.mail_from)?;
+        let data_dir_lock = Arc::new(crate::backup::hold_data_dir(&config.data_dir)?);
         let db = open_database(config).await?;
         let mentorship = Mentorship::new(
             db.clone(),
@@ -139,7 +142,17 @@ impl Services {
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
-        Ok(Services { db, outbox, transport, clock, jobs, worker_config: config.outbox.clone(), mentorship, events })
+        Ok(Services {
+            db,
+            outbox,
+            transport,
+            clock,
+            jobs,
+            worker_config: config.outbox.clone(),
+            mentorship,
+            events,
+            data_dir_lock,
+        })
     }
 
     pub fn worker(&self) -> Worker {
@@ -170,6 +183,7 @@ pub struct Application {
     state: AppState,
     log_task: tokio::task::JoinHandle<()>,
     worker: Option<Worker>,
+    data_dir_lock: Arc<crate::backup::DataDirLock>,
 }
 
 impl Application {
@@ -201,6 +215,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (FONDILAB_BIND)", config.bind))?;
         let worker = with_worker.then(|| services.worker());
+        let data_dir_lock = services.data_dir_lock.clone();
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -211,7 +226,7 @@ impl Application {
             mentorship: services.mentorship,
             events: services.events,
         };
-        Ok(Application { listener, state, log_task, worker })
+        Ok(Application { listener, state, log_task, worker, data_dir_lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -232,7 +247,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then finishes requests in flight, lets the worker
     /// finish its pass and flushes the search log.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, log_task, worker } = self;
+        let Application { listener, state, log_task, worker, data_dir_lock } = self;
         tracing::info!(address = %listener.local_addr()?, public_url = %state.config.public_url, "fondilab is serving");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
@@ -252,6 +267,7 @@ impl Application {
         state.search_log.flush().await;
         drop(state);
         let _ = tokio::time::timeout(Duration::from_secs(5), log_task).await;
+        drop(data_dir_lock);
         Ok(())
     }
 }

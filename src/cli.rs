@@ -38,6 +38,20 @@ pub fn run(cli: Cli) -> ExitCode {
             Some(Command::Guides { command }) => guides_command(&cli.common, command).await,
             Some(Command::User { command }) => user_command(&cli.common, command).await,
             Some(Command::Token { command }) => token_command(&cli.common, command).await,
+            Some(Command::Backup { to }) => {
+                let written = crate::backup::backup(&cli.common.resolved_database_url(), &to).await?;
+                println!("backup written to {} ({} bytes)", to.display(), written.bytes);
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(Command::Restore { from }) => {
+                let kept =
+                    crate::backup::restore(&cli.common.data_dir, &cli.common.resolved_database_url(), &from).await?;
+                println!("database restored from {}", from.display());
+                if let Some(kept) = kept {
+                    println!("the database it replaced is kept as {}", kept.display());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
         }
     });
     match result {

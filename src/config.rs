@@ -29,6 +29,13 @@ pub struct CommonArgs {
     pub guides_dir: PathBuf,
 }
 
+impl CommonArgs {
+    /// `DATABASE_URL`, or the SQLite file in the data directory.
+    pub fn resolved_database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| crate::db::sqlite_url(&self.data_dir))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web service (the default).
@@ -49,6 +56,18 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Copy the SQLite database of a running service into a new file (online, consistent).
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the data directory's SQLite database (the service must be stopped).
+    Restore {
+        /// A file written by `fondilab backup`.
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -183,7 +202,7 @@ impl Config {
         };
         Ok(Config {
             data_dir: common.data_dir.clone(),
-            database_url: common.database_url.clone().unwrap_or_else(|| crate::db::sqlite_url(&common.data_dir)),
+            database_url: common.resolved_database_url(),
             guides_dir: common.guides_dir.clone(),
             index_dir: common.data_dir.join("index"),
             bind,

@@ -6,6 +6,7 @@ mod smtp_server;
 
 mod accounts;
 mod authz;
+mod backup;
 mod corpus_check;
 mod dashboard;
 mod enum_checks;
