@@ -242,6 +242,7 @@ impl Application {
             .layer(axum::middleware::from_fn(crate::web::request_log::log))
             .layer(RequestBodyLimitLayer::new(1024 * 1024))
             .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+            .layer(axum::middleware::from_fn(crate::web::only_served_methods))
     }
 
     /// Serves until `shutdown` resolves, then finishes requests in flight, lets the worker

@@ -34,6 +34,23 @@ pub enum Refusal {
     Outbox(#[from] crate::notify::EnqueueError),
 }
 
+/// Most entries a list in a request may hold (topics, Regions, funds, guides, languages,
+/// experience): more than any form offers, few enough that no request makes the service
+/// loop over thousands.
+pub const MAX_LIST: usize = 50;
+
+/// Refuses a list of more than [`MAX_LIST`] entries, naming its field.
+pub fn at_most<T>(field: &'static str, list: &[T]) -> Result<(), Refusal> {
+    if list.len() <= MAX_LIST {
+        return Ok(());
+    }
+    Err(Refusal::invalid(
+        field,
+        format!("Troppe voci in \"{field}\": al massimo {MAX_LIST}."),
+        format!("Too many entries in \"{field}\": at most {MAX_LIST}."),
+    ))
+}
+
 impl Refusal {
     pub fn invalid(field: &'static str, it: impl Into<String>, en: impl Into<String>) -> Self {
         Refusal::Invalid { field, it: it.into(), en: en.into() }

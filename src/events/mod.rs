@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::Region;
 use crate::guides::{Fund, Topics};
 use crate::i18n::Lang;
-use crate::refusal::Refusal;
+use crate::refusal::{at_most, Refusal};
 
 pub use service::Events;
 
@@ -156,13 +156,17 @@ pub struct EventInput {
     pub registration_closes_at: Option<String>,
     /// Region codes; empty: every Region.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub audience: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub funds: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub topics: Vec<String>,
     /// Ids of related guides.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub guides: Vec<String>,
     #[serde(default)]
     pub speakers: String,
@@ -366,6 +370,10 @@ pub fn validate(
             "Registration cannot close after the event ends.",
         ));
     }
+    at_most("audience", &e.audience)?;
+    at_most("funds", &e.funds)?;
+    at_most("topics", &e.topics)?;
+    at_most("guides", &e.guides)?;
     let mut audience = Vec::new();
     for code in e.audience.iter().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()) {
         if !regions.iter().any(|r| r.code == code) {

@@ -10,6 +10,7 @@ use crate::guides::vocab::Topics;
 use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::matching::ExperienceRole;
+use crate::refusal::at_most;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ExperienceInput {
@@ -26,10 +27,13 @@ pub struct ExperienceInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProfileInput {
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub experience: Vec<ExperienceInput>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub topics: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub languages: Vec<String>,
     pub capacity: Option<i64>,
     pub employer_region: Option<String>,
@@ -64,6 +68,7 @@ pub struct RequestInput {
     #[serde(default)]
     pub fund: String,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub topics: Vec<String>,
     #[serde(default)]
     pub language: String,
@@ -107,6 +112,7 @@ fn fund(s: &str, field: &'static str) -> MResult<Fund> {
 }
 
 fn topics(list: &[String], vocab: &Topics, at_least: usize) -> MResult<Vec<String>> {
+    at_most("topics", list)?;
     let mut out: Vec<String> = Vec::new();
     for t in list.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !vocab.contains(t) {
@@ -186,6 +192,8 @@ fn period(
 }
 
 pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) -> MResult<ValidProfile> {
+    at_most("experience", &p.experience)?;
+    at_most("languages", &p.languages)?;
     let mut experience = Vec::new();
     for (i, e) in p.experience.iter().enumerate() {
         let n = i + 1;

@@ -117,6 +117,34 @@ pub fn router() -> Router<AppState> {
             router.route(e.path, route)
         })
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(json_bodies_only))
+}
+
+/// A request body sent to the API must say it is JSON: a form or a text body sent by
+/// mistake is answered 415 instead of being read as something else. Bodiless requests
+/// (most actions) need no `Content-Type`.
+async fn json_bodies_only(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+    use axum::response::IntoResponse;
+    let headers = req.headers();
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().parse::<u64>().map_or(true, |n| n > 0));
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .is_some_and(|t| t == "application/json" || (t.starts_with("application/") && t.ends_with("+json")));
+    if has_body && !json {
+        return AppError::UnsupportedMediaType(
+            "il corpo della richiesta deve essere JSON (Content-Type: application/json)".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> AppError {

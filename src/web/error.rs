@@ -30,6 +30,12 @@ pub enum AppError {
     /// Too many attempts from this client for now.
     #[error("{0}")]
     TooMany(String),
+    /// A method the service never serves.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// A body in a format this endpoint does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -50,6 +56,8 @@ impl AppError {
             AppError::Conflict(_) | AppError::Taken { .. } => StatusCode::CONFLICT,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

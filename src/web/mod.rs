@@ -303,3 +303,16 @@ async fn readyz(State(state): State<AppState>) -> Response {
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
+
+/// The service answers GET, HEAD and POST only: any other method (TRACE, PUT, DELETE…) gets
+/// 405 before it reaches sessions, CSRF checks or routes.
+pub async fn only_served_methods(req: Request, next: Next) -> Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::POST) {
+        return next.run(req).await;
+    }
+    let mut r = AppError::MethodNotAllowed("metodo non previsto: il servizio risponde a GET, HEAD e POST".into())
+        .into_response();
+    r.headers_mut().insert(axum::http::header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+    r
+}

@@ -121,5 +121,52 @@ pub fn derived() -> Value {
     for template in templates {
         paths.remove(&template);
     }
+    for endpoint in api::endpoints() {
+        let method = endpoint.method.as_str().to_lowercase();
+        if let Some(operation) = paths.get_mut(endpoint.path).and_then(|p| p.get_mut(&method)) {
+            declare_common(operation, &endpoint);
+        }
+    }
     doc
+}
+
+/// What every operation of its kind can answer besides its own results, and how it is
+/// authenticated, from the route table: so the document lists every status the service
+/// really sends (a malformed token is refused on any path; a guarded one refuses a role).
+fn declare_common(operation: &mut Value, endpoint: &api::Endpoint) {
+    use crate::accounts::policy::Rule;
+    let post = endpoint.method == axum::http::Method::POST;
+    let guarded = !matches!(endpoint.rule, Rule::Public);
+    let mut common: Vec<(&str, &str)> = vec![
+        ("400", "Bad input: the message names the field"),
+        ("401", "Not signed in, or a token that is invalid, revoked or of a deactivated user"),
+    ];
+    if guarded || post {
+        common.push(("403", "Not allowed for this role, or a form without its CSRF token"));
+    }
+    if endpoint.path.contains('{') {
+        common.push(("404", "Nothing with this identifier that the caller can see"));
+    }
+    if post {
+        common.push(("409", "The record is not in a state that allows this, or the same thing exists already"));
+        common.push(("413", "The body is over the size limit"));
+        common.push(("415", "The body is not JSON (Content-Type: application/json)"));
+        common.push(("429", "Too many attempts from this client for now"));
+    }
+    let responses = operation.as_object_mut().map(|o| o.entry("responses").or_insert_with(|| serde_json::json!({})));
+    if let Some(responses) = responses.and_then(Value::as_object_mut) {
+        for (status, description) in common {
+            responses.entry(status).or_insert_with(|| {
+                serde_json::json!({
+                    "description": description,
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                })
+            });
+        }
+    }
+    let mut security = vec![serde_json::json!({ "token": [] }), serde_json::json!({ "session": [] })];
+    if !guarded {
+        security.insert(0, serde_json::json!({}));
+    }
+    operation["security"] = Value::Array(security);
 }

@@ -7,6 +7,7 @@ mod smtp_server;
 mod accounts;
 mod authz;
 mod backup;
+mod contract;
 mod corpus_check;
 mod dashboard;
 mod enum_checks;
