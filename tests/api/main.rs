@@ -12,6 +12,7 @@ mod enum_checks;
 mod events;
 mod feedback;
 mod foundation;
+mod identity;
 mod jobs;
 mod layers;
 mod mentorship;
