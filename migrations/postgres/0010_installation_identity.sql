@@ -11,3 +11,7 @@ CREATE TABLE installation (
 ALTER TABLE events ADD COLUMN uid TEXT;
 CREATE UNIQUE INDEX events_uid ON events (uid);
 
+-- Tokens of people deactivated before deactivation revoked them: revoked now, so that a
+-- reactivation does not bring them back.
+UPDATE api_tokens SET revoked_at = CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)
+WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE active = 0);

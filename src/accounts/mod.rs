@@ -400,8 +400,8 @@ pub async fn set_role(db: &Db, id: i64, now: i64, role: Role, region_code: Optio
     Ok(())
 }
 
-/// Deactivating ends every session of the user at once and voids sign-in links not yet used
-/// (reactivation must not bring them back); API tokens stop working too.
+/// Deactivating ends every session of the user at once, voids sign-in links not yet used
+/// and revokes API tokens for good: reactivation brings none of them back.
 pub async fn set_active(db: &Db, id: i64, now: i64, active: bool) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
@@ -413,6 +413,11 @@ pub async fn set_active(db: &Db, id: i64, now: i64, active: bool) -> Result<(), 
     if !active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM signin_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await
 }

@@ -337,7 +337,7 @@ async fn at_0007(db: &Db, backend: Backend) {
 }
 
 /// Applies the migrations up to `version`.
-async fn up_to(db: &Db, backend: Backend, version: i64) {
+pub async fn up_to(db: &Db, backend: Backend, version: i64) {
     let dir = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
