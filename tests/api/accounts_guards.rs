@@ -1,5 +1,5 @@
 //! What a change of account must not undo or allow: tokens revoked at deactivation stay
-//! revoked.
+//! revoked, and a link changes no stored preference.
 
 use crate::db_test;
 use crate::helpers::{TestApp, Visitor};
@@ -64,4 +64,60 @@ db_test!(upgrading_revokes_the_tokens_of_people_deactivated_before, |app| {
     let when = revoked[1].expect("a deactivated person's token is revoked");
     assert!((when - fondilab::db::now_ms()).abs() < 600_000, "revoked now: {when}");
     db.close().await;
+});
+
+async fn stored_lang(app: &TestApp, id: i64) -> String {
+    fondilab::accounts::get(&app.state.db, id).await.unwrap().unwrap().lang.code().to_string()
+}
+
+fn lang_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("fondilab_lang="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+db_test!(the_language_link_sets_the_cookie_and_only_the_form_changes_the_profile, |app| {
+    let officer = app.user("erika@example.org", "officer", Some("TOS")).await;
+    assert_eq!(stored_lang(&app, officer.id).await, "it");
+    // A link (anyone can make a browser follow one) switches the pages, not the profile.
+    let r = app.get_as(&officer, "/lingua?l=en&torna=%2Fprofilo").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(lang_cookie(&r).as_deref(), Some("fondilab_lang=en"));
+    assert_eq!(stored_lang(&app, officer.id).await, "it", "GET /lingua changes nothing stored");
+
+    // Signed in, the switch is a form with the CSRF token; visitors keep the link.
+    let html = app.get_as(&officer, "/eventi").await.text().await.unwrap();
+    assert!(html.contains(r#"<form class="lang" method="post" action="/lingua">"#), "{html}");
+    assert!(html.contains(&format!(r#"name="csrf" value="{}""#, officer.csrf)));
+    assert!(html.contains(r#"<button type="submit" lang="en">English</button>"#), "{html}");
+    assert!(!html.contains(r#"href="/lingua?"#));
+    let visitor = app.get("/eventi").await.text().await.unwrap();
+    assert!(visitor.contains(r#"href="/lingua?l=en&amp;torna=%2Feventi""#), "{visitor}");
+
+    // Without the token the form is refused; with it, the profile and the cookie change.
+    let r = app
+        .client
+        .post(app.url("/lingua"))
+        .header("cookie", &officer.cookie)
+        .form(&[("l", "en"), ("torna", "/eventi")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(stored_lang(&app, officer.id).await, "it");
+    let r = app.post_form(&officer, "/lingua", &[("l", "en"), ("torna", "/eventi")]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/eventi");
+    assert_eq!(lang_cookie(&r).as_deref(), Some("fondilab_lang=en"));
+    assert_eq!(stored_lang(&app, officer.id).await, "en");
+    let r = app.post_form(&officer, "/lingua", &[("l", "xx")]).await;
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(stored_lang(&app, officer.id).await, "en");
+    // A visitor's form sets the cookie only.
+    let anonymous = app.anonymous().await;
+    let r = app.post_form(&anonymous, "/lingua", &[("l", "en"), ("torna", "//altrove.example")]).await;
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/"));
 });
