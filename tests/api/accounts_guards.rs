@@ -1,5 +1,6 @@
 //! What a change of account must not undo or allow: tokens revoked at deactivation stay
-//! revoked, and a link changes no stored preference.
+//! revoked, a link changes no stored preference, and coordinators removing one another at
+//! the same moment never leave the service without one.
 
 use crate::db_test;
 use crate::helpers::{TestApp, Visitor};
@@ -120,4 +121,62 @@ db_test!(the_language_link_sets_the_cookie_and_only_the_form_changes_the_profile
     let anonymous = app.anonymous().await;
     let r = app.post_form(&anonymous, "/lingua", &[("l", "en"), ("torna", "//altrove.example")]).await;
     assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/"));
+});
+
+async fn active_coordinators(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'coordinator' AND active = 1 AND erased = 0")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Two active coordinators and nobody else; each signed in afresh.
+async fn two_coordinators(app: &TestApp, round: usize) -> (Visitor, Visitor) {
+    sqlx::query("UPDATE users SET active = 0 WHERE role = 'coordinator'").execute(app.state.db.pool()).await.unwrap();
+    let a = app.user(&format!("a{round}@promis.example"), "coordinator", None).await;
+    let b = app.user(&format!("b{round}@promis.example"), "coordinator", None).await;
+    assert_eq!(active_coordinators(app).await, 2);
+    (a, b)
+}
+
+db_test!(coordinators_removing_each_other_at_once_leave_one, |app| {
+    for round in 0..6 {
+        let (a, b) = two_coordinators(&app, round).await;
+        let (path_a, path_b, fields): (String, String, Vec<(&str, &str)>) = match round % 3 {
+            // Each deactivates the other.
+            0 => (
+                format!("/coordinamento/utenti/{}/disattiva", b.id),
+                format!("/coordinamento/utenti/{}/disattiva", a.id),
+                vec![],
+            ),
+            // Each makes the other a mentor.
+            1 => (
+                format!("/coordinamento/utenti/{}/ruolo", b.id),
+                format!("/coordinamento/utenti/{}/ruolo", a.id),
+                vec![("role", "mentor")],
+            ),
+            // Both erase their own account.
+            _ => ("/profilo/cancella".into(), "/profilo/cancella".into(), vec![("conferma", "si")]),
+        };
+        let (ra, rb) = tokio::join!(app.post_form(&a, &path_a, &fields), app.post_form(&b, &path_b, &fields));
+        let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        assert_eq!(active_coordinators(&app).await, 1, "round {round}: {statuses:?}");
+        let done = statuses.iter().filter(|s| matches!(s, 200 | 303)).count();
+        assert_eq!(done, 1, "round {round}: exactly one change goes through: {statuses:?}");
+        // The other one was refused, or arrived signed out (302) or no longer a coordinator (403).
+        assert!(statuses.iter().all(|s| matches!(s, 200 | 302 | 303 | 403 | 409)), "round {round}: {statuses:?}");
+    }
+    // Alone, the last one is refused every way, with the reason.
+    let (a, b) = two_coordinators(&app, 9).await;
+    assert_eq!(app.post_form(&a, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[]).await.status(), 303);
+    for (path, fields) in [
+        (format!("/coordinamento/utenti/{}/disattiva", a.id), vec![]),
+        (format!("/coordinamento/utenti/{}/ruolo", a.id), vec![("role", "officer"), ("region", "PUG")]),
+        ("/profilo/cancella".to_string(), vec![("conferma", "si")]),
+    ] {
+        let r = app.post_form(&a, &path, &fields).await;
+        assert_eq!(r.status().as_u16(), 409, "{path}");
+        assert!(r.text().await.unwrap().contains("coordinatore attivo"), "{path}");
+    }
+    assert_eq!(active_coordinators(&app).await, 1);
 });
