@@ -21,7 +21,7 @@ use crate::mentorship::lifecycle::{MentorshipJob, JOB_EXPIRE, JOB_RUN};
 use crate::mentorship::Mentorship;
 use crate::notify::transport::Transport;
 use crate::notify::worker::{Worker, WorkerConfig};
-use crate::notify::Outbox;
+use crate::notify::{Outbox, Sender};
 use crate::search::log::{SearchLog, SearchRecord};
 use crate::search::{IndexOrigin, SearchEngine, SearchRequest, SearchResults};
 
@@ -119,9 +119,11 @@ impl Services {
     pub async fn start(config: &Config, clock: SharedClock) -> anyhow::Result<Services> {
         // Configuration faults first: they need no database to be reported.
         let transport = Transport::from_config(config.smtp_url.as_deref(), config.data_dir.join("mail"))?;
-        let outbox = Outbox::new(&config.mail_from)?;
+        let sender = Sender::new(&config.mail_from, config.reply_to.as_deref(), &config.public_url)?;
         let data_dir_lock = Arc::new(crate::backup::hold_data_dir(&config.data_dir)?);
         let db = open_database(config).await?;
+        let secret = crate::installation::secret(&db, clock.now_ms()).await.context("the installation's secret")?;
+        let outbox = Outbox::new(sender, &secret);
         let mentorship = Mentorship::new(
             db.clone(),
             outbox.clone(),

@@ -133,6 +133,10 @@ pub struct ServeArgs {
     /// Sender address of every message.
     #[arg(long, env = "FONDILAB_MAIL_FROM", default_value = "fondilab <noreply@fondilab.local>")]
     pub mail_from: String,
+    /// Where replies to automatic mail go, also the ORGANIZER of calendar invitations
+    /// (unset: the sender address).
+    #[arg(long, env = "FONDILAB_REPLY_TO")]
+    pub reply_to: Option<String>,
     /// Address for /metrics (unset: no metrics endpoint).
     #[arg(long, env = "FONDILAB_METRICS_BIND")]
     pub metrics_bind: Option<String>,
@@ -168,6 +172,8 @@ pub struct Config {
     pub public_url: String,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Reply-To of every message and ORGANIZER of invitations; `None`: the sender.
+    pub reply_to: Option<String>,
     pub metrics_bind: Option<SocketAddr>,
     pub proposal_days: u32,
     pub targets: crate::kpi::Targets,
@@ -209,6 +215,7 @@ impl Config {
             public_url,
             smtp_url: serve.smtp_url.clone().filter(|s| !s.trim().is_empty()),
             mail_from: serve.mail_from.clone(),
+            reply_to: serve.reply_to.clone().filter(|r| !r.trim().is_empty()),
             metrics_bind,
             targets: match &serve.targets {
                 Some(path) => crate::kpi::Targets::load(path)?,

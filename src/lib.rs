@@ -15,6 +15,7 @@ pub mod events;
 pub mod feedback;
 pub mod guides;
 pub mod i18n;
+pub mod installation;
 pub mod jobs;
 pub mod kpi;
 pub mod matching;

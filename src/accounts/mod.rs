@@ -222,6 +222,10 @@ pub enum AccountError {
     UnknownOrganisationKind(String),
     #[error("esiste già un utente con l'indirizzo {0}")]
     Exists(String),
+    /// Demoting, deactivating or erasing the last active coordinator would leave nobody to
+    /// run the service.
+    #[error("serve almeno un coordinatore attivo: nominane un altro prima")]
+    LastCoordinator,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -234,7 +238,7 @@ impl AccountError {
             AccountError::UnknownRegion(_) | AccountError::RegionRequired => Some("region"),
             AccountError::BadName => Some("name"),
             AccountError::UnknownOrganisationKind(_) => Some("organisation_kind"),
-            AccountError::Database(_) => None,
+            AccountError::LastCoordinator | AccountError::Database(_) => None,
         }
     }
 }
@@ -381,6 +385,8 @@ pub async fn set_lang(db: &Db, id: i64, lang: Lang) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Changes a user's role. Taking the coordinator role from the last active coordinator is
+/// refused ([`AccountError::LastCoordinator`]), decided under the coordinators' lock.
 pub async fn set_role(db: &Db, id: i64, now: i64, role: Role, region_code: Option<&str>) -> Result<(), AccountError> {
     let region_code = match region_code.map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(region(db, code).await?.ok_or_else(|| AccountError::UnknownRegion(code.to_string()))?.code),
@@ -390,20 +396,29 @@ pub async fn set_role(db: &Db, id: i64, now: i64, role: Role, region_code: Optio
         return Err(AccountError::RegionRequired);
     }
     let region_code = if role == Role::Coordinator { None } else { region_code };
+    let mut tx = db.begin_write().await?;
+    if role != Role::Coordinator {
+        keep_a_coordinator(db, &mut tx, id).await?;
+    }
     sqlx::query("UPDATE users SET role = $1, region_code = $2, updated_at = $3 WHERE id = $4")
         .bind(role.as_str())
         .bind(region_code)
         .bind(now)
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Deactivating ends every session of the user at once and voids sign-in links not yet used
-/// (reactivation must not bring them back); API tokens stop working too.
-pub async fn set_active(db: &Db, id: i64, now: i64, active: bool) -> Result<(), sqlx::Error> {
+/// Deactivating ends every session of the user at once, voids sign-in links not yet used
+/// and revokes API tokens for good: reactivation brings none of them back. Deactivating the
+/// last active coordinator is refused ([`AccountError::LastCoordinator`]).
+pub async fn set_active(db: &Db, id: i64, now: i64, active: bool) -> Result<(), AccountError> {
     let mut tx = db.begin_write().await?;
+    if !active {
+        keep_a_coordinator(db, &mut tx, id).await?;
+    }
     sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(active))
         .bind(now)
@@ -413,23 +428,52 @@ pub async fn set_active(db: &Db, id: i64, now: i64, active: bool) -> Result<(), 
     if !active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM signin_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }
 
-pub async fn active_coordinators(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'coordinator' AND active = 1 AND erased = 0")
-        .fetch_one(db.pool())
-        .await
+/// In a write transaction about to demote, deactivate or erase user `id`: refuses when
+/// `id` is the last active coordinator. The coordinators' lock is held until the
+/// transaction ends, so two coordinators removing each other at the same moment are
+/// decided one after the other and the second sees the first one's change.
+async fn keep_a_coordinator(db: &Db, tx: &mut AnyConnection, id: i64) -> Result<(), AccountError> {
+    db.lock_key(tx, "accounts.coordinators").await?;
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'coordinator' AND active = 1 AND erased = 0 AND id <> $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let is_coordinator: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'coordinator' AND active = 1 AND erased = 0",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if is_coordinator > 0 && others == 0 {
+        return Err(AccountError::LastCoordinator);
+    }
+    Ok(())
 }
 
 /// Erases a user's personal data and keeps what aggregate figures need (the row, its role
 /// and Region). Sessions, tokens and pending mail to the address go; past mail is scrubbed.
-pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+/// The last active coordinator is not erased ([`AccountError::LastCoordinator`]).
+pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), AccountError> {
     let mut tx = db.begin_write().await?;
+    keep_a_coordinator(db, &mut tx, id).await?;
     let email: Option<String> =
         sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-    let Some(email) = email else { return tx.commit().await };
+    let Some(email) = email else {
+        tx.commit().await?;
+        return Ok(());
+    };
     for sql in [
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM signin_tokens WHERE user_id = $1",
@@ -454,5 +498,6 @@ pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }

@@ -63,19 +63,30 @@ impl Events {
         &self.public_url
     }
 
-    fn domain(&self) -> String {
-        self.outbox.from().email.domain().to_string()
+    /// The event's calendar UID, stored on the event the first time it is needed and the
+    /// same in every later invitation, change and cancellation. An event invited before
+    /// UIDs were stored keeps the one its invitations carried; any other gets a random one
+    /// under this installation's domain.
+    pub(crate) async fn uid(&self, conn: &mut AnyConnection, e: &Event) -> EResult<String> {
+        if let Some(uid) = &e.uid {
+            return Ok(uid.clone());
+        }
+        let uid = if store::invited_before(conn, e.id).await? {
+            e.legacy_uid(self.outbox.from().email.domain())
+        } else {
+            format!("event-{}@{}", &accounts::session::random_secret()[..32], self.outbox.domain())
+        };
+        Ok(store::settle_uid(conn, e.id, &uid).await?)
     }
 
-    /// The calendar invitation for one attendee.
-    pub fn invite(&self, e: &Event, who: &User, method: Method) -> Attachment {
-        let from = self.outbox.from();
-        let uid = e.uid(&self.domain());
+    /// The calendar invitation for one attendee; `uid` comes from [`Events::uid`].
+    pub fn invite(&self, e: &Event, uid: &str, who: &User, method: Method) -> Attachment {
+        let organizer = self.outbox.organizer();
         let location = e.location();
         let url = mail::event_url(&self.public_url, e.id);
         let cancel = matches!(method, Method::Cancel);
         let text = ical::invite(&Invite {
-            uid: &uid,
+            uid,
             sequence: e.sequence,
             method,
             summary: &e.title,
@@ -85,8 +96,8 @@ impl Events {
             start_ms: e.starts_at,
             end_ms: e.ends_at,
             dtstamp_ms: self.now(),
-            organizer_name: from.name.as_deref().unwrap_or("fondilab"),
-            organizer_email: from.email.as_ref(),
+            organizer_name: organizer.name.as_deref().unwrap_or("fondilab"),
+            organizer_email: organizer.email.as_ref(),
             attendee_name: &who.name,
             attendee_email: &who.email,
         });
@@ -239,11 +250,14 @@ impl Events {
         .execute(&mut *tx)
         .await?;
         let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
-        if sequence != old.sequence {
-            for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed) {
+        let confirmed: Vec<Registration> =
+            store::registrations(&mut tx, id).await?.into_iter().filter(|r| r.state == RegState::Confirmed).collect();
+        if sequence != old.sequence && !confirmed.is_empty() {
+            let uid = self.uid(&mut tx, &e).await?;
+            for r in &confirmed {
                 let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
                 self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
-                let invite = self.invite(&e, &who, Method::Request);
+                let invite = self.invite(&e, &uid, &who, Method::Request);
                 let content = mail::changed(&e, who.lang, &self.public_url);
                 let key = format!("event.change:{}:{sequence}", r.id);
                 self.send(&mut tx, ToUser::new(key, "event.change", &who, content).attach(invite)).await?;
@@ -281,13 +295,19 @@ impl Events {
             .execute(&mut *tx)
             .await?;
         let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
-        for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state != RegState::Cancelled) {
+        let live: Vec<Registration> =
+            store::registrations(&mut tx, id).await?.into_iter().filter(|r| r.state != RegState::Cancelled).collect();
+        let uid = match live.iter().any(|r| r.state == RegState::Confirmed) {
+            true => Some(self.uid(&mut tx, &e).await?),
+            false => None,
+        };
+        for r in &live {
             let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
             self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
             let content = mail::event_cancelled(&e, who.lang, reason);
             let mut m = ToUser::new(format!("event.cancel:{}", r.id), "event.cancel", &who, content);
-            if r.state == RegState::Confirmed {
-                m = m.attach(self.invite(&e, &who, Method::Cancel));
+            if let (RegState::Confirmed, Some(uid)) = (r.state, &uid) {
+                m = m.attach(self.invite(&e, uid, &who, Method::Cancel));
             }
             self.send(&mut tx, m).await?;
         }
@@ -402,7 +422,8 @@ impl Events {
         };
         match place {
             None => {
-                let invite = self.invite(&e, user, Method::Request);
+                let uid = self.uid(&mut tx, &e).await?;
+                let invite = self.invite(&e, &uid, user, Method::Request);
                 let content = mail::confirmed(&e, user.lang, &self.public_url, false);
                 let m = ToUser::new(format!("event.confirm:{reg}"), "event.confirm", user, content).attach(invite);
                 self.send(&mut tx, m).await?;
@@ -426,6 +447,8 @@ impl Events {
         let regs = store::registrations(conn, e.id).await?;
         let confirmed = regs.iter().filter(|r| r.state == RegState::Confirmed).count() as i64;
         let mut free = (e.capacity - confirmed).max(0);
+        // Looked up (and stored) at the first promotion, then reused.
+        let mut stored_uid: Option<String> = None;
         for r in regs.iter().filter(|r| r.state == RegState::Waitlisted) {
             if free == 0 {
                 break;
@@ -444,11 +467,16 @@ impl Events {
             .execute(&mut *conn)
             .await?;
             free -= 1;
-            let invite = self.invite(e, &who, Method::Request);
+            let uid = match stored_uid.take() {
+                Some(uid) => uid,
+                None => self.uid(conn, e).await?,
+            };
+            let invite = self.invite(e, &uid, &who, Method::Request);
             let content = mail::confirmed(e, who.lang, &self.public_url, true);
             let m = ToUser::new(format!("event.promote:{}", r.id), "event.promote", &who, content).attach(invite);
             self.send(conn, m).await?;
             self.schedule_reminders(conn, e, r.id, &who).await?;
+            stored_uid = Some(uid);
         }
         Ok(())
     }
@@ -493,7 +521,8 @@ impl Events {
         let freed = self.cancel_registration(&mut tx, &e, &reg).await?;
         let who = accounts::get_in(&mut tx, reg.user_id).await?.ok_or(Refusal::NotFound)?;
         if freed {
-            let invite = self.invite(&e, &who, Method::Cancel);
+            let uid = self.uid(&mut tx, &e).await?;
+            let invite = self.invite(&e, &uid, &who, Method::Cancel);
             let content = mail::registration_cancelled(&e, who.lang, &self.public_url);
             let m = ToUser::new(format!("event.unregister:{reg_id}"), "event.unregister", &who, content).attach(invite);
             self.send(&mut tx, m).await?;

@@ -31,6 +31,7 @@ struct EventRow {
     created_at: i64,
     updated_at: i64,
     completed_at: Option<i64>,
+    uid: Option<String>,
     confirmed: i64,
     waitlisted: i64,
     attended: i64,
@@ -64,6 +65,9 @@ pub struct Event {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// The calendar UID, once an invitation or a feed needed it (see `Events::uid`).
+    #[serde(skip)]
+    pub uid: Option<String>,
     pub confirmed: i64,
     pub waitlisted: i64,
     pub attended: i64,
@@ -84,9 +88,10 @@ impl Event {
         }
     }
 
-    /// The calendar UID, stable for the event's whole life.
-    pub fn uid(&self, domain: &str) -> String {
-        format!("event-{}@{domain}", self.id)
+    /// The calendar UID invitations carried before UIDs were stored: the event's number
+    /// under the sender's domain, the same in every installation.
+    pub fn legacy_uid(&self, sender_domain: &str) -> String {
+        format!("event-{}@{sender_domain}", self.id)
     }
 }
 
@@ -118,6 +123,7 @@ impl TryFrom<EventRow> for Event {
             created_at: r.created_at,
             updated_at: r.updated_at,
             completed_at: r.completed_at,
+            uid: r.uid,
             confirmed: r.confirmed,
             waitlisted: r.waitlisted,
             attended: r.attended,
@@ -127,7 +133,7 @@ impl TryFrom<EventRow> for Event {
 
 const EVENT_SELECT: &str = "SELECT e.id, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.online_url, e.venue, \
     e.capacity, e.registration_opens_at, e.registration_closes_at, e.audience, e.funds, e.topics, e.guides, e.speakers, \
-    e.materials_url, e.recording_url, e.state, e.sequence, e.created_at, e.updated_at, e.completed_at, \
+    e.materials_url, e.recording_url, e.state, e.sequence, e.created_at, e.updated_at, e.completed_at, e.uid, \
     (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.state = 'confirmed') AS confirmed, \
     (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.state = 'waitlisted') AS waitlisted, \
     (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id AND r.state = 'confirmed' AND r.attended = 1) AS attended \
@@ -137,6 +143,31 @@ pub async fn event(conn: &mut AnyConnection, id: i64) -> Result<Option<Event>, s
     let row: Option<EventRow> =
         sqlx::query_as(&format!("{EVENT_SELECT} WHERE e.id = $1")).bind(id).fetch_optional(conn).await?;
     row.map(Event::try_from).transpose()
+}
+
+/// Whether invitations to the event were sent (or are waiting to be sent) already: a
+/// registration's confirmation or promotion is in the outbox. Every invitation starts
+/// with one of these.
+pub async fn invited_before(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations r WHERE r.event_id = $1 AND EXISTS (SELECT 1 FROM outbox o \
+         WHERE o.idempotency_key IN ('event.confirm:' || CAST(r.id AS TEXT), 'event.promote:' || CAST(r.id AS TEXT)))",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Stores `uid` as the event's calendar UID unless it has one already, and returns the one
+/// it has: when two transactions get here together, both return the one stored first.
+pub async fn settle_uid(conn: &mut AnyConnection, id: i64, uid: &str) -> Result<String, sqlx::Error> {
+    sqlx::query("UPDATE events SET uid = $1 WHERE id = $2 AND uid IS NULL")
+        .bind(uid)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar("SELECT uid FROM events WHERE id = $1").bind(id).fetch_one(conn).await
 }
 
 /// Which events a list shows.

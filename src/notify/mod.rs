@@ -113,31 +113,75 @@ pub enum Enqueued {
     AlreadyStored,
 }
 
+/// Who automatic mail comes from, where replies go, and the domain Message-IDs and calendar
+/// UIDs are named under (see [`crate::installation::identity_domain`]). Read from the
+/// settings before the database is opened, so a wrong address stops start-up at once.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    domain: String,
+}
+
+impl Sender {
+    pub fn new(mail_from: &str, reply_to: Option<&str>, public_url: &str) -> anyhow::Result<Sender> {
+        let from = Mailbox::from_str(mail_from)
+            .map_err(|e| anyhow::anyhow!("FONDILAB_MAIL_FROM \"{mail_from}\" is not an address: {e}"))?;
+        let reply_to = reply_to
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                Mailbox::from_str(r).map_err(|e| anyhow::anyhow!("FONDILAB_REPLY_TO \"{r}\" is not an address: {e}"))
+            })
+            .transpose()?;
+        let domain = crate::installation::identity_domain(public_url, from.email.domain());
+        Ok(Sender { from, reply_to, domain })
+    }
+}
+
 /// The handle business code uses; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    from: Mailbox,
-    domain: String,
+    sender: Arc<Sender>,
+    /// The installation's secret ([`crate::installation::secret`]), mixed into Message-IDs.
+    secret: Arc<str>,
     wake: Arc<Notify>,
 }
 
 impl Outbox {
-    pub fn new(mail_from: &str) -> anyhow::Result<Outbox> {
-        let from = Mailbox::from_str(mail_from)
-            .map_err(|e| anyhow::anyhow!("FONDILAB_MAIL_FROM \"{mail_from}\" is not an address: {e}"))?;
-        let domain = from.email.domain().to_string();
-        Ok(Outbox { from, domain, wake: Arc::new(Notify::new()) })
+    pub fn new(sender: Sender, installation_secret: &str) -> Outbox {
+        Outbox { sender: Arc::new(sender), secret: installation_secret.into(), wake: Arc::new(Notify::new()) }
     }
 
     pub fn from(&self) -> &Mailbox {
-        &self.from
+        &self.sender.from
     }
 
-    /// The Message-ID of the message with this idempotency key: stable across retries,
-    /// so a message delivered twice after a crash is recognisable as one.
+    /// Where replies go (`FONDILAB_REPLY_TO`), when set.
+    pub fn reply_to(&self) -> Option<&Mailbox> {
+        self.sender.reply_to.as_ref()
+    }
+
+    /// Who organises events in calendar invitations: the reply address, else the sender.
+    pub fn organizer(&self) -> &Mailbox {
+        self.reply_to().unwrap_or(&self.sender.from)
+    }
+
+    /// The domain this installation names its Message-IDs and calendar UIDs under.
+    pub fn domain(&self) -> &str {
+        &self.sender.domain
+    }
+
+    /// The Message-ID of a new message with this idempotency key: stable across retries,
+    /// so a message delivered twice after a crash is recognisable as one, and different in
+    /// every installation, whose secret it mixes in. A stored message keeps the Message-ID
+    /// it was stored with.
     pub fn message_id(&self, key: &str) -> String {
-        let digest = Sha256::digest(key.as_bytes());
-        format!("<{}@{}>", hex::encode(&digest[..16]), self.domain)
+        let mut h = Sha256::new();
+        h.update(self.secret.as_bytes());
+        h.update([0u8]);
+        h.update(key.as_bytes());
+        format!("<{}@{}>", hex::encode(&h.finalize()[..16]), self.sender.domain)
     }
 
     /// Stores the message in the caller's transaction.
@@ -232,10 +276,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_id_is_stable_per_key() {
-        let o = Outbox::new("fondilab <noreply@fondilab.example>").unwrap();
+    fn message_id_is_stable_per_key_and_installation() {
+        let sender = || Sender::new("fondilab <noreply@fondilab.example>", None, "http://127.0.0.1:8080").unwrap();
+        let o = Outbox::new(sender(), "segreto-1");
         assert_eq!(o.message_id("a"), o.message_id("a"));
         assert_ne!(o.message_id("a"), o.message_id("b"));
         assert!(o.message_id("a").ends_with("@fondilab.example>"));
+        let other = Outbox::new(sender(), "segreto-2");
+        assert_ne!(o.message_id("a"), other.message_id("a"), "another installation, another Message-ID");
+    }
+
+    #[test]
+    fn reply_to_is_optional_checked_and_organises_events() {
+        let s = Sender::new("fondilab <noreply@fondilab.example>", Some("  "), "https://fondilab.promis.it").unwrap();
+        let o = Outbox::new(s, "x");
+        assert!(o.reply_to().is_none());
+        assert_eq!(o.organizer().email.to_string(), "noreply@fondilab.example");
+        assert_eq!(o.domain(), "fondilab.promis.it");
+        let s = Sender::new("noreply@fondilab.example", Some("ProMIS WP5 <wp5@promis.example>"), "http://x").unwrap();
+        assert_eq!(Outbox::new(s, "x").organizer().email.to_string(), "wp5@promis.example");
+        let err = Sender::new("noreply@fondilab.example", Some("non va"), "http://x").unwrap_err().to_string();
+        assert!(err.starts_with("FONDILAB_REPLY_TO"), "{err}");
     }
 }

@@ -7,14 +7,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
 use super::store::OutboxRow;
-use super::Attachment;
+use super::{Attachment, Outbox};
 
 /// How long one SMTP exchange may take before it counts as a (transient) timeout.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -101,9 +101,32 @@ async fn write_file(dir: &std::path::Path, message: &Message) -> std::io::Result
     tokio::fs::rename(&tmp, &path).await
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834): every message fondilab sends is automatic,
+/// so out-of-office replies and other automatic answers are not sent back to it.
+#[derive(Debug, Clone, Copy)]
+pub struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        match s.trim() {
+            v if v.eq_ignore_ascii_case("auto-generated") => Ok(AutoSubmitted),
+            v => Err(format!("Auto-Submitted: {v}").into()),
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
 /// The MIME message for an outbox row: plain text and HTML alternatives, attachments,
-/// and the row's stable Message-ID.
-pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendFailure> {
+/// the row's stable Message-ID, the reply address when one is set, and the mark of
+/// automatic mail.
+pub fn build_message(outbox: &Outbox, row: &OutboxRow) -> Result<Message, SendFailure> {
     let permanent = |message: String| SendFailure { permanent: true, message };
     let address = crate::email::EmailAddress::parse(&row.recipient)
         .map(|a| a.to_lettre())
@@ -122,11 +145,15 @@ pub fn build_message(from: &Mailbox, row: &OutboxRow) -> Result<Message, SendFai
         }
         mixed
     };
-    Message::builder()
-        .from(from.clone())
+    let mut builder = Message::builder().from(outbox.from().clone());
+    if let Some(reply_to) = outbox.reply_to() {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    builder
         .to(Mailbox::new(name, address))
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
+        .header(AutoSubmitted)
         .multipart(body)
         .map_err(|e| permanent(format!("cannot build the message: {e}")))
 }

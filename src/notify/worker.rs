@@ -127,7 +127,7 @@ impl Worker {
             tracing::info!(id = row.id, "lease ran out before sending: left to the next claim");
             return Ok(Outcome::LeaseLost);
         }
-        let result = match build_message(self.outbox.from(), row) {
+        let result = match build_message(&self.outbox, row) {
             Ok(message) => self.transport.send(&message).await,
             Err(e) => Err(e),
         };

@@ -372,16 +372,19 @@ pub async fn erase(State(state): State<AppState>, lang: Lang, auth: Auth, body: 
             lang.t("Spunta la conferma per cancellare l'account.", "Tick the confirmation to erase the account."),
         ));
     }
-    if user.role == accounts::Role::Coordinator && accounts::active_coordinators(&state.db).await? <= 1 {
-        return Err(AppError::Conflict(
-            lang.t(
-                "Sei l'ultimo coordinatore attivo: nomina un altro coordinatore prima di cancellare l'account.",
-                "You are the last active coordinator: appoint another coordinator before erasing the account.",
-            )
-            .into(),
-        ));
+    match accounts::erase(&state.db, user.id, state.clock.now_ms()).await {
+        Ok(()) => {}
+        Err(accounts::AccountError::LastCoordinator) => {
+            return Err(AppError::Conflict(
+                lang.t(
+                    "Sei l'ultimo coordinatore attivo: nomina un altro coordinatore prima di cancellare l'account.",
+                    "You are the last active coordinator: appoint another coordinator before erasing the account.",
+                )
+                .into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
     }
-    accounts::erase(&state.db, user.id, state.clock.now_ms()).await?;
     state.events.withdraw_person(user.id).await.map_err(|e| e.into_app(lang))?;
     let body = html! {
         h1 { (lang.t("Account cancellato", "Account erased")) }

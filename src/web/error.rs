@@ -162,7 +162,7 @@ impl From<AccountError> for AppError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Database(db) => db.into(),
-            AccountError::Exists(_) => AppError::Conflict(e.to_string()),
+            AccountError::Exists(_) | AccountError::LastCoordinator => AppError::Conflict(e.to_string()),
             other => AppError::BadRequest { message: other.to_string(), field: other.field().map(String::from) },
         }
     }

@@ -69,8 +69,21 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                         } @else {
                             a href="/accedi" { (lang.t("Accedi", "Sign in")) }
                         }
-                        a.lang href=(switch) lang=(other.code()) hreflang=(other.code()) {
-                            (lang.t("English", "Italiano"))
+                        @if let Some(auth @ Auth::Session(_)) = p.auth {
+                            // Signed in: the choice is also the profile's language (and that of
+                            // emails), so it is a form with the CSRF token, not a link.
+                            form.lang method="post" action="/lingua" {
+                                (csrf_field(auth))
+                                input type="hidden" name="l" value=(other.code());
+                                input type="hidden" name="torna" value=(p.here);
+                                button type="submit" lang=(other.code()) {
+                                    (lang.t("English", "Italiano"))
+                                }
+                            }
+                        } @else {
+                            a.lang href=(switch) lang=(other.code()) hreflang=(other.code()) {
+                                (lang.t("English", "Italiano"))
+                            }
                         }
                     }
                 }

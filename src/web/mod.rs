@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cerca", get(pages::search))
         .route("/guide/{id}", get(guide::guide))
         .route("/guide/{id}/utile", post(guide::vote))
-        .route("/lingua", get(switch_language))
+        .route("/lingua", get(switch_language).post(save_language))
         .route("/static/style.css", get(stylesheet))
         .route("/accedi", get(account::signin_page).post(account::signin_request))
         .route("/accedi/{token}", get(account::link_page).post(account::link_use))
@@ -257,23 +257,41 @@ async fn not_found(req: Request) -> AppError {
     ))
 }
 
-/// `/lingua?l=en&torna=/cerca?q=…`: remembers the language in a cookie and goes back.
+/// `/lingua?l=en&torna=/cerca?q=…`: the language of the pages, in a cookie, then back. A
+/// link anyone can follow, so it changes nothing stored: a signed-in person's profile
+/// language (also that of their emails) changes only through the form of [`save_language`].
 async fn switch_language(
     State(state): State<AppState>,
     lang: Lang,
-    auth: auth::Auth,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let p = params::Params::parse(raw.as_deref(), lang)?;
+    language_chosen(&state, &p, lang)
+}
+
+/// The language switch of signed-in people (a form with the CSRF token, fields `l` and
+/// `torna`): the cookie as [`switch_language`] sets it, and the profile's language too.
+async fn save_language(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: auth::Auth,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let f = kit::form(&body, lang)?;
+    let response = language_chosen(&state, &f, lang)?;
+    if let (Some(user), Some(chosen)) = (auth.user(), f.non_empty("l").and_then(Lang::parse)) {
+        crate::accounts::set_lang(&state.db, user.id, chosen).await?;
+    }
+    Ok(response)
+}
+
+/// The answer to a language choice (`l`, `torna`): the cookie, and back to a page of this site.
+fn language_chosen(state: &AppState, p: &params::Params, lang: Lang) -> Result<Response, AppError> {
     let chosen = p.non_empty("l").and_then(Lang::parse).ok_or_else(|| {
         AppError::field("l", lang.t("lingua sconosciuta: usa it oppure en", "unknown language: use it or en"))
     })?;
     // Only paths on this site: never send the user elsewhere.
     let back = local_path(p.non_empty("torna"), "/");
-    // A signed-in user keeps the choice in the profile too (and in the language of emails).
-    if let Some(user) = auth.user() {
-        crate::accounts::set_lang(&state.db, user.id, chosen).await?;
-    }
     let cookie = lang_cookie(chosen, state.config.secure_cookies());
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();

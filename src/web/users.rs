@@ -297,32 +297,30 @@ pub async fn change_role(
     let f = form(&body, lang)?;
     let role_text = f.get("role").unwrap_or("");
     let role = Role::parse(role_text).ok_or_else(|| accounts::AccountError::UnknownRole(role_text.to_string()))?;
-    if user.role == Role::Coordinator && role != Role::Coordinator {
-        last_coordinator_guard(&state, lang).await?;
-    }
-    accounts::set_role(&state.db, user.id, state.clock.now_ms(), role, f.non_empty("region")).await?;
+    let done = accounts::set_role(&state.db, user.id, state.clock.now_ms(), role, f.non_empty("region")).await;
+    done.map_err(|e| last_coordinator(e, lang))?;
     Ok(back())
 }
 
-async fn last_coordinator_guard(state: &AppState, lang: Lang) -> AppResult<()> {
-    if accounts::active_coordinators(&state.db).await? <= 1 {
-        return Err(AppError::Conflict(
+/// The refusal to leave the service without an active coordinator, in the page's language.
+fn last_coordinator(e: accounts::AccountError, lang: Lang) -> AppError {
+    match e {
+        accounts::AccountError::LastCoordinator => AppError::Conflict(
             lang.t(
                 "Serve almeno un coordinatore attivo: nominane un altro prima.",
                 "At least one active coordinator is needed: appoint another first.",
             )
             .into(),
-        ));
+        ),
+        other => other.into(),
     }
-    Ok(())
 }
 
 pub async fn deactivate(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
     let user = target(&state, &id, lang).await?;
-    if user.role == Role::Coordinator && user.active {
-        last_coordinator_guard(&state, lang).await?;
-    }
-    accounts::set_active(&state.db, user.id, state.clock.now_ms(), false).await?;
+    accounts::set_active(&state.db, user.id, state.clock.now_ms(), false)
+        .await
+        .map_err(|e| last_coordinator(e, lang))?;
     state.events.withdraw_person(user.id).await.map_err(|e| e.into_app(lang))?;
     Ok(back())
 }

@@ -52,6 +52,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Get, "/cerca", s("/cerca?q=costi"), ALL),
         (Get, "/guide/{id}", s("/guide/costi-unitari-fse-plus"), ALL),
         (Get, "/lingua", s("/lingua?l=it&torna=/"), [303; 5]),
+        (Post, "/lingua", s("/lingua"), [303; 5]),
         // Votes are for everyone; an empty one is refused for lack of an answer.
         (Post, "/guide/{id}/utile", s("/guide/costi-unitari-fse-plus/utile"), [400; 5]),
         (Post, "/guide/{id}/segnala", s("/guide/costi-unitari-fse-plus/segnala"), [302, 400, 400, 400, 400]),
@@ -374,6 +375,7 @@ async fn send(app: &TestApp, who: &Visitor, method: M, path: &str) -> u16 {
             .send()
             .await
             .unwrap(),
+        M::Post if path == "/lingua" => app.post_form(who, path, &[("l", "it"), ("torna", "/")]).await,
         M::Post if path == "/accedi" => app.post_form(who, path, &[("email", "qualcuno@example.org")]).await,
         M::Post if path.ends_with("/annulla") => app.post_form(who, path, &[("reason", "prova")]).await,
         M::Post => app.post_form(who, path, &[]).await,

@@ -283,7 +283,10 @@ fn cells(row: &AnyRow) -> Vec<String> {
 async fn snapshot(db: &Db) -> Vec<(&'static str, Vec<Vec<String>>)> {
     let mut tables = Vec::new();
     for table in TABLES {
-        let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY 1, 2")).fetch_all(db.pool()).await.unwrap();
+        // Not kept prepared: a later migration may add columns (0010 adds `events.uid`), and a
+        // statement prepared before it would read the table as it was.
+        let sql = format!("SELECT * FROM {table} ORDER BY 1, 2");
+        let rows = sqlx::query(&sql).persistent(false).fetch_all(db.pool()).await.unwrap();
         tables.push((table, rows.iter().map(cells).collect()));
     }
     tables
@@ -334,7 +337,7 @@ async fn at_0007(db: &Db, backend: Backend) {
 }
 
 /// Applies the migrations up to `version`.
-async fn up_to(db: &Db, backend: Backend, version: i64) {
+pub async fn up_to(db: &Db, backend: Backend, version: i64) {
     let dir = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",

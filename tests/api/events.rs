@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use crate::db_test;
 use crate::helpers::{Backend, Options, TestApp, Visitor};
 
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 24 * HOUR;
+pub const HOUR: i64 = 3_600_000;
+pub const DAY: i64 = 24 * HOUR;
 /// 2026-05-28 20:26 UTC.
 const T0: i64 = 1_780_000_000_000;
 
@@ -17,7 +17,7 @@ fn local(ms: i64) -> String {
     fondilab::events::local_input(ms)
 }
 
-fn event_body(start: i64, capacity: i64) -> Value {
+pub fn event_body(start: i64, capacity: i64) -> Value {
     json!({
         "kind": "webinar",
         "title": "Costi semplificati nella formazione: come si rendicontano",
@@ -34,18 +34,18 @@ fn event_body(start: i64, capacity: i64) -> Value {
     })
 }
 
-async fn create(app: &TestApp, coord: &Visitor, body: &Value) -> i64 {
+pub async fn create(app: &TestApp, coord: &Visitor, body: &Value) -> i64 {
     let (s, e) = app.post_json_as(coord, "/api/v1/events", body).await;
     assert_eq!(s, 201, "{e}");
     e["id"].as_i64().unwrap()
 }
 
-async fn register(app: &TestApp, who: &Visitor, event: i64) -> (u16, Value) {
+pub async fn register(app: &TestApp, who: &Visitor, event: i64) -> (u16, Value) {
     app.post_json_as(who, &format!("/api/v1/events/{event}/register"), &json!({})).await
 }
 
 /// Outbox rows of a kind: (recipient, status, not_before, attachments JSON).
-async fn mails(app: &TestApp, kind: &str) -> Vec<(String, String, i64, String)> {
+pub async fn mails(app: &TestApp, kind: &str) -> Vec<(String, String, i64, String)> {
     sqlx::query_as("SELECT recipient, status, not_before, attachments FROM outbox WHERE kind = $1 ORDER BY id")
         .bind(kind)
         .fetch_all(app.state.db.pool())
@@ -54,10 +54,10 @@ async fn mails(app: &TestApp, kind: &str) -> Vec<(String, String, i64, String)> 
 }
 
 /// A calendar property: name, value, parameters.
-type Prop = (String, String, Vec<(String, String)>);
+pub type Prop = (String, String, Vec<(String, String)>);
 
 /// The calendar attached to a message, parsed by an independent parser: property name → value (with params).
-fn calendar(attachments: &str) -> Vec<Prop> {
+pub fn calendar(attachments: &str) -> Vec<Prop> {
     let list: Value = serde_json::from_str(attachments).unwrap();
     let ics = list[0]["content"].as_str().expect("an .ics attachment");
     assert!(list[0]["content_type"].as_str().unwrap().starts_with("text/calendar"));
@@ -80,7 +80,7 @@ fn calendar(attachments: &str) -> Vec<Prop> {
     out
 }
 
-fn prop<'a>(cal: &'a [Prop], name: &str) -> &'a str {
+pub fn prop<'a>(cal: &'a [Prop], name: &str) -> &'a str {
     cal.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_str()).unwrap_or_else(|| panic!("no {name} in {cal:?}"))
 }
 

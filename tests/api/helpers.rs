@@ -109,6 +109,10 @@ pub struct Options {
     pub metrics_bind: Option<std::net::SocketAddr>,
     /// Share this database (a second instance of the same deployment) instead of a new one.
     pub database_url: Option<String>,
+    /// `FONDILAB_REPLY_TO`.
+    pub reply_to: Option<String>,
+    /// `FONDILAB_PUBLIC_URL` (default: the loopback address the app listens on).
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -120,6 +124,8 @@ impl Default for Options {
             smtp_url: None,
             metrics_bind: None,
             database_url: None,
+            reply_to: None,
+            public_url: None,
         }
     }
 }
@@ -146,6 +152,10 @@ impl TestApp {
         }
         config.smtp_url = opts.smtp_url;
         config.metrics_bind = opts.metrics_bind;
+        config.reply_to = opts.reply_to;
+        if let Some(url) = opts.public_url {
+            config.public_url = url;
+        }
         let pg = match (backend, opts.database_url) {
             (_, Some(url)) => {
                 config.database_url = url;

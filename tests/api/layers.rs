@@ -13,6 +13,7 @@ const DOMAIN: &[&str] = &[
     "feedback",
     "guides",
     "i18n",
+    "installation",
     "jobs",
     "kpi",
     "matching",

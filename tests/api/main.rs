@@ -5,6 +5,7 @@ mod helpers;
 mod smtp_server;
 
 mod accounts;
+mod accounts_guards;
 mod authz;
 mod backup;
 mod contract;
@@ -14,6 +15,7 @@ mod enum_checks;
 mod events;
 mod feedback;
 mod foundation;
+mod identity;
 mod jobs;
 mod layers;
 mod mentorship;

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fondilab::db::Db;
-use fondilab::notify::Outbox;
+use fondilab::notify::{Outbox, Sender};
 
 use crate::outbox::email;
 use crate::smtp_server::{Mode, SmtpServer};
@@ -38,6 +38,12 @@ async fn enqueue_many(db: &Db, outbox: &Outbox, prefix: &str, n: usize) -> Vec<S
     (0..n).map(|i| outbox.message_id(&format!("{prefix}:{i}"))).collect()
 }
 
+/// The outbox as a `fondilab worker` on this database sees it.
+async fn outbox_of(db: &Db) -> Outbox {
+    let sender = Sender::new("fondilab <noreply@fondilab.local>", None, "http://127.0.0.1:8080").unwrap();
+    Outbox::new(sender, &fondilab::installation::secret(db, fondilab::db::now_ms()).await.unwrap())
+}
+
 async fn count(db: &Db, status: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1").bind(status).fetch_one(db.pool()).await.unwrap()
 }
@@ -56,7 +62,7 @@ async fn a_worker_killed_mid_batch_loses_nothing() {
     let url = fondilab::db::sqlite_url(data.path());
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    let outbox = Outbox::new("fondilab <noreply@fondilab.local>").unwrap();
+    let outbox = outbox_of(&db).await;
     let smtp = SmtpServer::start().await;
     smtp.set_mode(Mode::Slow(Duration::from_millis(40)));
     let expected = enqueue_many(&db, &outbox, "kill", 120).await;
@@ -97,7 +103,7 @@ async fn two_workers_on_one_postgres_send_each_message_once() {
     let data = tempfile::tempdir().unwrap();
     let db = Db::connect(&pg.url).await.unwrap();
     db.migrate().await.unwrap();
-    let outbox = Outbox::new("fondilab <noreply@fondilab.local>").unwrap();
+    let outbox = outbox_of(&db).await;
     let smtp = SmtpServer::start().await;
     let expected = enqueue_many(&db, &outbox, "due", 2_000).await;
     let mut a = spawn_worker(&pg.url, data.path(), &smtp.url(), 120_000);

@@ -11,7 +11,7 @@ use fondilab::i18n::Lang;
 use fondilab::jobs::JobRunner;
 use fondilab::notify::transport::Transport;
 use fondilab::notify::worker::{Worker, WorkerConfig};
-use fondilab::notify::{Content, Email, Outbox};
+use fondilab::notify::{Content, Email, Outbox, Sender};
 
 #[path = "../../../tests/api/smtp_server.rs"]
 mod smtp_server;
@@ -32,7 +32,8 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM outbox").execute(db.pool()).await?;
     let smtp = SmtpServer::start().await;
     let port = smtp.port();
-    let outbox = Outbox::new("fondilab <noreply@fondilab.local>")?;
+    let sender = Sender::new("fondilab <noreply@fondilab.local>", None, "http://127.0.0.1:8080")?;
+    let outbox = Outbox::new(sender, &fondilab::installation::secret(&db, now_ms()).await?);
     let clock = clock::system();
     let transport = Transport::from_config(Some(&smtp.url()), dir.join("mail"))?;
     let jobs = Arc::new(JobRunner::new(db.clone(), clock.clone()));

@@ -61,8 +61,10 @@ impl Events {
             }
         }
         events.sort_by_key(|e| e.starts_at);
-        let domain = self.domain();
-        let uids: Vec<String> = events.iter().map(|e| e.uid(&domain)).collect();
+        let mut uids = Vec::with_capacity(events.len());
+        for e in &events {
+            uids.push(self.uid(&mut conn, e).await?);
+        }
         let locations: Vec<Option<String>> = events.iter().map(|e| e.location()).collect();
         let urls: Vec<String> = events.iter().map(|e| mail::event_url(&self.public_url, e.id)).collect();
         let items: Vec<ical::FeedEvent> = events
