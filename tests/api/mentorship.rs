@@ -326,6 +326,7 @@ db_test!(bad_input_is_refused_and_changes_nothing, |app| {
         .post(app.url("/api/v1/mentorship/requests"))
         .header("cookie", &officer.cookie)
         .header("x-csrf-token", &officer.csrf)
+        .header("content-type", "application/json")
         .body("{non json")
         .send()
         .await
