@@ -257,9 +257,13 @@ impl Application {
         let metrics =
             state.config.metrics_bind.map(|addr| tokio::spawn(serve_metrics(addr, state.db.clone(), stop_rx)));
         let app = Self::router(state.clone());
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let limits = crate::web::listener::Limits::new(state.config.header_timeout, state.config.max_connections);
+        tracing::info!(
+            max_connections = limits.max_connections,
+            header_timeout_ms = limits.header_timeout.as_millis() as u64,
+            "connection limits"
+        );
+        crate::web::listener::serve(listener, app, limits, shutdown).await?;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;

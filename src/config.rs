@@ -143,6 +143,9 @@ pub struct ServeArgs {
     /// Days a mentor has to answer a mentorship proposal before it expires (default 7).
     #[arg(long, env = "FONDILAB_PROPOSAL_DAYS")]
     pub proposal_days: Option<u32>,
+    /// Connections served at once (default: what the open-files limit allows).
+    #[arg(long, env = "FONDILAB_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
     /// TOML file with the WP5 targets and deadlines (`[[task]]` task, kind, target, deadline);
     /// unset: six of each task by 31/12/2025.
     #[arg(long, env = "FONDILAB_TARGETS")]
@@ -176,6 +179,10 @@ pub struct Config {
     pub reply_to: Option<String>,
     pub metrics_bind: Option<SocketAddr>,
     pub proposal_days: u32,
+    /// Connections served at once; `None`: what the open-files limit allows.
+    pub max_connections: Option<usize>,
+    /// Time a client has to send a request's headers.
+    pub header_timeout: std::time::Duration,
     pub targets: crate::kpi::Targets,
     /// The mail delivery worker's settings.
     pub outbox: crate::notify::worker::WorkerConfig,
@@ -226,6 +233,12 @@ impl Config {
                 Some(d) if (1..=60).contains(&d) => d,
                 Some(d) => anyhow::bail!("FONDILAB_PROPOSAL_DAYS {d} is out of range: between 1 and 60 days"),
             },
+            max_connections: match serve.max_connections {
+                None => None,
+                Some(n) if (16..=1_000_000).contains(&n) => Some(n),
+                Some(n) => anyhow::bail!("FONDILAB_MAX_CONNECTIONS {n} is out of range: between 16 and 1000000"),
+            },
+            header_timeout: std::time::Duration::from_secs(10),
             outbox: outbox_config(serve)?,
         })
     }

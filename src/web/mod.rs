@@ -11,6 +11,7 @@ pub mod guide;
 pub mod kit;
 pub mod layout;
 pub mod legal;
+pub mod listener;
 pub mod mentorship;
 pub mod openapi;
 pub mod outbox;

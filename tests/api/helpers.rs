@@ -113,6 +113,9 @@ pub struct Options {
     pub reply_to: Option<String>,
     /// `FONDILAB_PUBLIC_URL` (default: the loopback address the app listens on).
     pub public_url: Option<String>,
+    /// Connection limits other than the defaults.
+    pub header_timeout: Option<std::time::Duration>,
+    pub max_connections: Option<usize>,
 }
 
 impl Default for Options {
@@ -126,6 +129,8 @@ impl Default for Options {
             database_url: None,
             reply_to: None,
             public_url: None,
+            header_timeout: None,
+            max_connections: None,
         }
     }
 }
@@ -152,6 +157,10 @@ impl TestApp {
         }
         config.smtp_url = opts.smtp_url;
         config.metrics_bind = opts.metrics_bind;
+        if let Some(t) = opts.header_timeout {
+            config.header_timeout = t;
+        }
+        config.max_connections = opts.max_connections;
         config.reply_to = opts.reply_to;
         if let Some(url) = opts.public_url {
             config.public_url = url;

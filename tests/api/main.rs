@@ -27,3 +27,4 @@ mod relevance;
 mod search_answers;
 mod search_api;
 mod search_pages;
+mod slow_clients;
