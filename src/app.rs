@@ -234,6 +234,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { listener, state, log_task, worker } = self;
         tracing::info!(address = %listener.local_addr()?, public_url = %state.config.public_url, "fondilab is serving");
+        tracing::info!("{}", state.config.trusted_proxies.describe());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
         let metrics =

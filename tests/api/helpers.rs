@@ -109,6 +109,8 @@ pub struct Options {
     pub metrics_bind: Option<std::net::SocketAddr>,
     /// Share this database (a second instance of the same deployment) instead of a new one.
     pub database_url: Option<String>,
+    /// `FONDILAB_TRUSTED_PROXIES` (unset: none).
+    pub trusted_proxies: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -120,6 +122,7 @@ impl Default for Options {
             smtp_url: None,
             metrics_bind: None,
             database_url: None,
+            trusted_proxies: None,
         }
     }
 }
@@ -146,6 +149,10 @@ impl TestApp {
         }
         config.smtp_url = opts.smtp_url;
         config.metrics_bind = opts.metrics_bind;
+        if let Some(list) = opts.trusted_proxies {
+            config.trusted_proxies =
+                fondilab::web::proxies::TrustedProxies::parse(list).expect("a valid list of trusted proxies");
+        }
         let pg = match (backend, opts.database_url) {
             (_, Some(url)) => {
                 config.database_url = url;

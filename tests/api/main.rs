@@ -5,6 +5,7 @@ mod helpers;
 mod smtp_server;
 
 mod accounts;
+mod accounts_limits;
 mod authz;
 mod corpus_check;
 mod dashboard;

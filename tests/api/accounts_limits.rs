@@ -1,0 +1,82 @@
+//! Sign-in link limits: which client a request counts for (the connection's address, or the
+//! one a trusted proxy forwarded).
+
+use fondilab::accounts::signin::PER_CLIENT;
+
+use crate::db_test;
+use crate::helpers::{Options, TestApp, Visitor};
+
+/// Asks for a sign-in link with `X-Forwarded-For: forwarded`; returns the status and the page.
+async fn ask_link(app: &TestApp, browser: &Visitor, email: &str, forwarded: &str) -> (u16, String) {
+    let r = app
+        .client
+        .post(app.url("/accedi"))
+        .header("cookie", &browser.cookie)
+        .header("x-forwarded-for", forwarded)
+        .form(&[("email", email), ("csrf", &browser.csrf)])
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.text().await.expect("page"))
+}
+
+/// The client buckets counted so far, with their events.
+async fn client_buckets(app: &TestApp) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT bucket, COUNT(*) FROM rate_events WHERE bucket LIKE 'signin:client:%' GROUP BY bucket ORDER BY bucket",
+    )
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap()
+}
+
+db_test!(without_trusted_proxies_forwarded_addresses_do_not_escape_the_limit, |app| {
+    let browser = app.anonymous().await;
+    // Each request claims another client; none is believed, all count for the connection's address.
+    for i in 0..PER_CLIENT {
+        let (status, _) = ask_link(&app, &browser, &format!("p{i}@example.org"), &format!("203.0.113.{i}")).await;
+        assert_eq!(status, 200, "request {i}");
+    }
+    let (status, page) = ask_link(&app, &browser, "ultima@example.org", "203.0.113.99").await;
+    assert_eq!(status, 429);
+    assert!(page.contains("riprova tra 15 minuti"), "{page}");
+    assert_eq!(client_buckets(&app).await, vec![("signin:client:127.0.0.1".to_string(), PER_CLIENT)]);
+});
+
+db_test!(
+    a_trusted_proxy_gives_each_forwarded_client_its_own_limit,
+    Options { trusted_proxies: Some("127.0.0.1/32"), ..Default::default() },
+    |app| {
+        let browser = app.anonymous().await;
+        for i in 0..PER_CLIENT + 5 {
+            let (status, _) = ask_link(&app, &browser, &format!("p{i}@example.org"), &format!("203.0.113.{i}")).await;
+            assert_eq!(status, 200, "request {i}: a client of its own");
+        }
+        let buckets = client_buckets(&app).await;
+        assert_eq!(buckets.len() as i64, PER_CLIENT + 5, "{buckets:?}");
+        assert!(buckets.iter().all(|(b, n)| b.starts_with("signin:client:203.0.113.") && *n == 1), "{buckets:?}");
+        // A request of the proxy's own (no header) counts for the proxy.
+        let r = app.post_form(&browser, "/accedi", &[("email", "diretta@example.org")]).await;
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(client_buckets(&app).await.contains(&("signin:client:127.0.0.1".to_string(), 1)));
+    }
+);
+
+db_test!(
+    a_spoofed_left_most_forwarded_entry_is_ignored,
+    Options { trusted_proxies: Some("127.0.0.1/32,10.0.0.0/8"), ..Default::default() },
+    |app| {
+        let browser = app.anonymous().await;
+        // The client writes a new address of its own each time; the proxies append the one they saw.
+        for i in 0..PER_CLIENT {
+            let forwarded = format!("6.6.6.{i}, 198.51.100.9, 10.0.0.5");
+            let (status, _) = ask_link(&app, &browser, &format!("p{i}@example.org"), &forwarded).await;
+            assert_eq!(status, 200, "request {i}");
+        }
+        let (status, page) = ask_link(&app, &browser, "ultima@example.org", "6.6.6.200, 198.51.100.9, 10.0.0.5").await;
+        assert_eq!(status, 429);
+        assert!(page.contains("riprova tra 15 minuti"), "{page}");
+        assert_eq!(client_buckets(&app).await, vec![("signin:client:198.51.100.9".to_string(), PER_CLIENT)]);
+    }
+);
