@@ -137,6 +137,8 @@ impl Services {
             public_url: config.public_url.clone(),
         }));
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
+        jobs.register(Arc::new(crate::accounts::signin::PruneRateEvents { clock: clock.clone() }));
+        crate::accounts::signin::schedule_prune(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
         Ok(Services { db, outbox, transport, clock, jobs, worker_config: config.outbox.clone(), mentorship, events })

@@ -4,7 +4,9 @@
 
 use super::session::{hash, random_secret};
 use super::User;
+use crate::clock::SharedClock;
 use crate::db::Db;
+use crate::jobs::{self, JobFuture, JobHandler, JobRow, NewJob};
 use crate::notify::{Content, Email, EnqueueError, Outbox};
 
 pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
@@ -42,6 +44,51 @@ pub async fn allow(db: &Db, bucket: &str, limit: i64, now: i64) -> Result<bool, 
         .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The job that deletes the rate-limit events no window needs any more, of every bucket: a
+/// request prunes only the buckets it counts in, so those of clients and addresses that never
+/// come back would stay. It runs every hour, so the table holds little more than the last
+/// window's events.
+pub const PRUNE_JOB: &str = "accounts.rate_prune";
+pub const PRUNE_EVERY_MS: i64 = 3_600_000;
+
+/// Deletes the events older than the window, in every bucket; returns how many went.
+pub async fn prune_rate_events(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("DELETE FROM rate_events WHERE at <= $1").bind(now - RATE_WINDOW_MS).execute(db.pool()).await?;
+    Ok(r.rows_affected())
+}
+
+/// Schedules the next pruning at the next full hour (idempotent: one job per hour, however
+/// many instances start).
+pub async fn schedule_prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+    let run_at = (now.div_euclid(PRUNE_EVERY_MS) + 1) * PRUNE_EVERY_MS;
+    let key = format!("{PRUNE_JOB}:{run_at}");
+    let mut conn = db.pool().acquire().await?;
+    jobs::schedule(&mut conn, now, &NewJob { key: &key, kind: PRUNE_JOB, payload: serde_json::json!({}), run_at })
+        .await?;
+    Ok(())
+}
+
+pub struct PruneRateEvents {
+    pub clock: SharedClock,
+}
+
+impl JobHandler for PruneRateEvents {
+    fn kind(&self) -> &'static str {
+        PRUNE_JOB
+    }
+
+    fn run<'a>(&'a self, db: &'a Db, job: &'a JobRow) -> JobFuture<'a> {
+        Box::pin(async move {
+            let now = self.clock.now_ms();
+            let pruned = prune_rate_events(db, now).await?;
+            jobs::forget_done(db, PRUNE_JOB, job.id).await?;
+            schedule_prune(db, now).await?;
+            tracing::debug!(pruned, "old rate-limit events deleted");
+            Ok(())
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

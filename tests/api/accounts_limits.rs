@@ -1,7 +1,10 @@
 //! Sign-in link limits: which client a request counts for (the connection's address, or the
-//! one a trusted proxy forwarded).
+//! one a trusted proxy forwarded), and the pruning of old rate-limit events.
 
-use fondilab::accounts::signin::PER_CLIENT;
+use std::sync::Arc;
+
+use fondilab::accounts::signin::{PruneRateEvents, PER_CLIENT, PRUNE_EVERY_MS, PRUNE_JOB};
+use fondilab::jobs::JobRunner;
 
 use crate::db_test;
 use crate::helpers::{Options, TestApp, Visitor};
@@ -80,3 +83,67 @@ db_test!(
         assert_eq!(client_buckets(&app).await, vec![("signin:client:198.51.100.9".to_string(), PER_CLIENT)]);
     }
 );
+
+/// A full hour on the clock (2026-05-28 21:00 UTC), so the pruning's time is known.
+const HOUR: i64 = 1_780_002_000_000;
+
+db_test!(the_pruning_job_deletes_old_events_of_every_bucket, clock = HOUR + 30 * 60_000, |app, clock| {
+    let db = app.state.db.clone();
+    let run_at: i64 = sqlx::query_scalar("SELECT run_at FROM jobs WHERE kind = $1 AND status = 'pending'")
+        .bind(PRUNE_JOB)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(run_at, HOUR + PRUNE_EVERY_MS, "scheduled at start for the next full hour");
+
+    let browser = app.anonymous().await;
+    assert_eq!(app.post_form(&browser, "/accedi", &[("email", "prima@example.org")]).await.status(), 200);
+    // Twenty minutes later another address from the same client: the client's old event goes
+    // with that request, the first address's bucket is nobody's to prune.
+    clock.advance(20 * 60_000);
+    assert_eq!(app.post_form(&browser, "/accedi", &[("email", "seconda@example.org")]).await.status(), 200);
+    let bucket = |email: &str| format!("signin:email:{}", fondilab::accounts::session::hash(email));
+    let events = || async {
+        sqlx::query_as::<_, (String, i64)>("SELECT bucket, at FROM rate_events ORDER BY at, bucket")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+    };
+    let before = events().await;
+    assert!(before.iter().any(|(b, _)| *b == bucket("prima@example.org")), "{before:?}");
+
+    clock.set(run_at);
+    let mut runner = JobRunner::new(db.clone(), Arc::new(clock.clone()));
+    runner.register(Arc::new(PruneRateEvents { clock: Arc::new(clock.clone()) }));
+    assert_eq!(runner.run_once("prova").await.unwrap(), 1);
+    let fresh = HOUR + 50 * 60_000;
+    let mut kept = vec![(bucket("seconda@example.org"), fresh), ("signin:client:127.0.0.1".to_string(), fresh)];
+    kept.sort();
+    let mut after = events().await;
+    after.sort();
+    assert_eq!(after, kept, "only the events of the last fifteen minutes stay");
+
+    // It comes back every hour, and keeps no trail of its past runs.
+    let pending: i64 = sqlx::query_scalar("SELECT run_at FROM jobs WHERE kind = $1 AND status = 'pending'")
+        .bind(PRUNE_JOB)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending, run_at + PRUNE_EVERY_MS);
+    clock.set(pending);
+    assert_eq!(runner.run_once("prova").await.unwrap(), 1);
+    assert!(events().await.is_empty(), "everything is older than the window now");
+    let runs: Vec<(String, String)> =
+        sqlx::query_as("SELECT idempotency_key, status FROM jobs WHERE kind = $1 ORDER BY run_at")
+            .bind(PRUNE_JOB)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        runs,
+        vec![
+            (format!("{PRUNE_JOB}:{pending}"), "done".to_string()),
+            (format!("{PRUNE_JOB}:{}", pending + PRUNE_EVERY_MS), "pending".to_string())
+        ]
+    );
+});
