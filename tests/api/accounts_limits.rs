@@ -1,5 +1,6 @@
 //! Sign-in link limits: which client a request counts for (the connection's address, or the
-//! one a trusted proxy forwarded), and the pruning of old rate-limit events.
+//! one a trusted proxy forwarded), and the pruning of old rate-limit events; a link request
+//! does the same work whether or not the address has an account.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use fondilab::accounts::signin::{PruneRateEvents, PER_CLIENT, PRUNE_EVERY_MS, PR
 use fondilab::jobs::JobRunner;
 
 use crate::db_test;
-use crate::helpers::{Options, TestApp, Visitor};
+use crate::helpers::{Backend, Options, TestApp, Visitor};
 
 /// Asks for a sign-in link with `X-Forwarded-For: forwarded`; returns the status and the page.
 async fn ask_link(app: &TestApp, browser: &Visitor, email: &str, forwarded: &str) -> (u16, String) {
@@ -146,4 +147,43 @@ db_test!(the_pruning_job_deletes_old_events_of_every_bucket, clock = HOUR + 30 *
             (format!("{PRUNE_JOB}:{}", pending + PRUNE_EVERY_MS), "pending".to_string())
         ]
     );
+});
+
+/// Rows a link request may leave: rate-limit events, tokens, mail; and, on PostgreSQL, the
+/// numbers the outbox's identity sequence gave out (a mail row rolled back still takes one).
+async fn traces(app: &TestApp) -> [i64; 4] {
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(app.state.db.pool()).await.unwrap()
+    };
+    let numbers = match app.backend {
+        Backend::Postgres => {
+            count("SELECT COALESCE(last_value, 0) FROM pg_sequences WHERE sequencename = 'outbox_id_seq'").await
+        }
+        Backend::Sqlite => 0,
+    };
+    [
+        count("SELECT COUNT(*) FROM rate_events").await,
+        count("SELECT COUNT(*) FROM signin_tokens").await,
+        count("SELECT COUNT(*) FROM outbox").await,
+        numbers,
+    ]
+}
+
+db_test!(a_link_request_does_the_same_work_with_or_without_an_account, |app| {
+    app.user("nota@example.org", "mentor", None).await;
+    let off = app.user("spenta@example.org", "mentor", None).await;
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(off.id).execute(app.state.db.pool()).await.unwrap();
+    let browser = app.anonymous().await;
+    let pg = i64::from(app.backend == Backend::Postgres);
+    let mut last = traces(&app).await;
+    for (email, kept) in [("nota@example.org", 1), ("nessuno@example.org", 0), ("spenta@example.org", 0)] {
+        assert_eq!(app.post_form(&browser, "/accedi", &[("email", email)]).await.status(), 200);
+        let now = traces(&app).await;
+        let added: Vec<i64> = now.iter().zip(last).map(|(n, l)| n - l).collect();
+        // Two rate-limit events (client and address) every time; a token and a mail only for an
+        // active account; the mail row written every time (on SQLite a rolled-back row leaves
+        // no number behind to see).
+        assert_eq!(added, vec![2, kept, kept, pg], "{email}");
+        last = now;
+    }
 });
