@@ -142,6 +142,8 @@ impl Services {
             public_url: config.public_url.clone(),
         }));
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
+        jobs.register(Arc::new(crate::accounts::signin::PruneRateEvents { clock: clock.clone() }));
+        crate::accounts::signin::schedule_prune(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
         Ok(Services {
@@ -252,6 +254,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { listener, state, log_task, worker, data_dir_lock } = self;
         tracing::info!(address = %listener.local_addr()?, public_url = %state.config.public_url, "fondilab is serving");
+        tracing::info!("{}", state.config.trusted_proxies.describe());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
         let metrics =

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::web::proxies::TrustedProxies;
+
 #[derive(Debug, Parser)]
 #[command(name = "fondilab", version, about = "Guide UE, mentoring ed eventi per le Regioni (WP5)")]
 pub struct Cli {
@@ -162,6 +164,11 @@ pub struct ServeArgs {
     /// Milliseconds before the first retry of a failed message (default 5000; it doubles after).
     #[arg(long, env = "FONDILAB_OUTBOX_FIRST_RETRY_MS")]
     pub outbox_first_retry_ms: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For names the client, as CIDR networks separated by
+    /// commas, e.g. 127.0.0.1/32,10.0.0.0/8,::1/128 (unset: none, the connection's address is
+    /// the client).
+    #[arg(long, env = "FONDILAB_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
 }
 
 /// The resolved configuration the application runs with.
@@ -186,6 +193,8 @@ pub struct Config {
     pub targets: crate::kpi::Targets,
     /// The mail delivery worker's settings.
     pub outbox: crate::notify::worker::WorkerConfig,
+    /// Peers whose X-Forwarded-For is believed (rate limits count per client address).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -240,6 +249,15 @@ impl Config {
             },
             header_timeout: std::time::Duration::from_secs(10),
             outbox: outbox_config(serve)?,
+            trusted_proxies: match &serve.trusted_proxies {
+                Some(list) => TrustedProxies::parse(list).map_err(|e| {
+                    anyhow::anyhow!(
+                        "FONDILAB_TRUSTED_PROXIES / --trusted-proxies \"{list}\": {e}; write CIDR networks \
+                         separated by commas, e.g. 127.0.0.1/32,10.0.0.0/8,::1/128"
+                    )
+                })?,
+                None => TrustedProxies::default(),
+            },
         })
     }
 
@@ -331,5 +349,17 @@ mod tests {
             let message = config(serve).unwrap_err().to_string();
             assert!(message.starts_with(name) && message.contains("whole number from"), "{message}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none_and_a_bad_one_is_named() {
+        assert!(config(ServeArgs::default()).unwrap().trusted_proxies.is_empty());
+        let c = config(ServeArgs { trusted_proxies: Some("127.0.0.1/32, ::1/128".into()), ..Default::default() });
+        assert_eq!(c.unwrap().trusted_proxies.to_string(), "127.0.0.1/32, ::1/128");
+        let message =
+            config(ServeArgs { trusted_proxies: Some("127.0.0.1/32,proxy.local".into()), ..Default::default() })
+                .unwrap_err()
+                .to_string();
+        assert!(message.starts_with("FONDILAB_TRUSTED_PROXIES") && message.contains("\"proxy.local\""), "{message}");
     }
 }

@@ -72,6 +72,17 @@ pub async fn cancel(conn: &mut AnyConnection, now: i64, key: &str) -> Result<boo
     Ok(r.rows_affected() > 0)
 }
 
+/// Deletes the finished runs of a recurring job kind except `keep` (the run in progress):
+/// a job that reschedules itself would otherwise leave a row per run for ever.
+pub async fn forget_done(db: &Db, kind: &str, keep: i64) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("DELETE FROM jobs WHERE kind = $1 AND status = 'done' AND id <> $2")
+        .bind(kind)
+        .bind(keep)
+        .execute(db.pool())
+        .await?;
+    Ok(r.rows_affected())
+}
+
 pub struct JobRunner {
     db: Db,
     clock: SharedClock,

@@ -65,7 +65,7 @@ pub async fn signin_request(
     auth: Auth,
     req: Request,
 ) -> AppResult<Response> {
-    let (client, _, body) = client_headers_body(req, lang).await?;
+    let (client, _, body) = client_headers_body(req, &state.config.trusted_proxies, lang).await?;
     let f = form(&body, lang)?;
     let email = f.get("email").unwrap_or("").trim().to_string();
     let torna = local_path(f.get("torna")).to_string();

@@ -2,7 +2,7 @@
 //! answer is put in the request's extensions once, and the route guards, the CSRF check
 //! and the handlers read it from there. Security headers are added here too.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
@@ -18,6 +18,7 @@ use crate::accounts::{tokens, User};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::web::error::AppError;
+use crate::web::proxies::TrustedProxies;
 
 pub const CSRF_COOKIE: &str = "fondilab_csrf";
 pub const CSRF_FIELD: &str = "csrf";
@@ -77,22 +78,12 @@ pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Optio
         .filter(|v| !v.is_empty())
 }
 
-/// The client's address for rate limits: the peer, or, when the peer is a proxy on this
-/// machine, the address that proxy added: the last one forwarded (the ones before it are
-/// whatever the client chose to send).
-pub fn client_ip(req_headers: &axum::http::HeaderMap, peer: Option<SocketAddr>) -> String {
-    let peer_ip = peer.map(|p| p.ip());
-    if peer_ip.is_some_and(|ip| ip.is_loopback()) {
-        if let Some(added) = req_headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        {
-            return added.to_string();
-        }
-    }
-    peer_ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
+/// The client's address for rate limits: the peer, or, when the peer is a trusted proxy,
+/// the address it forwarded (see [`TrustedProxies::client`]).
+pub fn client_ip(req_headers: &axum::http::HeaderMap, peer: Option<SocketAddr>, trusted: &TrustedProxies) -> String {
+    let Some(peer) = peer else { return "unknown".into() };
+    let forwarded = req_headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    trusted.client(peer.ip(), forwarded).to_string()
 }
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -272,14 +263,18 @@ mod tests {
     use axum::http::{Extensions, HeaderMap};
 
     #[test]
-    fn the_proxy_on_this_machine_names_the_client() {
+    fn only_a_trusted_proxy_names_the_client() {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.7"));
         let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(local)), "203.0.113.7", "the address the proxy added, not the client's claim");
+        let none = TrustedProxies::default();
+        assert_eq!(client_ip(&h, Some(local), &none), "127.0.0.1", "no proxy configured: the peer");
+        let trusted = TrustedProxies::parse("127.0.0.1/32").unwrap();
+        assert_eq!(client_ip(&h, Some(local), &trusted), "203.0.113.7", "the address the proxy added");
         let remote: SocketAddr = "198.51.100.2:5000".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(remote)), "198.51.100.2", "only a local proxy is believed");
-        assert_eq!(client_ip(&HeaderMap::new(), Some(local)), "127.0.0.1");
+        assert_eq!(client_ip(&h, Some(remote), &trusted), "198.51.100.2", "only a listed proxy is believed");
+        assert_eq!(client_ip(&HeaderMap::new(), Some(local), &trusted), "127.0.0.1");
+        assert_eq!(client_ip(&h, None, &trusted), "unknown");
     }
 
     #[test]

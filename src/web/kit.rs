@@ -41,9 +41,10 @@ pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResul
 /// for handlers that need all three.
 pub async fn client_headers_body(
     req: axum::extract::Request,
+    trusted: &super::proxies::TrustedProxies,
     lang: Lang,
 ) -> AppResult<(String, axum::http::HeaderMap, Bytes)> {
-    let client = super::auth::client_ip(req.headers(), super::auth::peer(req.extensions()));
+    let client = super::auth::client_ip(req.headers(), super::auth::peer(req.extensions()), trusted);
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, 64 * 1024)
         .await

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod pages;
 pub mod params;
+pub mod proxies;
 pub mod request_log;
 pub mod users;
 

@@ -116,6 +116,8 @@ pub struct Options {
     /// Connection limits other than the defaults.
     pub header_timeout: Option<std::time::Duration>,
     pub max_connections: Option<usize>,
+    /// `FONDILAB_TRUSTED_PROXIES` (unset: none).
+    pub trusted_proxies: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -131,6 +133,7 @@ impl Default for Options {
             public_url: None,
             header_timeout: None,
             max_connections: None,
+            trusted_proxies: None,
         }
     }
 }
@@ -164,6 +167,10 @@ impl TestApp {
         config.reply_to = opts.reply_to;
         if let Some(url) = opts.public_url {
             config.public_url = url;
+        }
+        if let Some(list) = opts.trusted_proxies {
+            config.trusted_proxies =
+                fondilab::web::proxies::TrustedProxies::parse(list).expect("a valid list of trusted proxies");
         }
         let pg = match (backend, opts.database_url) {
             (_, Some(url)) => {

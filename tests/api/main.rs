@@ -6,6 +6,7 @@ mod smtp_server;
 
 mod accounts;
 mod accounts_guards;
+mod accounts_limits;
 mod authz;
 mod backup;
 mod contract;

@@ -16,11 +16,14 @@
 //!   `/api/v1/kpi` with a year of data (2,000 events, 50,000 registrations, 5,000 mentorships).
 //! - `registrations [--count 500] [--seats 100] [--admin-url postgres://…/postgres]`: that many
 //!   simultaneous registrations over HTTP on loopback, on SQLite or a fresh PostgreSQL database.
+//! - `signin-timing [--count 200] [--accounts 50] [--admin-url postgres://…/postgres]`: how long
+//!   `POST /accedi` takes for addresses with and without an account, interleaved.
 
 mod dashboard;
 mod outbox;
 mod registrations;
 mod served;
+mod signin;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -111,6 +114,12 @@ fn main() -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(registrations::run(registrations::Run { people, seats, admin_url: flag("--admin-url") }))?;
         }
+        Some("signin-timing") => {
+            let requests = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(200);
+            let accounts = flag("--accounts").map(|c| c.parse()).transpose()?.unwrap_or(50);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(signin::run(signin::Run { requests, accounts, admin_url: flag("--admin-url") }))?;
+        }
         Some("queries") => {
             let out = PathBuf::from(flag("--out").context("--out FILE")?);
             let qs = query_mix()?;
@@ -122,7 +131,7 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {} distinct queries to {}", qs.len(), out.display());
         }
         _ => anyhow::bail!(
-            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations|dashboard [--count N]"
+            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations|dashboard|signin-timing [--count N]"
         ),
     }
     Ok(())

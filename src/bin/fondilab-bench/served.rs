@@ -25,9 +25,19 @@ pub struct Served {
 impl Served {
     /// `name` tells concurrent runs' folders and databases apart; `admin_url` selects PostgreSQL.
     pub async fn start(name: &str, admin_url: Option<&str>) -> anyhow::Result<Served> {
+        Self::start_with(name, admin_url, |_| {}).await
+    }
+
+    /// As [`Served::start`], with settings changed by `configure` first.
+    pub async fn start_with(
+        name: &str,
+        admin_url: Option<&str>,
+        configure: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Served> {
         let dir = std::env::temp_dir().join(format!("fondilab-bench-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let mut config = Config::for_data_dir(dir.clone(), PathBuf::from("guides"));
+        configure(&mut config);
         let mut scratch_pg = None;
         if let Some(admin) = admin_url {
             let database = format!("fondilab_bench_{name}_{}", std::process::id());

@@ -250,7 +250,7 @@ pub async fn vote(
     Path(id): Path<String>,
     req: Request,
 ) -> AppResult<Response> {
-    let (client, headers, body) = client_headers_body(req, lang).await?;
+    let (client, headers, body) = client_headers_body(req, &state.config.trusted_proxies, lang).await?;
     let guide = guide_or_404(state.search.corpus(), &id, lang)?;
     let f = form(&body, lang)?;
     let comment = f.get("comment").unwrap_or("");
@@ -454,7 +454,7 @@ pub async fn vote_api(
     Path(id): Path<String>,
     req: Request,
 ) -> AppResult<Response> {
-    let (client, headers, body) = client_headers_body(req, lang).await?;
+    let (client, headers, body) = client_headers_body(req, &state.config.trusted_proxies, lang).await?;
     let b: VoteBody = json(&body, lang)?;
     let (result, cookie) = cast(&state, &auth, &headers, &client, &id, b.useful, &b.comment).await;
     let vote = result.map_err(|e| e.into_app(lang))?;
