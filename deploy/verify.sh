@@ -3,8 +3,9 @@
 # (verify insists that ExecStart exists):
 #   bash deploy/verify.sh [path/to/fondilab]
 set -euo pipefail
-cd "$(dirname "$0")"
-binary="$(realpath "${1:-../target/debug/fondilab}")"
+here="$(dirname "$0")"
+binary="$(realpath -m "${1:-$here/../target/debug/fondilab}")"
+cd "$here"
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze not available: unit files not checked"; exit 0; }
 [ -x "$binary" ] || { echo "no fondilab binary at $binary" >&2; exit 1; }
 work="$(mktemp -d)"
