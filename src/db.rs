@@ -27,6 +27,28 @@ pub struct Db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Whether an error means the database is out of reach or cannot take writes (PostgreSQL
+/// down, no connection to be had in time, a SQLite file that is full or read-only) rather
+/// than a fault in the request or the code: answered 503, retried later.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            // SQLite (numeric codes, extended ones carry the primary in the low byte):
+            // 13 full, 8 read-only, 10 I/O error, 5 busy past the busy timeout;
+            // PostgreSQL (five-character SQLSTATE): class 08 connection exceptions,
+            // 57P01-57P03 shutdown, 53100 disk full, 25006 read-only transaction.
+            let sqlite = code.len() < 5 && code.parse::<i32>().is_ok_and(|c| [5, 8, 10, 13].contains(&(c & 0xff)));
+            let postgres = code.starts_with("08")
+                || ["57P01", "57P02", "57P03", "53100", "25006"].contains(&code);
+            sqlite || postgres
+        }
+        _ => false,
+    }
+}
+
 /// The SQLite URL of the database file inside a data directory.
 pub fn sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("fondilab.db").display())
@@ -72,7 +94,8 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    // During an outage a request gives up after this instead of hanging.
+                    .acquire_timeout(Duration::from_secs(3))
                     .connect_with(options)
                     .await
             }
@@ -136,8 +159,10 @@ impl Db {
         }
     }
 
+    /// Whether the database answers within a second and a half.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        let answer = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(tokio::time::timeout(Duration::from_millis(1500), answer).await, Ok(Ok(_)))
     }
 
     pub async fn close(&self) {

@@ -30,6 +30,9 @@ pub enum AppError {
     /// Too many attempts from this client for now.
     #[error("{0}")]
     TooMany(String),
+    /// The database cannot be reached or cannot take writes right now; nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
     /// A method the service never serves.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -58,13 +61,22 @@ impl AppError {
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
+/// What a person reads when the database is out of reach.
+const UNAVAILABLE: &str =
+    "il servizio non riesce a raggiungere il database: nulla è stato salvato; riprova tra qualche istante";
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return AppError::Unavailable(UNAVAILABLE.into());
+        }
         if let Some(field) = crate::db::unique_violation_field(&e) {
             let message = match field {
                 "email" => "esiste già un account con questo indirizzo email",
@@ -96,6 +108,12 @@ pub struct ErrorInfo {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if let AppError::Internal(e) = &self {
+            if e.chain().filter_map(|c| c.downcast_ref::<sqlx::Error>()).any(crate::db::is_unavailable) {
+                tracing::warn!(error = format!("{e:#}"), "database unavailable");
+                return AppError::Unavailable(UNAVAILABLE.into()).into_response();
+            }
+        }
         let (error, field) = match &self {
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
@@ -107,6 +125,9 @@ impl IntoResponse for AppError {
         };
         let info = ErrorInfo { status, error, field };
         let mut response = (status, Json(&info)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        }
         response.extensions_mut().insert(info);
         response
     }

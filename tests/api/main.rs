@@ -21,6 +21,7 @@ mod jobs;
 mod layers;
 mod mentorship;
 mod openapi;
+mod outage;
 mod outbox;
 mod outbox_pages;
 mod outbox_processes;
