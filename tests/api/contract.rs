@@ -82,3 +82,49 @@ fn the_document_declares_security_and_the_statuses_of_each_operation() {
     let topics = &doc["components"]["schemas"]["EventInput"]["properties"]["topics"];
     assert_eq!(topics["maxItems"], 50, "{topics}");
 }
+
+/// The methods a path answers with 405, from the `Allow` header, in order of the header.
+fn allowed(r: &reqwest::Response) -> Vec<String> {
+    let allow = r.headers().get("allow").and_then(|v| v.to_str().ok()).unwrap_or("");
+    allow.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect()
+}
+
+db_test!(a_method_a_path_does_not_serve_gets_the_methods_it_does, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let cases: [(&str, &[&str]); 6] = [
+        ("/api/v1/regions", &["GET", "HEAD"]),
+        ("/api/v1/events", &["GET", "HEAD", "POST"]),
+        ("/api/v1/events/1", &["GET", "HEAD", "POST"]),
+        ("/api/v1/events/1/publish", &["POST"]),
+        ("/api/v1/registrations/1/cancel", &["POST"]),
+        ("/cerca", &["GET", "HEAD"]),
+    ];
+    for (path, methods) in cases {
+        for method in ["OPTIONS", "DELETE", "PUT", "PATCH", "TRACE"] {
+            // Refused before authentication: a token that is not valid changes nothing.
+            let r = app
+                .client
+                .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(path))
+                .header("authorization", "Bearer not-a-token")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 405, "{method} {path}");
+            let mut got = allowed(&r);
+            got.sort();
+            assert_eq!(got, methods, "{method} {path}: Allow");
+            assert_eq!(r.headers()["content-type"], "application/json", "{method} {path}");
+            let e: Value = r.json().await.unwrap();
+            assert!(e["error"].as_str().unwrap().contains("Allow"), "{e}");
+        }
+    }
+    // A served method on a path that does not serve it: the same answer, after authentication.
+    let r = app.get_as(&coord, "/api/v1/events/1/publish").await;
+    assert_eq!((r.status().as_u16(), allowed(&r)), (405, vec!["POST".to_string()]));
+    let r = app.post_api_as(&coord, "/api/v1/regions").await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(allowed(&r), ["GET", "HEAD"]);
+    // No route has the path: not found, whatever the method.
+    let r = app.client.delete(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+});
