@@ -128,3 +128,13 @@ db_test!(a_method_a_path_does_not_serve_gets_the_methods_it_does, |app| {
     let r = app.client.delete(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 });
+
+db_test!(approving_a_match_that_does_not_exist_is_the_documented_404, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let (status, e) = app.post_json_as(&coord, "/api/v1/mentorship/approve", &json!({ "ids": [987654] })).await;
+    assert_eq!(status, 404, "{e}");
+    let doc = fondilab::web::openapi::derived();
+    let declared = &doc["paths"]["/mentorship/approve"]["post"]["responses"]["404"];
+    assert_eq!(declared["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Error", "{declared}");
+    assert!(e["error"].is_string(), "{e}");
+});

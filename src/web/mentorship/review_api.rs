@@ -34,6 +34,7 @@ pub struct Approved {
     responses(
         (status = 200, description = "How many were approved", body = Approved),
         (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "An id names no match (nothing approved)", body = crate::web::error::ErrorInfo),
         (status = 409, description = "One of them is no longer a suggestion (nothing approved)", body = crate::web::error::ErrorInfo)
     )
 )]
