@@ -138,3 +138,36 @@ db_test!(approving_a_match_that_does_not_exist_is_the_documented_404, |app| {
     assert_eq!(declared["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Error", "{declared}");
     assert!(e["error"].is_string(), "{e}");
 });
+
+db_test!(a_body_is_an_object_not_an_array_of_its_fields, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let mentor = app.user("mentor@asl.example", "mentor", None).await;
+    let post_raw = |who: &crate::helpers::Visitor, path: &str, body: &str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // `[]` was read as an empty body: approve every suggestion.
+    for body in ["[]", "[[1]]", "null", "7"] {
+        let r = post_raw(&coord, "/api/v1/mentorship/approve", body).await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await.unwrap();
+        assert!(e["error"].as_str().unwrap().starts_with("JSON non valido: invalid type"), "{body}: {e}");
+    }
+    // Nor deeper down: an experience is an object, not [fund, role, programme].
+    let positional = r#"{"experience": [["FSE+", "adg", "PR FSE+ Puglia"]], "languages": ["it"], "capacity": 2, "topics": ["programmazione"]}"#;
+    let r = post_raw(&mentor, "/api/v1/mentorship/profile", positional).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let (s, _) = app.get_json_as(&mentor, "/api/v1/mentorship/profile").await;
+    assert_eq!(s, 404, "no profile was saved");
+    let named = positional.replace(
+        r#"["FSE+", "adg", "PR FSE+ Puglia"]"#,
+        r#"{"fund": "FSE+", "role": "adg", "programme": "PR FSE+ Puglia"}"#,
+    );
+    let r = post_raw(&mentor, "/api/v1/mentorship/profile", &named).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+});
