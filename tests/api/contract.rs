@@ -139,6 +139,80 @@ db_test!(approving_a_match_that_does_not_exist_is_the_documented_404, |app| {
     assert!(e["error"].is_string(), "{e}");
 });
 
+db_test!(query_parameters_take_the_values_the_document_gives_them, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let doc = fondilab::web::openapi::derived();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        for p in op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query") {
+            let name = p["name"].as_str().unwrap();
+            // A blank value is the parameter left out, as the document says.
+            assert_eq!(p["allowEmptyValue"], true, "{path} {name}");
+            let (s, body) = app.get_json_as(&coord, &format!("/api/v1{path}?{name}=")).await;
+            assert_eq!(s, 200, "{path}?{name}= : {body}");
+            let schema = &p["schema"];
+            if schema["type"] != "integer" {
+                continue;
+            }
+            let (min, max) = (schema["minimum"].as_i64(), schema["maximum"].as_i64());
+            let (Some(min), Some(max)) = (min, max) else { panic!("{path} {name}: no bounds in {schema}") };
+            for ok in [min, max] {
+                let (s, body) = app.get_json_as(&coord, &format!("/api/v1{path}?{name}={ok}")).await;
+                assert_eq!(s, 200, "{path}?{name}={ok}: {body}");
+            }
+            for bad in [min - 1, max + 1] {
+                let (s, body) = app.get_json_as(&coord, &format!("/api/v1{path}?{name}={bad}")).await;
+                assert_eq!((s, body["field"].as_str()), (400, Some(name)), "{path}?{name}={bad}: {body}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} bounded parameters");
+});
+
+db_test!(bodies_without_their_required_fields_are_refused_as_documented, |app| {
+    let coord = app.user("coord@promis.example", "coordinator", None).await;
+    let officer = app.user("referente@regione.puglia.example", "officer", Some("PUG")).await;
+    let doc = fondilab::web::openapi::derived();
+    let required = |schema: &str| -> Vec<String> {
+        let s = &doc["components"]["schemas"][schema];
+        let own = s["required"].as_array().cloned().unwrap_or_default();
+        let parts = s["allOf"].as_array().cloned().unwrap_or_default();
+        let inherited = parts.iter().filter_map(|p| p["$ref"].as_str()).flat_map(|r| {
+            let name = r.trim_start_matches("#/components/schemas/");
+            doc["components"]["schemas"][name]["required"].as_array().cloned().unwrap_or_default()
+        });
+        own.into_iter().chain(inherited).filter_map(|v| v.as_str().map(String::from)).collect()
+    };
+    let guide = "/api/v1/guides/costi-unitari-fse-plus";
+    let cases = [
+        (&coord, format!("{guide}/votes"), "VoteBody"),
+        (&coord, format!("{guide}/reports"), "ReportInput"),
+        (&coord, "/api/v1/events".to_string(), "EventBody"),
+        (&coord, "/api/v1/mentorship/settings".to_string(), "Settings"),
+        (&officer, "/api/v1/mentorship/requests".to_string(), "RequestInput"),
+    ];
+    for (who, path, schema) in cases {
+        let fields = required(schema);
+        assert!(!fields.is_empty(), "{schema} declares what it needs");
+        let (s, e) = app.post_json_as(who, &path, &json!({})).await;
+        assert_eq!(s, 400, "{path}: {e}");
+        let field = e["field"].as_str().unwrap_or_default().to_string();
+        assert!(fields.contains(&field), "{path}: refused for {field:?}, the document requires {fields:?}");
+    }
+    // A body the document marks optional may be left out; it is never `null`.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(body) = item.get("post").and_then(|op| op.get("requestBody")) else { continue };
+        let schema = &body["content"]["application/json"]["schema"];
+        assert!(schema["oneOf"].is_null() && schema["type"] != "null", "{path}: {schema}");
+    }
+    assert_eq!(doc["paths"]["/events/{id}/publish"]["post"]["requestBody"]["required"], false);
+});
+
 db_test!(a_body_is_an_object_not_an_array_of_its_fields, |app| {
     let coord = app.user("coord@promis.example", "coordinator", None).await;
     let mentor = app.user("mentor@asl.example", "mentor", None).await;

@@ -47,6 +47,8 @@ pub async fn approve(State(state): State<AppState>, lang: Lang, auth: Auth, body
 
 #[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Settings {
+    /// Suggestions become proposals without a coordinator's review.
+    #[schema(value_type = bool, required = true)]
     pub auto: Option<bool>,
 }
 
