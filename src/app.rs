@@ -242,11 +242,12 @@ impl Application {
     }
 
     pub fn router(state: AppState) -> axum::Router {
+        let bare_routes = crate::web::routes().with_state(state.clone());
         crate::web::router(state)
             .layer(axum::middleware::from_fn(crate::web::request_log::log))
             .layer(RequestBodyLimitLayer::new(1024 * 1024))
             .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-            .layer(axum::middleware::from_fn(crate::web::only_served_methods))
+            .layer(axum::middleware::from_fn_with_state(bare_routes, crate::web::only_served_methods))
     }
 
     /// Serves until `shutdown` resolves, then finishes requests in flight, lets the worker

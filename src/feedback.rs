@@ -255,6 +255,7 @@ pub struct ReportInput {
     #[serde(default)]
     pub step: Option<i64>,
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub body: String,
     #[serde(default)]
     pub source: Option<String>,

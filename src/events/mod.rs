@@ -140,14 +140,19 @@ impl RegState {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct EventInput {
     #[serde(default)]
+    #[schema(value_type = Kind, required = true)]
     pub kind: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// Italian time, `YYYY-MM-DDTHH:MM`, or RFC 3339.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub starts_at: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub ends_at: String,
     pub online_url: Option<String>,
     pub venue: Option<String>,

@@ -65,16 +65,21 @@ pub struct ValidProfile {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequestInput {
+    /// FSE+ (or ESF+), FESR (or ERDF), JTF.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub fund: String,
     #[serde(default)]
-    #[schema(max_items = 50)]
+    #[schema(required = true, min_items = 1, max_items = 50)]
     pub topics: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Lang, required = true)]
     pub language: String,
     #[serde(default)]
+    #[schema(value_type = super::Format, required = true)]
     pub format: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub description: String,
     pub period_from: Option<String>,
     pub period_until: Option<String>,

@@ -190,8 +190,8 @@ pub struct CorrectionJson {
         ("phase" = Option<crate::guides::Phase>, Query, description = "Phase of the funding cycle"),
         ("lang" = Option<crate::i18n::Lang>, Query, description = "Language of the results"),
         ("topic" = Option<String>, Query, description = "A topic slug from guides/topics.toml"),
-        ("page" = Option<u32>, Query, description = "Page, from 1 (at most 500)"),
-        ("per_page" = Option<u32>, Query, description = "Results per page, 1-50 (default 10)")
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page, from 1 (at most 500)"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 50, description = "Results per page, 1-50 (default 10)")
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),

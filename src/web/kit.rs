@@ -17,6 +17,8 @@ use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
+mod strict;
+
 /// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
 pub use crate::mentorship::mail::fund_name as fund_label;
 
@@ -29,12 +31,15 @@ pub fn form(body: &Bytes, lang: Lang) -> Result<Params, AppError> {
 }
 
 /// A JSON body, or the default when there is none; a clear message when it is not valid.
+/// Every body the API reads is an object, at every depth (see [`strict`]).
 pub fn json<T: DeserializeOwned + Default>(body: &Bytes, lang: Lang) -> AppResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request(format!("{}: {e}", lang.t("JSON non valido", "invalid JSON"))))
+    let invalid =
+        |e: serde_json::Error| AppError::bad_request(format!("{}: {e}", lang.t("JSON non valido", "invalid JSON")));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
+    T::deserialize(strict::Strict(&value)).map_err(invalid)
 }
 
 /// A request's client address (for rate limits), its headers and its body (at most 64 KB),

@@ -39,9 +39,20 @@ use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 use crate::web::events::EventVerb;
 use crate::web::mentorship::MatchVerb;
 
-/// Routes that need a rule other than "public" are grouped under it, so the rule of
-/// every route is read here (and walked by the authorization test).
+/// The service: [`routes`] behind authentication, CSRF checks and the HTML error pages.
 pub fn router(state: AppState) -> Router {
+    routes()
+        .layer(middleware::from_fn(auth::csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn(html_errors))
+        .layer(middleware::from_fn(auth::security_headers))
+        .with_state(state)
+}
+
+/// The route table alone. Routes that need a rule other than "public" are grouped under it,
+/// so the rule of every route is read here (and walked by the authorization test). A path
+/// asked with a method it does not serve gets 405 with the methods it does serve in `Allow`.
+pub fn routes() -> Router<AppState> {
     let public = Router::new()
         .route("/", get(pages::home))
         .route("/cerca", get(pages::search))
@@ -129,11 +140,8 @@ pub fn router(state: AppState) -> Router {
         .merge(coordinators)
         .nest("/api/v1", api::router())
         .fallback(not_found)
-        .layer(middleware::from_fn(auth::csrf))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(middleware::from_fn(html_errors))
-        .layer(middleware::from_fn(auth::security_headers))
-        .with_state(state)
+        // Last, so that it reaches every route above; axum adds the route's `Allow`.
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// A POST route for one verb of a handler that serves several: the verb travels as a request
@@ -324,15 +332,29 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The service answers GET, HEAD and POST only: any other method (TRACE, PUT, DELETE…) gets
-/// 405 before it reaches sessions, CSRF checks or routes.
-pub async fn only_served_methods(req: Request, next: Next) -> Response {
+async fn method_not_allowed(lang: Lang) -> AppError {
+    AppError::MethodNotAllowed(
+        lang.t(
+            "metodo non previsto a questo indirizzo: quelli ammessi sono nell'intestazione Allow",
+            "method not served at this address: the Allow header lists those that are",
+        )
+        .into(),
+    )
+}
+
+/// The service answers GET, HEAD and POST only: a request with any other method (TRACE, PUT,
+/// DELETE, OPTIONS…) never reaches sessions, CSRF checks or handlers. `routes` is the bare
+/// route table ([`routes`] with its state): no route serves such a method, so it answers
+/// from its fallbacks alone, 405 with the methods the path does serve in `Allow` (not a
+/// blanket list), or 404 where no route has the path.
+pub async fn only_served_methods(State(routes): State<Router>, req: Request, next: Next) -> Response {
     use axum::http::Method;
+    use tower::ServiceExt;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::POST) {
         return next.run(req).await;
     }
-    let mut r = AppError::MethodNotAllowed("metodo non previsto: il servizio risponde a GET, HEAD e POST".into())
-        .into_response();
-    r.headers_mut().insert(axum::http::header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-    r
+    match routes.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }

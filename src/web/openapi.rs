@@ -125,9 +125,38 @@ pub fn derived() -> Value {
         let method = endpoint.method.as_str().to_lowercase();
         if let Some(operation) = paths.get_mut(endpoint.path).and_then(|p| p.get_mut(&method)) {
             declare_common(operation, &endpoint);
+            declare_inputs(operation);
         }
     }
     doc
+}
+
+/// What the service reads the way utoipa cannot say: every query string goes through
+/// [`super::params::Params`], where a blank value is the parameter left out (`?role=` is every
+/// role, as an HTML form sends it); and a body that may be left out (`Option<T>` in a
+/// `request_body`, which utoipa writes as "`T` or null") is an optional `T`: JSON `null` is
+/// not one of the bodies the service reads.
+fn declare_inputs(operation: &mut Value) {
+    if let Some(params) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params.iter_mut().filter(|p| p["in"] == "query") {
+            p["allowEmptyValue"] = Value::Bool(true);
+        }
+    }
+    let Some(body) = operation.get_mut("requestBody").and_then(Value::as_object_mut) else { return };
+    let mut optional = false;
+    if let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) {
+        for media in content.values_mut() {
+            let Some(alternatives) = media["schema"]["oneOf"].as_array() else { continue };
+            let not_null: Vec<&Value> = alternatives.iter().filter(|s| s["type"] != "null").collect();
+            if not_null.len() == 1 && alternatives.len() == 2 {
+                media["schema"] = not_null[0].clone();
+                optional = true;
+            }
+        }
+    }
+    if optional {
+        body.insert("required".into(), Value::Bool(false));
+    }
 }
 
 /// What every operation of its kind can answer besides its own results, and how it is

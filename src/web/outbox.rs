@@ -70,8 +70,8 @@ pub struct OutboxPage {
         ("status" = Option<String>, Query, description = "pending, sending, sent, dead or cancelled"),
         ("recipient" = Option<String>, Query, description = "Part of the recipient address"),
         ("kind" = Option<String>, Query, description = "Kind of message"),
-        ("page" = Option<u32>, Query, description = "Page, from 1"),
-        ("per_page" = Option<u32>, Query, description = "1-200 (default 25)")
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 100000, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1-200 (default 25)")
     ),
     responses(
         (status = 200, description = "One page of messages with counts per status", body = OutboxPage),

@@ -41,8 +41,8 @@ pub struct EventList {
         ("fund" = Option<String>, Query, description = "FSE+, FESR or JTF"),
         ("topic" = Option<String>, Query, description = "Topic slug"),
         ("past" = Option<String>, Query, description = "1: the archive"),
-        ("page" = Option<u32>, Query, description = "Page, from 1"),
-        ("per_page" = Option<u32>, Query, description = "1-200")
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 100000, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1-200 (default 20)")
     ),
     responses(
         (status = 200, description = "One page of events", body = EventList),

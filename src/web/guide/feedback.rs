@@ -424,6 +424,7 @@ pub async fn handle_page(
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct VoteBody {
     /// Whether the guide was useful.
+    #[schema(value_type = bool, required = true)]
     pub useful: Option<bool>,
     /// At most 500 characters.
     #[serde(default)]
@@ -506,8 +507,8 @@ pub struct ReportList {
     summary = "Reports on the guides (coordinators): open ones oldest first by default",
     params(
         ("state" = Option<String>, Query, description = "open (default), handled or all"),
-        ("page" = Option<u32>, Query, description = "Page, from 1"),
-        ("per_page" = Option<u32>, Query, description = "1-200 (default 20)")
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 100000, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1-200 (default 20)")
     ),
     responses(
         (status = 200, description = "One page of reports", body = ReportList),
@@ -532,6 +533,7 @@ pub async fn reports_api(
 pub struct HandleBody {
     /// What was done; mailed to the reporter (at most 2,000 characters).
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub note: String,
 }
 

@@ -94,8 +94,8 @@ pub struct RequestList {
     params(
         ("state" = Option<String>, Query, description = "open, matched, closed or withdrawn"),
         ("region" = Option<String>, Query, description = "Region code (coordinators)"),
-        ("page" = Option<u32>, Query, description = "Page, from 1"),
-        ("per_page" = Option<u32>, Query, description = "1-200 (default 20)")
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 100000, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1-200 (default 20)")
     ),
     responses(
         (status = 200, description = "One page of requests", body = RequestList),
@@ -307,6 +307,7 @@ pub async fn request_withdraw(
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct AssignBody {
+    #[schema(value_type = i64, required = true)]
     pub mentor_id: Option<i64>,
 }
 
@@ -351,7 +352,7 @@ pub async fn request_assign(
     summary = "Matches: a mentor's own, an officer's Region's, or all (coordinators)",
     params(
         ("state" = Option<String>, Query, description = "Comma-separated states"),
-        ("limit" = Option<u32>, Query, description = "1-1000 (default 100)")
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1-1000 (default 100)")
     ),
     responses(
         (status = 200, description = "Matches", body = Vec<Match>),

@@ -34,6 +34,7 @@ pub struct Approved {
     responses(
         (status = 200, description = "How many were approved", body = Approved),
         (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "An id names no match (nothing approved)", body = crate::web::error::ErrorInfo),
         (status = 409, description = "One of them is no longer a suggestion (nothing approved)", body = crate::web::error::ErrorInfo)
     )
 )]
@@ -46,6 +47,8 @@ pub async fn approve(State(state): State<AppState>, lang: Lang, auth: Auth, body
 
 #[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Settings {
+    /// Suggestions become proposals without a coordinator's review.
+    #[schema(value_type = bool, required = true)]
     pub auto: Option<bool>,
 }
 
