@@ -41,8 +41,7 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
             // PostgreSQL (five-character SQLSTATE): class 08 connection exceptions,
             // 57P01-57P03 shutdown, 53100 disk full, 25006 read-only transaction.
             let sqlite = code.len() < 5 && code.parse::<i32>().is_ok_and(|c| [5, 8, 10, 13].contains(&(c & 0xff)));
-            let postgres = code.starts_with("08")
-                || ["57P01", "57P02", "57P03", "53100", "25006"].contains(&code);
+            let postgres = code.starts_with("08") || ["57P01", "57P02", "57P03", "53100", "25006"].contains(&code);
             sqlite || postgres
         }
         _ => false,

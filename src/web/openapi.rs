@@ -176,6 +176,7 @@ fn declare_common(operation: &mut Value, endpoint: &api::Endpoint) {
     if endpoint.path.contains('{') {
         common.push(("404", "Nothing with this identifier that the caller can see"));
     }
+    common.push(("503", "The database is out of reach or cannot take writes: nothing was saved; try again shortly"));
     if post {
         common.push(("409", "The record is not in a state that allows this, or the same thing exists already"));
         common.push(("413", "The body is over the size limit"));

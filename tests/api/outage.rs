@@ -34,8 +34,7 @@ async fn a_full_or_read_only_sqlite_database_is_a_clear_503() {
         "ends_at": fondilab::events::local_input(start + 3_600_000),
         "online_url": "https://meet.example.org/a", "capacity": 10
     });
-    let page_count: i64 =
-        sqlx::query_scalar("PRAGMA page_count").fetch_one(app.state.db.pool()).await.unwrap();
+    let page_count: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(app.state.db.pool()).await.unwrap();
     for (pragma, undo) in [
         (format!("PRAGMA max_page_count = {page_count}"), "PRAGMA max_page_count = 1073741823".to_string()),
         ("PRAGMA query_only = ON".to_string(), "PRAGMA query_only = OFF".to_string()),
