@@ -452,6 +452,20 @@ db_test!(attendance_certificate_exports_and_feeds, clock = T0, |app, clock| {
     assert!(pdf.starts_with(b"%PDF-"));
     let doc = lopdf::Document::load_mem(&pdf).expect("a readable PDF");
     assert_eq!(doc.get_pages().len(), 1);
+    assert!(doc.catalog().unwrap().get(b"StructTreeRoot").is_ok(), "a tagged PDF");
+    // The name prints as written in Latin Extended, Greek and Cyrillic, as text a reader extracts.
+    for name in ["Łukasz Żółć", "Antonín Dvořák", "Ştefan Țurcanu", "Αλέξανδρος Παπαδόπουλος", "Анна Петрова"]
+    {
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(maria.id)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let pdf = app.get_as(&maria, &format!("/eventi/{event}/attestato.pdf")).await.bytes().await.unwrap();
+        let text = lopdf::Document::load_mem(&pdf).unwrap().extract_text(&[1]).unwrap();
+        assert!(text.lines().any(|line| line == name), "{name:?} not in {text}");
+    }
     assert_eq!(app.get_as(&luca, &format!("/eventi/{event}/attestato.pdf")).await.status(), 404, "did not attend");
 
     // The archive shows it with its materials; the export opens in Italian Excel.
