@@ -30,6 +30,8 @@ use crate::search::{IndexOrigin, SearchEngine, SearchRequest, SearchResults};
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    /// Whether the database answers (requests are not kept waiting when it does not).
+    pub health: crate::db::Health,
     pub search: Arc<SearchEngine>,
     pub search_log: SearchLog,
     pub outbox: Outbox,
@@ -159,9 +161,12 @@ impl Services {
         })
     }
 
+    /// The delivery worker, on connections of its own: recording that the SMTP server
+    /// accepted a message must not queue behind requests, or a crash in between sends it
+    /// twice.
     pub fn worker(&self) -> Worker {
         Worker::new(
-            self.db.clone(),
+            self.db.own_pool(WORKER_CONNECTIONS, Duration::from_secs(10)),
             self.outbox.clone(),
             self.transport.clone(),
             self.clock.clone(),
@@ -170,6 +175,10 @@ impl Services {
         )
     }
 }
+
+/// Connections of the delivery worker's own pool: claims, lease renewals and outcomes are
+/// short statements, so a few serve the SMTP connections in flight.
+const WORKER_CONNECTIONS: u32 = 4;
 
 /// Runs only the delivery worker (`fondilab worker`) until `shutdown` resolves.
 pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -220,9 +229,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (FONDILAB_BIND)", config.bind))?;
         let worker = with_worker.then(|| services.worker());
         let data_dir_lock = services.data_dir_lock.clone();
+        let health = db.watch_health();
         let state = AppState {
             config: Arc::new(config),
             db,
+            health,
             search: Arc::new(search),
             search_log,
             outbox: services.outbox,

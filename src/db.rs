@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    options: AnyConnectOptions,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -54,6 +56,7 @@ pub fn sqlite_url(data_dir: &Path) -> String {
 }
 
 impl Db {
+    /// The pool that requests, jobs and commands share.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -66,42 +69,32 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)
             .with_context(|| format!("DATABASE_URL \"{}\" does not parse", redact(url)))?
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        let pool = match backend {
-            Backend::Sqlite => {
-                if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
-                    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent)
-                            .with_context(|| format!("cannot create {}", parent.display()))?;
-                    }
+        if backend == Backend::Sqlite {
+            if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+                if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
                 }
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the single writer; the busy timeout makes
-                            // a second writer wait instead of failing.
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await
-            }
-            Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(16)
-                    // A rush of writes on one event queues for connections for seconds; 3 s
-                    // here answered 503 to part of such a rush (BENCHMARKS.md, database outage).
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
-                    .await
             }
         }
+        let pool = match backend {
+            Backend::Sqlite => pool_options(backend, 8, Duration::from_secs(30)),
+            // A rush of writes on one event queues for connections for seconds; 3 s here
+            // answered 503 to part of such a rush (BENCHMARKS.md, database outage). Requests do
+            // not wait that long when the database is down: `Health` answers them first.
+            Backend::Postgres => pool_options(backend, 16, Duration::from_secs(10)),
+        }
+        .connect_with(options.clone())
+        .await
         .with_context(|| format!("cannot connect to the database at \"{}\"", redact(url)))?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, options })
+    }
+
+    /// A pool of its own on the same database, of at most `size` connections opened when
+    /// first needed, for work that must not queue behind requests (the delivery worker
+    /// recording what the SMTP server accepted).
+    pub fn own_pool(&self, size: u32, acquire_timeout: Duration) -> Db {
+        let pool = pool_options(self.backend, size, acquire_timeout).connect_lazy_with(self.options.clone());
+        Db { pool, backend: self.backend, options: self.options.clone() }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -162,11 +155,100 @@ impl Db {
     /// Whether the database answers within a second and a half.
     pub async fn ping(&self) -> bool {
         let answer = sqlx::query("SELECT 1").execute(&self.pool);
-        matches!(tokio::time::timeout(Duration::from_millis(1500), answer).await, Ok(Ok(_)))
+        matches!(tokio::time::timeout(PING_TIMEOUT, answer).await, Ok(Ok(_)))
+    }
+
+    /// Starts watching whether the database answers: a task asks it `SELECT 1` every half
+    /// second on a connection of its own, so a queue of requests for the shared pool never
+    /// reads as an outage. It stops when the last `Health` is dropped. SQLite, a file in
+    /// this process, is always reachable (a full or read-only file is an error of the write).
+    pub fn watch_health(&self) -> Health {
+        if self.backend == Backend::Sqlite {
+            let (tx, rx) = tokio::sync::watch::channel(true);
+            return Health { up: rx, _always: Some(Arc::new(tx)) };
+        }
+        let probe = self.own_pool(1, PING_TIMEOUT);
+        let (tx, rx) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEALTH_PERIOD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if tx.is_closed() {
+                    break;
+                }
+                let up = probe.ping().await;
+                if tx.send_if_modified(|was| std::mem::replace(was, up) != up) {
+                    if up {
+                        tracing::info!("the database answers again");
+                    } else {
+                        tracing::warn!("the database does not answer: requests get 503 until it does");
+                    }
+                }
+            }
+            probe.close().await;
+        });
+        Health { up: rx, _always: None }
     }
 
     pub async fn close(&self) {
         self.pool.close().await
+    }
+}
+
+/// How long a ping waits for an answer (and for a connection to ask on).
+const PING_TIMEOUT: Duration = Duration::from_millis(1500);
+/// How often the health watch asks.
+const HEALTH_PERIOD: Duration = Duration::from_millis(500);
+
+/// Whether the database answered the health watch's last question.
+#[derive(Clone, Debug)]
+pub struct Health {
+    up: tokio::sync::watch::Receiver<bool>,
+    /// The sender of a state that never changes, kept so that waits on it stay pending.
+    _always: Option<Arc<tokio::sync::watch::Sender<bool>>>,
+}
+
+impl Health {
+    pub fn is_up(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    /// Resolves when the database is (or goes) down; never, once the watch has stopped.
+    pub async fn down(&self) {
+        self.until(false).await
+    }
+
+    /// Resolves when the database is (or comes) back up.
+    pub async fn up(&self) {
+        self.until(true).await
+    }
+
+    async fn until(&self, up: bool) {
+        let mut rx = self.up.clone();
+        if rx.wait_for(|now| *now == up).await.is_err() {
+            std::future::pending::<()>().await
+        }
+    }
+}
+
+/// Pool settings per backend; every SQLite connection gets WAL, a busy timeout and
+/// foreign keys.
+fn pool_options(backend: Backend, size: u32, acquire_timeout: Duration) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new().max_connections(size).acquire_timeout(acquire_timeout);
+    match backend {
+        Backend::Postgres => options,
+        Backend::Sqlite => options.after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL lets readers run beside the single writer; the busy timeout makes a
+                // second writer wait instead of failing.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                Ok(())
+            })
+        }),
     }
 }
 

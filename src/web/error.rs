@@ -52,6 +52,11 @@ impl AppError {
         AppError::BadRequest { message: message.into(), field: Some(field.to_string()) }
     }
 
+    /// The database is out of reach: nothing was changed.
+    pub fn unavailable() -> Self {
+        AppError::Unavailable(UNAVAILABLE.into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -75,7 +80,7 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         if crate::db::is_unavailable(&e) {
             tracing::warn!(error = %e, "database unavailable");
-            return AppError::Unavailable(UNAVAILABLE.into());
+            return AppError::unavailable();
         }
         if let Some(field) = crate::db::unique_violation_field(&e) {
             let message = match field {
@@ -111,7 +116,7 @@ impl IntoResponse for AppError {
         if let AppError::Internal(e) = &self {
             if e.chain().filter_map(|c| c.downcast_ref::<sqlx::Error>()).any(crate::db::is_unavailable) {
                 tracing::warn!(error = format!("{e:#}"), "database unavailable");
-                return AppError::Unavailable(UNAVAILABLE.into()).into_response();
+                return AppError::unavailable().into_response();
             }
         }
         let (error, field) = match &self {

@@ -14,6 +14,7 @@ pub mod legal;
 pub mod listener;
 pub mod mentorship;
 pub mod openapi;
+pub mod outage;
 pub mod outbox;
 pub mod pages;
 pub mod params;
@@ -39,11 +40,13 @@ use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 use crate::web::events::EventVerb;
 use crate::web::mentorship::MatchVerb;
 
-/// The service: [`routes`] behind authentication, CSRF checks and the HTML error pages.
+/// The service: [`routes`] behind authentication, CSRF checks, the database gate (503 at
+/// once while the database is out of reach) and the HTML error pages.
 pub fn router(state: AppState) -> Router {
     routes()
         .layer(middleware::from_fn(auth::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.health.clone(), outage::gate))
         .layer(middleware::from_fn(html_errors))
         .layer(middleware::from_fn(auth::security_headers))
         .with_state(state)
@@ -319,7 +322,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    let db = state.db.ping().await;
+    let db = state.health.is_up() && state.db.ping().await;
     let docs = state.search.num_docs();
     let ready = db && docs == state.search.expected_docs();
     let body = serde_json::json!({

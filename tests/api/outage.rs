@@ -1,7 +1,8 @@
 //! A database that cannot take writes (SQLite full, or read-only) is answered 503 with a
 //! message a person understands, nothing half-written, and the service carries on once
-//! the database can write again. (The PostgreSQL outage under traffic is a bench:
-//! benches/db-outage.sh.)
+//! the database can write again. PostgreSQL out of reach (its connections cut for a few
+//! seconds) is answered 503 within seconds, and the service resumes by itself; the
+//! 30-second outage under traffic is a bench (benches/db-outage.sh).
 
 use serde_json::json;
 
@@ -75,4 +76,99 @@ async fn a_full_or_read_only_sqlite_database_is_a_clear_503() {
         assert_eq!(s, 201, "writes work again: {e}");
     }
     app.stop().await;
+}
+
+/// A TCP relay in front of PostgreSQL that can be cut: while cut it closes the connections
+/// it carries and every new one at once, as a stopped server does.
+struct Relay {
+    port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue;
+                }
+                let (upstream, mut watch) = (upstream.clone(), watch.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = watch.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Relay { port, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(fondilab_postgres_tests),
+    ignore = "PostgreSQL tests SKIPPED: set FONDILAB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run them"
+)]
+async fn while_postgresql_is_out_of_reach_requests_get_503_within_seconds_and_service_resumes_by_itself() {
+    use std::time::{Duration, Instant};
+    let pg = crate::helpers::PgDatabase::create().await;
+    let mut url = url::Url::parse(&pg.url).unwrap();
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let relay = Relay::start(upstream).await;
+    url.set_port(Some(relay.port)).unwrap();
+    let app = TestApp::spawn_with(
+        Backend::Postgres,
+        crate::helpers::Options { database_url: Some(url.to_string()), ..Default::default() },
+    )
+    .await;
+    let officer = app.user("ufficio@regione.example", "officer", Some("LAZ")).await;
+    assert_eq!(app.get_as(&officer, "/profilo").await.status(), 200);
+
+    relay.set_cut(true);
+    let cut_at = Instant::now();
+    loop {
+        let r = app.get("/readyz").await;
+        if r.status() == 503 {
+            break;
+        }
+        assert!(cut_at.elapsed() < Duration::from_secs(3), "/readyz still {} after the cut", r.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let readyz_after = cut_at.elapsed();
+    assert!(readyz_after < Duration::from_secs(2), "/readyz took {readyz_after:?} to turn 503");
+
+    // A page and an API write, each answered at once with the reason, nothing kept waiting.
+    let asked = Instant::now();
+    let (status, page) = app.get_text_as(&officer, "/profilo").await;
+    assert_eq!(status, 503);
+    assert!(page.contains("nulla è stato salvato"), "{page}");
+    let (status, body) = app.post_json_as(&officer, "/api/v1/mentorship/requests", &json!({})).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("nulla è stato salvato"), "{body}");
+    assert!(asked.elapsed() < Duration::from_secs(3), "two requests took {:?}", asked.elapsed());
+    // The guides need no database: they are still read.
+    let (status, _) = app.get_text("/cerca?q=costi+semplificati").await;
+    assert_eq!(status, 200);
+
+    relay.set_cut(false);
+    let back_at = Instant::now();
+    loop {
+        if app.get_as(&officer, "/profilo").await.status() == 200 {
+            break;
+        }
+        assert!(back_at.elapsed() < Duration::from_secs(5), "not recovered 5 s after the database came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.stop().await;
+    drop(pg);
 }

@@ -19,6 +19,7 @@
 //! - `signin-timing [--count 200] [--accounts 50] [--admin-url postgres://…/postgres]`: how long
 //!   `POST /accedi` takes for addresses with and without an account, interleaved.
 
+mod crash;
 mod dashboard;
 mod outbox;
 mod registrations;
@@ -103,6 +104,12 @@ fn main() -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(outbox::run(outbox::Run { messages: count, outage, database_url: flag("--database-url") }))?;
         }
+        Some("outbox-crash") => {
+            let people = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(3000);
+            let kill_after = flag("--kill-after").map(|c| c.parse()).transpose()?.unwrap_or(300);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(crash::run(crash::Run { people, kill_after, admin_url: flag("--admin-url") }))?;
+        }
         Some("dashboard") => {
             let iterations: usize = flag("--iterations").map(|c| c.parse()).transpose()?.unwrap_or(100);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -131,7 +138,7 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {} distinct queries to {}", qs.len(), out.display());
         }
         _ => anyhow::bail!(
-            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|registrations|dashboard|signin-timing [--count N]"
+            "usage: fondilab-bench gen-corpus|latency|rebuild|relevance|queries|outbox|outbox-crash|registrations|dashboard|signin-timing [--count N]"
         ),
     }
     Ok(())

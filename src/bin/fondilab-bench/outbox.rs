@@ -14,7 +14,7 @@ use fondilab::notify::worker::{Worker, WorkerConfig};
 use fondilab::notify::{Content, Email, Outbox, Sender};
 
 #[path = "../../../tests/api/smtp_server.rs"]
-mod smtp_server;
+pub mod smtp_server;
 use smtp_server::SmtpServer;
 
 pub struct Run {
@@ -37,7 +37,8 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     let clock = clock::system();
     let transport = Transport::from_config(Some(&smtp.url()), dir.join("mail"))?;
     let jobs = Arc::new(JobRunner::new(db.clone(), clock.clone()));
-    let worker = Worker::new(db.clone(), outbox.clone(), transport, clock, WorkerConfig::default(), jobs);
+    let worker_db = db.own_pool(4, Duration::from_secs(10));
+    let worker = Worker::new(worker_db, outbox.clone(), transport, clock, WorkerConfig::default(), jobs);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_task = tokio::spawn(worker.run(stop_rx));
 
