@@ -478,6 +478,8 @@ pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), AccountError> {
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM signin_tokens WHERE user_id = $1",
         "DELETE FROM api_tokens WHERE user_id = $1",
+        // The rating stays in the event's figures; the words were the person's.
+        "UPDATE event_feedback SET comment = '' WHERE user_id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     }

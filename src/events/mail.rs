@@ -148,13 +148,14 @@ pub fn thanks(e: &Event, lang: Lang, public_url: &str) -> Content {
     if let Some(r) = &e.recording_url {
         paragraphs.push(format!("{} {r}", lang.t("Registrazione:", "Recording:")));
     }
-    paragraphs.push(
+    let until = crate::clock::local_date(e.feedback_until()).format("%d/%m/%Y");
+    paragraphs.push(format!(
+        "{} {until}.",
         lang.t(
-            "Se la tua presenza è stata registrata, l'attestato di partecipazione si scarica dalla pagina dell'evento.",
-            "If your attendance was recorded, the certificate of attendance can be downloaded from the event page.",
+            "Dalla pagina dell'evento scarichi l'attestato di partecipazione e puoi dirci quanto ti è stato utile (una domanda, da 1 a 5), fino al",
+            "On the event page you can download your certificate of attendance and tell us how useful the event was (one question, 1 to 5), until",
         )
-        .to_string(),
-    );
+    ));
     Content {
         subject: format!("{} {}", lang.t("Grazie per aver partecipato:", "Thank you for attending:"), e.title),
         paragraphs,

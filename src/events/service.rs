@@ -17,6 +17,9 @@ use crate::refusal::Refusal;
 
 mod attendance;
 mod feed;
+mod feedback;
+
+pub use feedback::{EventFeedback, FeedbackWindow, FEEDBACK_DAYS};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -282,12 +285,27 @@ impl Events {
         self.commit(tx).await
     }
 
-    /// Cancels the event: every participant gets METHOD:CANCEL, reminders are dropped.
+    /// Cancels an event that has not started, for a reason the participants read in their
+    /// mail: every participant gets METHOD:CANCEL, reminders are dropped.
     pub async fn cancel(&self, _coordinator: &User, id: i64, reason: Option<&str>) -> EResult<()> {
+        let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Err(Refusal::invalid(
+                "reason",
+                "Scrivi il motivo dell'annullamento: i partecipanti lo leggono nella mail.",
+                "Give the reason for cancelling: participants read it in their mail.",
+            ));
+        };
+        let reason = Some(reason);
         let mut tx = self.db.begin_write().await?;
         let old = self.locked(&mut tx, id).await?;
         if !matches!(old.state, EventState::Draft | EventState::Published) {
             return Err(state_refusal(&old, "Non si annulla", "It cannot be cancelled"));
+        }
+        if old.starts_at <= self.now() {
+            return Err(Refusal::state(
+                "L'evento è già cominciato: non si può più annullare.",
+                "The event has already started: it can no longer be cancelled.",
+            ));
         }
         sqlx::query("UPDATE events SET state = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2")
             .bind(self.now())
@@ -314,7 +332,8 @@ impl Events {
         self.commit(tx).await
     }
 
-    /// Marks a past event completed, with its materials; confirmed participants are thanked.
+    /// Marks an event that has ended completed, with its materials; the people marked
+    /// present are thanked and asked for their feedback.
     pub async fn complete(
         &self,
         _coordinator: &User,
@@ -332,10 +351,10 @@ impl Events {
                 "Only a published event can be completed",
             ));
         }
-        if e.starts_at > now {
+        if e.ends_at > now {
             return Err(Refusal::state(
-                "L'evento non è ancora cominciato: si conclude dopo che si è svolto.",
-                "The event has not started yet: it is completed after it took place.",
+                "L'evento non è ancora finito: si segna come concluso dopo la fine.",
+                "The event has not ended yet: it is completed after its end.",
             ));
         }
         sqlx::query(
@@ -349,7 +368,9 @@ impl Events {
         .execute(&mut *tx)
         .await?;
         let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
-        for r in store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed) {
+        for r in
+            store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed && r.attended)
+        {
             let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
             let content = mail::thanks(&e, who.lang, &self.public_url);
             self.send(&mut tx, ToUser::new(format!("event.thanks:{}", r.id), "event.thanks", &who, content)).await?;

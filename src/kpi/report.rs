@@ -17,6 +17,29 @@ pub struct DeliveredEvent {
     pub title: String,
     pub starts_at: i64,
     pub attendees: i64,
+    pub feedback: EventFeedbackFigures,
+}
+
+/// Attendees' answers to the one-question survey after an event ("how useful", 1-5).
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct EventFeedbackFigures {
+    pub answers: i64,
+    /// Mean of the answers, one decimal; none without answers.
+    pub mean: Option<f64>,
+    #[serde(skip)]
+    sum: i64,
+}
+
+impl EventFeedbackFigures {
+    fn new(answers: i64, sum: i64) -> Self {
+        let mean = (answers > 0).then(|| (sum as f64 / answers as f64 * 10.0).round() / 10.0);
+        EventFeedbackFigures { answers, mean, sum }
+    }
+
+    fn total<'a>(all: impl Iterator<Item = &'a EventFeedbackFigures>) -> Self {
+        let (answers, sum) = all.fold((0, 0), |(a, s), f| (a + f.answers, s + f.sum));
+        Self::new(answers, sum)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -28,6 +51,8 @@ pub struct TaskFigure {
     /// Completed events of the task's kind with at least one attendee (of the Region, when scoped).
     pub delivered: i64,
     pub events: Vec<DeliveredEvent>,
+    /// The survey answers of those events, together.
+    pub feedback: EventFeedbackFigures,
 }
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -104,6 +129,8 @@ struct DeliveredRow {
     title: String,
     starts_at: i64,
     attendees: i64,
+    answers: i64,
+    useful_sum: i64,
 }
 
 fn median(mut v: Vec<i64>) -> Option<f64> {
@@ -195,9 +222,12 @@ pub async fn report(
             // Delivered events per task; attendees per event from one grouped pass (a subquery per
             // event makes PostgreSQL, once it has statistics, scan the people once per event).
             let delivered: Vec<DeliveredRow> = sqlx::query_as(&format!(
-                "SELECT e.id, e.kind, e.title, e.starts_at, COALESCE(a.n, 0) AS attendees \
+                "SELECT e.id, e.kind, e.title, e.starts_at, COALESCE(a.n, 0) AS attendees, \
+             COALESCE(f.n, 0) AS answers, COALESCE(f.total, 0) AS useful_sum \
              FROM events e LEFT JOIN (SELECT r.event_id, COUNT(*) AS n FROM registrations r{people_join} \
               WHERE r.state = 'confirmed' AND r.attended = 1{in_region} GROUP BY r.event_id) a ON a.event_id = e.id \
+             LEFT JOIN (SELECT r.event_id, COUNT(*) AS n, CAST(SUM(r.useful) AS BIGINT) AS total FROM event_feedback r{people_join} \
+              WHERE 1 = 1{in_region} GROUP BY r.event_id) f ON f.event_id = e.id \
              WHERE e.state = 'completed' AND e.starts_at >= {from} AND e.starts_at < {to} ORDER BY e.starts_at"
             ))
             .bind(region)
@@ -216,6 +246,7 @@ pub async fn report(
                             title: d.title.clone(),
                             starts_at: d.starts_at,
                             attendees: d.attendees,
+                            feedback: EventFeedbackFigures::new(d.answers, d.useful_sum),
                         })
                         .collect();
                     TaskFigure {
@@ -224,6 +255,7 @@ pub async fn report(
                         target: t.target,
                         deadline: t.deadline,
                         delivered: events.len() as i64,
+                        feedback: EventFeedbackFigures::total(events.iter().map(|e| &e.feedback)),
                         events,
                     }
                 })

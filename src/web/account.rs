@@ -348,8 +348,17 @@ pub async fn data_export(State(state): State<AppState>, auth: Auth) -> AppResult
             .bind(&user.email)
             .fetch_all(state.db.pool())
             .await?;
+    let surveys: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT event_id, useful, comment, updated_at FROM event_feedback WHERE user_id = $1 ORDER BY event_id",
+    )
+    .bind(user.id)
+    .fetch_all(state.db.pool())
+    .await?;
     let body = serde_json::json!({
         "user": user,
+        "event_feedback": surveys.iter().map(|(event_id, useful, comment, updated_at)| serde_json::json!({
+            "event_id": event_id, "useful": useful, "comment": comment, "updated_at": updated_at
+        })).collect::<Vec<_>>(),
         "api_tokens": tokens,
         "open_sessions": sessions,
         "emails": mail.iter().map(|(kind, subject, status, created_at)| serde_json::json!({

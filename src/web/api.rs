@@ -84,6 +84,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         E::verb("/mentorship/matches/{id}/discard", COORDINATORS, ms::match_action, MatchVerb::Withdraw),
         E::verb("/mentorship/matches/{id}/withdraw", COORDINATORS, ms::match_action, MatchVerb::Withdraw),
         E::post("/events/{id}/register", SignedIn, ev::register),
+        E::post("/events/{id}/feedback", SignedIn, ev::feedback),
         E::post("/registrations/{id}/cancel", SignedIn, ev::unregister),
         E::get("/outbox", COORDINATORS, super::outbox::api_list),
         E::post("/outbox/{id}/retry", COORDINATORS, super::outbox::api_retry),

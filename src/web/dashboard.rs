@@ -148,6 +148,20 @@ fn number(v: Option<f64>, lang: Lang) -> String {
     }
 }
 
+/// Survey answers as read on the page: "utilità media 4,3 su 5 (12 risposte)".
+fn usefulness(f: &crate::kpi::EventFeedbackFigures, lang: Lang) -> String {
+    match f.answers {
+        0 => lang.t("nessuna risposta al questionario", "no survey answers").to_string(),
+        n => format!(
+            "{} {} {} ({n} {})",
+            lang.t("utilità media", "average usefulness"),
+            number(f.mean, lang),
+            lang.t("su 5", "of 5"),
+            if n == 1 { lang.t("risposta", "answer") } else { lang.t("risposte", "answers") }
+        ),
+    }
+}
+
 fn percent(v: Option<f64>, lang: Lang) -> String {
     v.map(|_| format!("{}%", number(v, lang))).unwrap_or_else(|| "—".into())
 }
@@ -217,7 +231,8 @@ pub async fn page_view(
                     " " (lang.t("scadenza", "deadline")) " " (t.deadline.format("%d/%m/%Y"))
                 }
                 @if !t.events.is_empty() {
-                    ul { @for e in &t.events { li { a href=(format!("/eventi/{}", e.id)) { (e.title) } " — " (local_time(e.starts_at)) ", " (e.attendees) " " (lang.t("presenti", "attended")) } } }
+                    ul { @for e in &t.events { li { a href=(format!("/eventi/{}", e.id)) { (e.title) } " — " (local_time(e.starts_at)) ", " (e.attendees) " " (lang.t("presenti", "attended")) ", " (usefulness(&e.feedback, lang)) } } }
+                    p { (lang.t("Questionario dopo gli eventi", "Survey after the events")) ": " (usefulness(&t.feedback, lang)) }
                 }
             }
         }
@@ -346,6 +361,16 @@ pub async fn csv_export(
             t.delivered.to_string(),
         );
         add("wp5", format!("{} {}", t.task, lang.t("scadenza", "deadline")), t.deadline.format("%d/%m/%Y").to_string());
+        add(
+            "wp5",
+            format!("{} {}", t.task, lang.t("risposte al questionario", "survey answers")),
+            t.feedback.answers.to_string(),
+        );
+        add(
+            "wp5",
+            format!("{} {}", t.task, lang.t("utilità media (1-5)", "average usefulness (1-5)")),
+            t.feedback.mean.map(|x| format!("{x:.1}").replace('.', lang.t(",", "."))).unwrap_or_default(),
+        );
     }
     let p = &r.participation;
     add("participation", lang.t("iscrizioni", "registrations").into(), p.registrations.to_string());

@@ -122,3 +122,31 @@ pub fn date(lang: Lang, d: chrono::NaiveDate) -> String {
         Lang::En => d.format("%-d %B %Y").to_string(),
     }
 }
+
+/// A destructive action asked to be confirmed: what will happen, then the same form again
+/// with `conferma=1` behind a danger button, and the way back.
+pub struct Confirm<'a> {
+    pub title: &'a str,
+    pub consequences: Markup,
+    /// Where the confirmed form goes, and the fields it carries again.
+    pub action: &'a str,
+    pub fields: Vec<(&'a str, String)>,
+    pub confirm_label: &'a str,
+    pub back: &'a str,
+}
+
+pub fn confirm_page(lang: Lang, auth: &Auth, c: Confirm<'_>) -> Markup {
+    let body = html! {
+        h1 { (c.title) }
+        (c.consequences)
+        form.confirm method="post" action=(c.action) {
+            (csrf_field(auth))
+            @for (name, value) in &c.fields { input type="hidden" name=(name) value=(value); }
+            input type="hidden" name="conferma" value="1";
+            button.danger type="submit" { (c.confirm_label) }
+            " "
+            a.button.secondary href=(c.back) { (lang.t("No, torna indietro", "No, go back")) }
+        }
+    };
+    page(Page { lang, title: c.title, here: c.back, auth: Some(auth) }, body)
+}

@@ -82,6 +82,8 @@ pub fn routes() -> Router<AppState> {
         .route("/profilo/cancella", post(account::erase))
         .route("/eventi/{id}/iscrizione", post(events::register))
         .route("/eventi/{id}/attestato.pdf", get(events::certificate_pdf))
+        .route("/eventi/{id}/valutazione", post(events::survey::save))
+        .route("/eventi/{id}/evento.ics", get(events::calendar_entry))
         .route("/iscrizioni/{id}/annulla", post(events::unregister))
         .route("/profilo/calendario", post(events::feed_create))
         .route("/profilo/calendario/revoca", post(events::feed_revoke))

@@ -40,6 +40,7 @@ use super::{api, dashboard, guide, outbox, users};
         events_api::create,
         events_api::update,
         events_api::register,
+        events_api::feedback,
         events_api::action,
         events_api::registrations,
         events_api::unregister,

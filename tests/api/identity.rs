@@ -154,7 +154,9 @@ db_test!(
         body["ends_at"] = json!(fondilab::events::local_input(start + 3 * HOUR));
         let (s, e) = app.post_json_as(&coord, &format!("/api/v1/events/{event}"), &body).await;
         assert_eq!(s, 200, "{e}");
-        let (s, _) = app.post_json_as(&coord, &format!("/api/v1/events/{event}/cancel"), &json!({})).await;
+        let (s, _) = app
+            .post_json_as(&coord, &format!("/api/v1/events/{event}/cancel"), &json!({"reason": "Sala non disponibile"}))
+            .await;
         assert_eq!(s, 200);
         let change = calendar(&mails(&app, "event.change").await[0].3);
         let cancel = calendar(&mails(&app, "event.cancel").await[0].3);

@@ -13,6 +13,7 @@ mod contract;
 mod corpus_check;
 mod dashboard;
 mod enum_checks;
+mod event_rules;
 mod events;
 mod feedback;
 mod foundation;

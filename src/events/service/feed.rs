@@ -9,6 +9,20 @@ use crate::events::{mail, EResult, EventState};
 use crate::refusal::Refusal;
 
 impl Events {
+    /// The calendar entry of `user`'s seat at event `id` ("add to calendar"), with the UID
+    /// the event's mail carries, so a calendar keeps one entry whichever way it came.
+    pub async fn calendar_entry(&self, user: &User, id: i64) -> EResult<crate::notify::Attachment> {
+        let mut tx = self.db.begin_write().await?;
+        let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
+        let seat = store::live_registration(&mut tx, id, user.id).await?;
+        if e.state == EventState::Cancelled || !seat.is_some_and(|r| r.state == crate::events::RegState::Confirmed) {
+            return Err(Refusal::NotFound);
+        }
+        let uid = self.uid(&mut tx, &e).await?;
+        tx.commit().await?;
+        Ok(self.invite(&e, &uid, user, ical::Method::Request))
+    }
+
     /// A new secret feed address for the user (the previous one stops working).
     pub async fn new_feed(&self, user: &User) -> EResult<String> {
         let secret = accounts::session::random_secret();

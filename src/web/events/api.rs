@@ -169,6 +169,7 @@ pub async fn update(
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[schema(as = EventActionBody)]
 pub struct ActionBody {
+    /// Why the event is cancelled (action `cancel`, required): participants read it in their mail.
     pub reason: Option<String>,
     pub materials_url: Option<String>,
     pub recording_url: Option<String>,
@@ -214,18 +215,18 @@ pub async fn register(
     path = "/events/{id}/{verb}",
     tag = "events",
     summary = "What coordinators do to an event",
-    description = "publish; cancel {reason}; complete {materials_url, recording_url}; attendance {attended: [registration ids]}.",
+    description = "publish; cancel {reason} (required; only before the start); complete {materials_url, recording_url} (after the end; the people marked present are thanked and asked for feedback); attendance {attended: [registration ids]} (after the start).",
     params(
         ("id" = i64, Path, description = "Identifier")
     ),
     request_body = Option<ActionBody>,
     responses(
         (status = 200, description = "The event after the action", body = Event),
-        (status = 400, description = "A link is not a valid address", body = crate::web::error::ErrorInfo),
+        (status = 400, description = "A link is not a valid address, or a cancellation without `reason` (the error's `field` names it)", body = crate::web::error::ErrorInfo),
         (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
         (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
         (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
-        (status = 409, description = "Not possible in the event's state", body = crate::web::error::ErrorInfo)
+        (status = 409, description = "Not possible in the event's state or at this time: cancel before the start, attendance after the start, complete after the end", body = crate::web::error::ErrorInfo)
     )
 )]
 pub async fn action(
@@ -300,4 +301,47 @@ pub async fn unregister(
 ) -> AppResult<Json<Registration>> {
     let user = signed_in(&auth)?;
     Ok(Json(state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = EventFeedbackBody)]
+pub struct FeedbackBody {
+    /// How useful the event was, 1 (not at all) to 5 (very).
+    pub useful: i64,
+    /// Up to 2,000 characters.
+    pub comment: Option<String>,
+}
+
+/// The signed-in person's answer to the event's one-question survey.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/feedback",
+    tag = "events",
+    summary = "Answer (or change) the survey of a completed event one attended",
+    description = "Open to the people marked present, from the completion until 14 days after the event; one answer per person, the last one counts.",
+    params(
+        ("id" = i64, Path, description = "Identifier")
+    ),
+    request_body = FeedbackBody,
+    responses(
+        (status = 200, description = "The answer as stored", body = crate::events::service::EventFeedback),
+        (status = 400, description = "`useful` outside 1-5, or a comment too long", body = crate::web::error::ErrorInfo),
+        (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
+        (status = 403, description = "Not recorded as present at the event", body = crate::web::error::ErrorInfo),
+        (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
+        (status = 409, description = "The event is not completed, or the 14 days are over", body = crate::web::error::ErrorInfo)
+    )
+)]
+pub async fn feedback(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+    body: Bytes,
+) -> AppResult<Json<crate::events::service::EventFeedback>> {
+    let user = signed_in(&auth)?;
+    visible_event(&state, Some(user), id, lang).await?;
+    let b: FeedbackBody = json(&body, lang)?;
+    let comment = b.comment.unwrap_or_default();
+    Ok(Json(state.events.give_feedback(user, id, b.useful, &comment).await.map_err(|e| e.into_app(lang))?))
 }

@@ -248,6 +248,8 @@ async fn manage_view(
     let regs = store::registrations(&mut c, id).await?;
     let action = |a: &str| format!("/coordinamento/eventi/{id}/{a}");
     let editable = matches!(e.state, EventState::Draft | EventState::Published);
+    let now = state.clock.now_ms();
+    let (started, ended) = (e.starts_at <= now, e.ends_at <= now);
     let form = if editable {
         Some(
             event_form(
@@ -269,7 +271,10 @@ async fn manage_view(
         p { (e.kind.label(lang)) " · " (mail::when(&e, lang)) " · " strong { (e.state.label(lang)) } " · " a href=(format!("/eventi/{id}")) { (lang.t("pagina pubblica", "public page")) } }
         @if form.is_none() { @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } } }
         @if e.state == EventState::Draft { form method="post" action=(action("pubblica")) { (csrf_field(auth)) button type="submit" { (lang.t("Pubblica", "Publish")) } } }
-        @if e.state == EventState::Published {
+        @if e.state == EventState::Published && !ended {
+            p.hint { (lang.t("Si segna come concluso dopo la fine:", "It can be marked completed after its end:")) " " (local_time(e.ends_at)) "." }
+        }
+        @if e.state == EventState::Published && ended {
             form.stack method="post" action=(action("concludi")) {
                 (csrf_field(auth))
                 div.field { label for="c-materials" { (lang.t("Link ai materiali", "Materials link")) } input #c-materials type="url" name="materials_url" value=(e.materials_url.clone().unwrap_or_default()); }
@@ -277,26 +282,29 @@ async fn manage_view(
                 div { button type="submit" { (lang.t("Segna come concluso e ringrazia i partecipanti", "Mark completed and thank participants")) } }
             }
         }
-        @if editable {
+        @if editable && !started {
             form.stack method="post" action=(action("annulla")) {
                 (csrf_field(auth))
-                div.field { label for="c-reason" { (lang.t("Motivo dell'annullamento", "Reason for cancelling")) } input #c-reason type="text" name="reason"; }
-                div { button type="submit" { (lang.t("Annulla l'evento e avvisa gli iscritti", "Cancel the event and tell participants")) } }
+                div.field {
+                    label for="c-reason" { (lang.t("Motivo dell'annullamento (lo leggono gli iscritti)", "Reason for cancelling (participants read it)")) }
+                    input #c-reason type="text" name="reason" required maxlength="500";
+                }
+                div { button.danger type="submit" { (lang.t("Annulla l'evento…", "Cancel the event…")) } }
             }
         }
         h2 { (lang.t("Iscritti", "Registrations")) " (" (e.confirmed) "/" (e.capacity) @if e.waitlisted > 0 { ", " (e.waitlisted) " " (lang.t("in attesa", "waiting")) } ")" }
         p { a href=(format!("/coordinamento/eventi/{id}/iscritti.csv")) { (lang.t("Esporta iscritti e presenze (CSV per Excel/LibreOffice)", "Export registrations and attendance (CSV for Excel/LibreOffice)")) } }
         @if regs.is_empty() { p { (lang.t("Nessun iscritto.", "Nobody registered.")) } }
+        @else if !started || !matches!(e.state, EventState::Published | EventState::Completed) {
+            (registrations_table(&regs, lang, false))
+            @if matches!(e.state, EventState::Draft | EventState::Published) {
+                p.hint { (lang.t("Le presenze si registrano dopo l'inizio:", "Attendance is recorded after the start:")) " " (local_time(e.starts_at)) "." }
+            }
+        }
         @else {
             form method="post" action=(action("presenze")) {
                 (csrf_field(auth))
-                table {
-                    thead { tr { th scope="col" { (lang.t("Presente", "Attended")) } th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Regione", "Region")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritto il", "Registered")) } } }
-                    tbody { @for r in &regs { tr {
-                        td { @if r.state == RegState::Confirmed { input type="checkbox" name="attended" value=(r.id) checked[r.attended] aria-label=(format!("{} {}", lang.t("Presente:", "Attended:"), r.name)); } }
-                        td { (r.name) } td { (r.email) } td { (r.region_code.clone().unwrap_or_default()) } td { (r.state.label(lang)) } td { (local_time(r.created_at)) }
-                    } } }
-                }
+                (registrations_table(&regs, lang, true))
                 button type="submit" { (lang.t("Salva le presenze", "Save attendance")) }
             }
             form.stack method="post" action=(format!("/coordinamento/eventi/{id}/presenze.csv?csrf={}", auth.csrf())) enctype="multipart/form-data" {
@@ -344,6 +352,9 @@ pub async fn action(
     visible_event(&state, Some(user), id, lang).await?;
     let f = form(&body, lang)?;
     let ev = &state.events;
+    if let (EventVerb::Cancel, Some(reason), false) = (verb, f.non_empty("reason"), f.get("conferma") == Some("1")) {
+        return Ok(cancel_confirmation(&state, lang, &auth, id, reason).await?.into_response());
+    }
     let result = match verb {
         EventVerb::Publish => ev.publish(user, id).await,
         EventVerb::Cancel => ev.cancel(user, id, f.non_empty("reason")).await,
@@ -366,4 +377,54 @@ pub async fn action(
         manage_view(&state, lang, &auth, id, None, Some(("", &message))).await
     })
     .await
+}
+
+/// Before an event is cancelled: who will be told, and with which reason.
+async fn cancel_confirmation(state: &AppState, lang: Lang, auth: &Auth, id: i64, reason: &str) -> AppResult<Markup> {
+    let e = visible_event(state, auth.user(), id, lang).await?;
+    let title = format!("{} «{}»?", lang.t("Annullare", "Cancel"), e.title);
+    let back = format!("/coordinamento/eventi/{id}");
+    let action = format!("/coordinamento/eventi/{id}/annulla");
+    let consequences = html! {
+        p { (mail::when(&e, lang)) }
+        p {
+            (lang.t("Ricevono la notizia, con il motivo, le persone iscritte:", "The people registered are told, with the reason:"))
+            " " strong { (e.confirmed) } " " (lang.t("con il posto", "with a seat"))
+            @if e.waitlisted > 0 { ", " strong { (e.waitlisted) } " " (lang.t("in lista d'attesa", "on the waiting list")) }
+            "."
+        }
+        p { (lang.t("Motivo:", "Reason:")) " " q { (reason) } }
+        p { strong { (lang.t("L'annullamento non si può disfare.", "Cancelling cannot be undone.")) } }
+    };
+    Ok(confirm_page(
+        lang,
+        auth,
+        Confirm {
+            title: &title,
+            consequences,
+            action: &action,
+            fields: vec![("reason", reason.to_string())],
+            confirm_label: lang.t("Sì, annulla l'evento", "Yes, cancel the event"),
+            back: &back,
+        },
+    ))
+}
+
+/// The registrations of an event, with a "present" box per confirmed person when
+/// attendance can be recorded.
+fn registrations_table(regs: &[Registration], lang: Lang, attendance: bool) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                @if attendance { th scope="col" { (lang.t("Presente", "Attended")) } }
+                th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Regione", "Region")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritto il", "Registered")) }
+            } }
+            tbody { @for r in regs { tr {
+                @if attendance {
+                    td { @if r.state == RegState::Confirmed { input type="checkbox" name="attended" value=(r.id) checked[r.attended] aria-label=(format!("{} {}", lang.t("Presente:", "Attended:"), r.name)); } }
+                }
+                td { (r.name) } td { (r.email) } td { (r.region_code.clone().unwrap_or_default()) } td { (r.state.label(lang)) } td { (local_time(r.created_at)) }
+            } } }
+        }
+    }
 }

@@ -16,7 +16,7 @@ use super::auth::Auth;
 
 use super::kit::{conn, fund_label, invalid_or_state, redirect_or_page, see_other};
 use super::kit::{form, rendered, signed_in};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{confirm_page, csrf_field, page, Confirm, Page};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role, User};
@@ -32,6 +32,7 @@ pub mod api;
 mod csv_io;
 mod manage;
 mod public;
+pub mod survey;
 
 pub use csv_io::*;
 pub use manage::*;

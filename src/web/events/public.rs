@@ -133,10 +133,17 @@ pub async fn archive(
 }
 
 pub async fn detail(State(state): State<AppState>, lang: Lang, auth: Auth, PathId(id): PathId) -> AppResult<Markup> {
-    event_page(&state, lang, &auth, id, None).await
+    event_page(&state, lang, &auth, id, None, None).await
 }
 
-async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: Option<&str>) -> AppResult<Markup> {
+pub(super) async fn event_page(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    id: i64,
+    error: Option<&str>,
+    survey: Option<super::survey::SurveyDraft>,
+) -> AppResult<Markup> {
     let user = auth.user();
     let e = visible_event(state, user, id, lang).await?;
     let mut c = conn(state).await?;
@@ -152,9 +159,16 @@ async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: O
     let topics = &corpus.topics;
     let see_link = user.is_some_and(|u| u.role == Role::Coordinator)
         || mine.as_ref().is_some_and(|r| r.state == RegState::Confirmed);
+    // An answer refused when the survey is not open to this person is said at the top.
+    let refused = survey.as_ref().and_then(|d| d.error.as_ref()).map(|(_, m)| m.clone());
+    let survey = match user {
+        Some(u) if e.state == EventState::Completed => super::survey::section(state, lang, auth, u, id, survey).await?,
+        _ => None,
+    };
+    let error = error.map(str::to_string).or(if survey.is_none() { refused } else { None });
     let body = html! {
         h1 { (e.title) }
-        @if let Some(msg) = error { p.notice.error role="alert" { (msg) } }
+        @if let Some(msg) = &error { p.notice.error role="alert" { (msg) } }
         dl.facts {
             dt { (lang.t("Tipo", "Kind")) } dd { (e.kind.label(lang)) " (WP5, " (lang.t("attività", "task")) " " (e.kind.task()) ")" }
             dt { (lang.t("Quando", "When")) } dd { (mail::when(&e, lang)) }
@@ -189,6 +203,9 @@ async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: O
             (None, _) => p { a href=(format!("/accedi?torna=/eventi/{id}")) { (lang.t("Accedi per iscriverti", "Sign in to register")) } },
             (Some(_), Some(r)) => {
                 p { strong { (r.state.label(lang)) } @if let Some(n) = place { ", " (lang.t("posto in lista", "waiting-list place")) " " (n) } }
+                @if r.state == RegState::Confirmed && e.state == EventState::Published {
+                    p { a href=(format!("/eventi/{id}/evento.ics")) download { (lang.t("Aggiungi al calendario (.ics)", "Add to calendar (.ics)")) } }
+                }
                 @if e.state == EventState::Published {
                     form method="post" action=(format!("/iscrizioni/{}/annulla", r.id)) {
                         (csrf_field(auth))
@@ -200,6 +217,10 @@ async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: O
                 }
             },
             (Some(_), None) => {
+                @if e.state == EventState::Published && e.free_places() <= 0 {
+                    p.notice role="status" { (lang.t("L'evento è al completo. Puoi metterti in lista d'attesa: se un posto si libera passa alla prima persona in lista, che riceve una mail.",
+                        "The event is full. You can join the waiting list: a seat that frees up goes to the first person on it, who gets an email.")) }
+                }
                 @if e.state == EventState::Published {
                     form method="post" action=(format!("/eventi/{id}/iscrizione")) {
                         (csrf_field(auth))
@@ -208,6 +229,7 @@ async fn event_page(state: &AppState, lang: Lang, auth: &Auth, id: i64, error: O
                 } @else { p { (lang.t("Iscrizioni non aperte.", "Registration is not open.")) } }
             },
         }
+        @if let Some(s) = survey { (s) }
     };
     Ok(page(Page { lang, title: &e.title, here: &format!("/eventi/{id}"), auth: Some(auth) }, body))
 }
@@ -222,7 +244,7 @@ pub async fn register(
     let result = state.events.register(user, id).await.map(|_| format!("/eventi/{id}"));
     let shown = |e: &Refusal| matches!(e, Refusal::State { .. } | Refusal::Forbidden { .. });
     redirect_or_page(result, lang, shown, |_, message| async move {
-        event_page(&state, lang, &auth, id, Some(&message)).await
+        event_page(&state, lang, &auth, id, Some(&message), None).await
     })
     .await
 }
@@ -286,6 +308,34 @@ pub async fn certificate_pdf(
             (CONTENT_DISPOSITION, format!("attachment; filename=\"attestato-{id}.pdf\"")),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// `/eventi/{id}/evento.ics`: the person's seat as a calendar entry.
+pub async fn calendar_entry(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let entry = state.events.calendar_entry(user, id).await.map_err(|e| match e {
+        Refusal::NotFound => AppError::NotFound(
+            lang.t(
+                "Nessun posto confermato a questo evento da aggiungere al calendario.",
+                "No confirmed seat at this event to add to a calendar.",
+            )
+            .into(),
+        ),
+        other => other.into_app(lang),
+    })?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"evento-{id}.ics\"")),
+        ],
+        entry.content,
     )
         .into_response())
 }

@@ -1,0 +1,101 @@
+//! The one-question survey after an event: on the event page for the people marked present,
+//! from the completion until 14 days after the event.
+
+use super::*;
+use crate::events::service::{EventFeedback, FeedbackWindow};
+
+/// What the survey form shows: the stored answer, or what was typed with the error it got.
+#[derive(Default)]
+pub struct SurveyDraft {
+    pub useful: Option<i64>,
+    pub comment: String,
+    pub error: Option<(String, String)>,
+}
+
+impl From<EventFeedback> for SurveyDraft {
+    fn from(f: EventFeedback) -> Self {
+        SurveyDraft { useful: Some(f.useful), comment: f.comment, error: None }
+    }
+}
+
+/// The survey section of event `id` for `user`, when they may answer now.
+pub async fn section(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    user: &User,
+    id: i64,
+    draft: Option<SurveyDraft>,
+) -> AppResult<Option<Markup>> {
+    let FeedbackWindow::Open(until) = state.events.feedback_window(user, id).await.map_err(|e| e.into_app(lang))?
+    else {
+        return Ok(None);
+    };
+    let stored = state.events.feedback_of(user, id).await.map_err(|e| e.into_app(lang))?;
+    let answered = stored.is_some();
+    let d = match draft {
+        Some(d) => d,
+        None => stored.map(SurveyDraft::from).unwrap_or_default(),
+    };
+    let err = |field: &str| d.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str());
+    let other_error = d.error.as_ref().filter(|(f, _)| f != "useful" && f != "comment").map(|(_, m)| m.as_str());
+    let until = local_date(until).format("%d/%m/%Y").to_string();
+    Ok(Some(html! {
+        section #valutazione aria-labelledby="valutazione-titolo" {
+            h2 #valutazione-titolo { (lang.t("Quanto ti è stato utile?", "How useful was it?")) }
+            p { (lang.t("Una domanda, per il monitoraggio del WP5; puoi cambiare la risposta fino al", "One question, for WP5 monitoring; you can change your answer until")) " " (until) "." }
+            @if let Some(m) = other_error { p.notice.error role="alert" { (m) } }
+            form method="post" action=(format!("/eventi/{id}/valutazione")) {
+                (csrf_field(auth))
+                fieldset aria-invalid=[err("useful").map(|_| "true")] aria-describedby=[err("useful").map(|_| "useful-errore")] {
+                    legend { (lang.t("Utilità, da 1 (per niente) a 5 (moltissimo)", "Usefulness, from 1 (not at all) to 5 (very)")) }
+                    @if let Some(m) = err("useful") { p.field-error #useful-errore { (m) } }
+                    @for n in 1..=5i64 {
+                        label.choice {
+                            input type="radio" name="useful" value=(n) checked[d.useful == Some(n)];
+                            " " (n)
+                        }
+                    }
+                }
+                div.field {
+                    label for="comment" { (lang.t("Commento (facoltativo)", "Comment (optional)")) }
+                    textarea #comment name="comment" rows="4" maxlength="2000"
+                        aria-invalid=[err("comment").map(|_| "true")] aria-describedby=[err("comment").map(|_| "comment-errore")] { (d.comment) }
+                    @if let Some(m) = err("comment") { p.field-error #comment-errore { (m) } }
+                }
+                button type="submit" {
+                    @if answered { (lang.t("Aggiorna la risposta", "Update my answer")) } @else { (lang.t("Invia la risposta", "Send my answer")) }
+                }
+            }
+        }
+    }))
+}
+
+/// `POST /eventi/{id}/valutazione`.
+pub async fn save(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    PathId(id): PathId,
+    body: Bytes,
+) -> AppResult<Response> {
+    let user = signed_in(&auth)?;
+    let f = form(&body, lang)?;
+    let comment = f.get("comment").unwrap_or("").to_string();
+    let useful = match f.non_empty("useful") {
+        None => Err(Refusal::invalid("useful", "Scegli un valore da 1 a 5.", "Choose a value from 1 to 5.")),
+        Some(v) => v
+            .parse::<i64>()
+            .map_err(|_| Refusal::invalid("useful", "Scegli un valore da 1 a 5.", "Choose a value from 1 to 5.")),
+    };
+    let result = match useful {
+        Ok(n) => state.events.give_feedback(user, id, n, &comment).await.map(|_| format!("/eventi/{id}#valutazione")),
+        Err(e) => Err(e),
+    };
+    let useful = f.non_empty("useful").and_then(|v| v.parse().ok());
+    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
+        let draft = SurveyDraft { useful, comment, error: Some((field, message)) };
+        super::public::event_page(&state, lang, &auth, id, None, Some(draft)).await
+    })
+    .await
+}
