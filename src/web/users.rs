@@ -11,7 +11,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{form, rendered};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{confirm_page, csrf_field, page, Confirm, Page};
 use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
 use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
@@ -163,9 +163,14 @@ async fn users_page(
                                     }
                                     button type="submit" { (lang.t("Cambia ruolo", "Change role")) }
                                 }
-                                form method="post" action=(format!("/coordinamento/utenti/{}/{}", u.id, if u.active { "disattiva" } else { "riattiva" })) {
-                                    (csrf_field(auth))
-                                    button type="submit" { @if u.active { (lang.t("Disattiva", "Deactivate")) } @else { (lang.t("Riattiva", "Reactivate")) } }
+                                @if u.active && auth.user().is_some_and(|me| me.id == u.id) {
+                                    p.hint { (lang.t("(sei tu)", "(you)")) }
+                                } @else {
+                                    form method="post" action=(format!("/coordinamento/utenti/{}/{}", u.id, if u.active { "disattiva" } else { "riattiva" })) {
+                                        (csrf_field(auth))
+                                        @if u.active { button.danger type="submit" { (lang.t("Disattiva…", "Deactivate…")) } }
+                                        @else { button type="submit" { (lang.t("Riattiva", "Reactivate")) } }
+                                    }
                                 }
                             }
                         }
@@ -316,8 +321,52 @@ fn last_coordinator(e: accounts::AccountError, lang: Lang) -> AppError {
     }
 }
 
-pub async fn deactivate(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
+/// Deactivates an account, after a confirmation page that says what it does; never one's own
+/// (a coordinator who leaves erases their account from the profile).
+pub async fn deactivate(
+    State(state): State<AppState>,
+    lang: Lang,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
     let user = target(&state, &id, lang).await?;
+    if auth.user().is_some_and(|me| me.id == user.id) {
+        return Err(AppError::Conflict(
+            lang.t(
+                "Non puoi disattivare te stesso dall'elenco: per lasciare il servizio cancella il tuo account dal profilo.",
+                "You cannot deactivate yourself from the list: to leave the service, erase your account from your profile.",
+            )
+            .into(),
+        ));
+    }
+    if form(&body, lang)?.get("conferma") != Some("1") {
+        let title = format!("{} {}?", lang.t("Disattivare", "Deactivate"), user.name);
+        let action = format!("/coordinamento/utenti/{}/disattiva", user.id);
+        let consequences = html! {
+            p { (user.name) " · " (user.email) " · " (user.role.label(lang)) }
+            ul {
+                li { (lang.t("non potrà più accedere: le sessioni aperte e i token API smettono di funzionare, anche se l'account viene riattivato;",
+                             "they can no longer sign in: open sessions and API tokens stop working, also if the account is reactivated;")) }
+                li { (lang.t("le sue iscrizioni agli eventi futuri vengono annullate e i posti passano alla lista d'attesa.",
+                             "their registrations for future events are cancelled and the seats go to the waiting list.")) }
+            }
+            p { (lang.t("Si può riattivare in seguito dallo stesso elenco.", "It can be reactivated later from the same list.")) }
+        };
+        let markup = confirm_page(
+            lang,
+            &auth,
+            Confirm {
+                title: &title,
+                consequences,
+                action: &action,
+                fields: vec![],
+                confirm_label: lang.t("Sì, disattiva", "Yes, deactivate"),
+                back: "/coordinamento/utenti",
+            },
+        );
+        return Ok(rendered(StatusCode::OK, markup));
+    }
     accounts::set_active(&state.db, user.id, state.clock.now_ms(), false)
         .await
         .map_err(|e| last_coordinator(e, lang))?;

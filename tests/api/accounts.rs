@@ -210,7 +210,8 @@ db_test!(sessions_rotate_end_at_sign_out_and_on_deactivation, |app| {
     .unwrap();
     let unused = link_for(&app, "v@example.org").await.unwrap();
     assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status().as_u16(), 200);
-    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", victim.id), &[]).await;
+    let r =
+        app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", victim.id), &[("conferma", "1")]).await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(app.get_as(&victim, "/profilo").await.status().as_u16(), 302);
     assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status().as_u16(), 401);
@@ -376,10 +377,14 @@ db_test!(coordinators_invite_change_roles_and_deactivate, |app| {
     let changed = fondilab::accounts::get(&app.state.db, invited.id).await.unwrap().unwrap();
     assert_eq!((changed.role.as_str(), changed.region_code.as_deref()), ("mentor", Some("PUG")));
     // The last active coordinator cannot be demoted or deactivated.
-    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", coord.id), &[]).await;
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", coord.id), &[("conferma", "1")]).await;
     assert_eq!(r.status().as_u16(), 409);
     let html = app.get_as(&coord, "/coordinamento/utenti").await.text().await.unwrap();
     assert!(html.contains("Giulia Bianchi") && html.contains("Invita un utente"));
+    assert!(
+        !html.contains(&format!("/coordinamento/utenti/{}/disattiva", coord.id)),
+        "no button to deactivate oneself"
+    );
     let (status, list) = {
         let r =
             app.client.get(app.url("/api/v1/users?role=mentor")).header("cookie", &coord.cookie).send().await.unwrap();

@@ -23,7 +23,13 @@ db_test!(tokens_revoked_at_deactivation_stay_revoked_after_reactivation, |app| {
     let (_, token) = fondilab::accounts::tokens::create(&app.state.db, mentor.id, "script", now).await.unwrap();
     assert_eq!(me_with(&app, &token).await, 200);
     let path = |verb: &str| format!("/coordinamento/utenti/{}/{verb}", mentor.id);
-    assert_eq!(app.post_form(&coord, &path("disattiva"), &[]).await.status().as_u16(), 303);
+    // First a page that says what deactivating does; nothing changes until it is confirmed.
+    let r = app.post_form(&coord, &path("disattiva"), &[]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sì, disattiva") && page.contains("name=\"conferma\""), "{page}");
+    assert_eq!(me_with(&app, &token).await, 200, "still active before the confirmation");
+    assert_eq!(app.post_form(&coord, &path("disattiva"), &[("conferma", "1")]).await.status().as_u16(), 303);
     let listed = fondilab::accounts::tokens::list(&app.state.db, mentor.id).await.unwrap();
     assert!(listed.iter().all(|t| t.revoked_at.is_some()), "revoked at deactivation: {listed:?}");
     assert_eq!(app.post_form(&coord, &path("riattiva"), &[]).await.status().as_u16(), 303);
@@ -147,7 +153,7 @@ db_test!(coordinators_removing_each_other_at_once_leave_one, |app| {
             0 => (
                 format!("/coordinamento/utenti/{}/disattiva", b.id),
                 format!("/coordinamento/utenti/{}/disattiva", a.id),
-                vec![],
+                vec![("conferma", "1")],
             ),
             // Each makes the other a mentor.
             1 => (
@@ -168,15 +174,21 @@ db_test!(coordinators_removing_each_other_at_once_leave_one, |app| {
     }
     // Alone, the last one is refused every way, with the reason.
     let (a, b) = two_coordinators(&app, 9).await;
-    assert_eq!(app.post_form(&a, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[]).await.status(), 303);
+    assert_eq!(
+        app.post_form(&a, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[("conferma", "1")]).await.status(),
+        303
+    );
     for (path, fields) in [
-        (format!("/coordinamento/utenti/{}/disattiva", a.id), vec![]),
+        (format!("/coordinamento/utenti/{}/disattiva", a.id), vec![("conferma", "1")]),
         (format!("/coordinamento/utenti/{}/ruolo", a.id), vec![("role", "officer"), ("region", "PUG")]),
         ("/profilo/cancella".to_string(), vec![("conferma", "si")]),
     ] {
         let r = app.post_form(&a, &path, &fields).await;
         assert_eq!(r.status().as_u16(), 409, "{path}");
-        assert!(r.text().await.unwrap().contains("coordinatore attivo"), "{path}");
+        let text = r.text().await.unwrap();
+        // Deactivating oneself is refused before anything else.
+        let why = if path.ends_with("/disattiva") { "te stesso" } else { "coordinatore attivo" };
+        assert!(text.contains(why), "{path}");
     }
     assert_eq!(active_coordinators(&app).await, 1);
 });

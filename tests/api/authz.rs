@@ -126,7 +126,9 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Get, "/eventi/archivio", s("/eventi/archivio"), ALL),
         (Get, "/eventi/{id}", s(&format!("/eventi/{event}")), ALL),
         (Get, "/calendario/{file}", s(&format!("/calendario/{}.ics", "b".repeat(64))), [404; 5]),
+        (Get, "/eventi/{id}/evento.ics", s(&format!("/eventi/{event}/evento.ics")), [302, 200, 404, 404, 404]),
         (Post, "/eventi/{id}/iscrizione", s(&format!("/eventi/{event}/iscrizione")), [302, 409, 303, 303, 303]),
+        (Post, "/eventi/{id}/valutazione", s(&format!("/eventi/{event}/valutazione")), SIGNED_IN_EMPTY_FORM),
         (Get, "/eventi/{id}/attestato.pdf", s(&format!("/eventi/{event}/attestato.pdf")), [302, 404, 404, 404, 404]),
         (
             Post,
@@ -170,6 +172,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Get, "/api/v1/events/{id}/registrations", s(&format!("/api/v1/events/{event}/registrations")), COORD_API),
         (Post, "/api/v1/events/{id}/publish", s(&format!("/api/v1/events/{event}/publish")), [401, 403, 403, 403, 409]),
         (Post, "/api/v1/events/{id}/register", s("/api/v1/events/999999/register"), SIGNED_IN_MISSING_API),
+        (Post, "/api/v1/events/{id}/feedback", s("/api/v1/events/999999/feedback"), SIGNED_IN_MISSING_API),
         (Post, "/api/v1/events/{id}/publish", s("/api/v1/events/999999/publish"), COORD_MISSING_API),
         (Post, "/api/v1/events/{id}/cancel", s("/api/v1/events/999999/cancel"), COORD_MISSING_API),
         (Post, "/api/v1/events/{id}/complete", s("/api/v1/events/999999/complete"), COORD_MISSING_API),
@@ -378,6 +381,10 @@ async fn send(app: &TestApp, who: &Visitor, method: M, path: &str) -> u16 {
         M::Post if path == "/lingua" => app.post_form(who, path, &[("l", "it"), ("torna", "/")]).await,
         M::Post if path == "/accedi" => app.post_form(who, path, &[("email", "qualcuno@example.org")]).await,
         M::Post if path.ends_with("/annulla") => app.post_form(who, path, &[("reason", "prova")]).await,
+        // Destructive actions confirmed (the confirmation page itself is tested where they are).
+        M::Post if path.ends_with("/ritira") || path.ends_with("/disattiva") => {
+            app.post_form(who, path, &[("conferma", "1")]).await
+        }
         M::Post => app.post_form(who, path, &[]).await,
     };
     r.status().as_u16()

@@ -509,7 +509,7 @@ db_test!(people_who_leave_give_up_their_seats, |app| {
     };
 
     // B, waiting, is deactivated: out of the line. A erases the account: the seat goes to C.
-    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[]).await;
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", b.id), &[("conferma", "1")]).await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(state_of(b.id).await, "cancelled");
     let r = app.post_form(&a, "/profilo/cancella", &[("conferma", "si")]).await;

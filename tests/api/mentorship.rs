@@ -504,7 +504,10 @@ db_test!(unanswered_proposals_expire_and_the_request_is_matched_again, clock = T
     let (s, r) = app.post_json_as(&officer, &format!("/api/v1/mentorship/requests/{id}/withdraw"), &long).await;
     assert_eq!((s, r["field"].as_str()), (400, Some("reason")), "{r}");
     assert!(r["error"].as_str().unwrap().contains("2000"));
-    assert_eq!(app.post_form(&officer, &format!("/mentorship/richieste/{id}/ritira"), &[]).await.status(), 303);
+    assert_eq!(
+        app.post_form(&officer, &format!("/mentorship/richieste/{id}/ritira"), &[("conferma", "1")]).await.status(),
+        303
+    );
     assert_eq!(detail(&app, &officer, id).await["request"]["state"], "withdrawn");
     let expired_by_system =
         count(&app, "SELECT COUNT(*) FROM mentorship_transitions WHERE to_state = 'expired' AND actor_id IS NULL")
@@ -515,7 +518,7 @@ db_test!(unanswered_proposals_expire_and_the_request_is_matched_again, clock = T
     let gone = app.user("andato@regione.marche.example", "officer", Some("MAR")).await;
     let id2 = file(&app, &gone, "Una seconda richiesta sulla rendicontazione.").await;
     let m = live(&app, &coord, id2).await["id"].as_i64().unwrap();
-    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", gone.id), &[]).await;
+    let r = app.post_form(&coord, &format!("/coordinamento/utenti/{}/disattiva", gone.id), &[("conferma", "1")]).await;
     assert_eq!(r.status().as_u16(), 303);
     let withdraw = format!("/api/v1/mentorship/matches/{m}/withdraw");
     let (s, _) = app.post_json_as(&coord, &withdraw, &json!({"reason": "Funzionario non più in servizio"})).await;

@@ -189,6 +189,9 @@ pub async fn withdraw_request(
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let f = form(&body, lang)?;
+    if f.get("conferma") != Some("1") {
+        return withdraw_confirmation(&state, lang, &auth, id, f.non_empty("reason")).await;
+    }
     state.mentorship.withdraw_request(user, id, f.non_empty("reason")).await.map_err(|e| e.into_app(lang))?;
     Ok(see_other(&format!("/mentorship/richieste/{id}")))
 }
@@ -317,4 +320,40 @@ pub(super) fn request_summary(r: &Request, topics: &crate::guides::Topics, lang:
         h2 { (lang.t("La richiesta", "The request")) }
         p.description { (r.description) }
     }
+}
+
+/// Before a request is withdrawn: what happens to it and to a proposal in flight.
+async fn withdraw_confirmation(
+    state: &AppState,
+    lang: Lang,
+    auth: &Auth,
+    id: i64,
+    reason: Option<&str>,
+) -> AppResult<Response> {
+    let user = signed_in(auth)?;
+    let mut c = conn(state).await?;
+    let request = state.mentorship.visible_request(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
+    drop(c);
+    let title = lang.t("Ritirare la richiesta?", "Withdraw the request?");
+    let action = format!("/mentorship/richieste/{id}/ritira");
+    let back = format!("/mentorship/richieste/{id}");
+    let consequences = html! {
+        p { (request.region_name) " · " (request.fund) }
+        blockquote { (request.description.chars().take(300).collect::<String>()) @if request.description.chars().count() > 300 { "…" } }
+        p { (lang.t("La richiesta si chiude: non riceverà più proposte, e una proposta in attesa di risposta viene ritirata (il mentor riceve una mail). Per riaprirla servirà una nuova richiesta.",
+                    "The request closes: it gets no more proposals, and a proposal awaiting an answer is withdrawn (the mentor gets an email). Reopening it takes a new request.")) }
+    };
+    let markup = confirm_page(
+        lang,
+        auth,
+        Confirm {
+            title,
+            consequences,
+            action: &action,
+            fields: reason.map(|r| vec![("reason", r.to_string())]).unwrap_or_default(),
+            confirm_label: lang.t("Sì, ritira la richiesta", "Yes, withdraw the request"),
+            back: &back,
+        },
+    );
+    Ok(rendered(StatusCode::OK, markup))
 }
