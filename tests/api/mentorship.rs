@@ -244,9 +244,16 @@ db_test!(a_request_goes_from_suggestion_to_completed_mentorship, |app| {
     assert_eq!(app.post_form(&officer, &done, &[("comment", "Utile")]).await.status(), 400);
     assert_eq!(app.post_form(&officer, &done, &[("useful", "4"), ("comment", "Molto concreta")]).await.status(), 303);
     assert_eq!(detail(&app, &officer, id).await["request"]["state"], "closed");
+    let page = format!("/mentorship/abbinamenti/{mid}");
+    let (_, html) = app.get_text_as(&officer, &page).await;
+    assert!(!html.contains(&done), "the officer has rated: no form any more");
+    let (_, html) = app.get_text_as(&expert, &page).await;
+    assert!(html.contains(&done), "the mentor has not rated yet");
     assert_eq!(app.post_form(&expert, &done, &[("useful", "6")]).await.status(), 400);
     assert_eq!(app.post_form(&expert, &done, &[("useful", "5")]).await.status(), 303);
     assert_eq!(app.post_form(&expert, &done, &[("useful", "5")]).await.status(), 409);
+    let (_, html) = app.get_text_as(&expert, &page).await;
+    assert!(!html.contains(&done), "rated once");
     let (_, d) = app.get_json_as(&coord, &format!("/api/v1/mentorship/matches/{mid}")).await;
     assert_eq!(d["match"]["state"], "completed");
     let useful: Vec<i64> = d["feedback"].as_array().unwrap().iter().map(|f| f["useful"].as_i64().unwrap()).collect();

@@ -33,6 +33,9 @@ async fn match_view(
     let is_mentor = user.id == m.mentor_id;
     let is_coord = user.role == Role::Coordinator;
     let is_side = is_mentor || (user.role == Role::Officer && accounts::policy::can_see_region(user, &m.region_code));
+    let my_side = if is_mentor { "mentor" } else { "officer" };
+    // Each side rates once: the form goes once its rating is in.
+    let rated = feedback.iter().any(|f| f.side == my_side);
     let action = |a: &str| format!("/mentorship/abbinamenti/{id}/{a}");
     let err = |f: &str| field_error(error, f);
     let title = format!("{} — {}", m.mentor_name, r.region_name);
@@ -102,7 +105,7 @@ async fn match_view(
             h2 { (lang.t("Valutazioni", "Feedback")) }
             ul { @for f in &feedback { li { (f.author_name) " (" (if f.side == "mentor" { "mentor" } else { lang.t("Regione", "Region") }) "): " (f.useful) "/5" @if !f.comment.is_empty() { " — " (f.comment) } } } }
         }
-        @if (m.state == MatchState::Accepted && (is_side || is_coord)) || (m.state == MatchState::Completed && is_side) {
+        @if (m.state == MatchState::Accepted && (is_side || is_coord)) || (m.state == MatchState::Completed && is_side && !rated) {
             h2 { @if m.state == MatchState::Accepted { (lang.t("Concludi la mentorship", "Complete the mentorship")) } @else { (lang.t("La tua valutazione", "Your feedback")) } }
             form.stack method="post" action=(action("concludi")) {
                 (csrf_field(auth))
