@@ -38,6 +38,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub mentorship: Mentorship,
     pub events: Events,
+    pub exchange: crate::exchange::Exchange,
 }
 
 impl AppState {
@@ -230,6 +231,7 @@ impl Application {
         let worker = with_worker.then(|| services.worker());
         let data_dir_lock = services.data_dir_lock.clone();
         let health = db.watch_health();
+        let exchange = crate::exchange::Exchange::new(db.clone(), services.clock.clone());
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -240,6 +242,7 @@ impl Application {
             clock: services.clock,
             mentorship: services.mentorship,
             events: services.events,
+            exchange,
         };
         Ok(Application { listener, state, log_task, worker, data_dir_lock })
     }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod events;
+pub mod exchange;
 pub mod feedback;
 pub mod guides;
 pub mod i18n;

@@ -354,8 +354,25 @@ pub async fn data_export(State(state): State<AppState>, auth: Auth) -> AppResult
     .bind(user.id)
     .fetch_all(state.db.pool())
     .await?;
+    let asked: Vec<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT id, title, body, created_at FROM exchange_questions WHERE author_id = $1 ORDER BY id")
+            .bind(user.id)
+            .fetch_all(state.db.pool())
+            .await?;
+    let answered: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT id, question_id, body, created_at FROM exchange_answers WHERE author_id = $1 ORDER BY id",
+    )
+    .bind(user.id)
+    .fetch_all(state.db.pool())
+    .await?;
     let body = serde_json::json!({
         "user": user,
+        "exchange_questions": asked.iter().map(|(id, title, body, created_at)| serde_json::json!({
+            "id": id, "title": title, "body": body, "created_at": created_at
+        })).collect::<Vec<_>>(),
+        "exchange_answers": answered.iter().map(|(id, question_id, body, created_at)| serde_json::json!({
+            "id": id, "question_id": question_id, "body": body, "created_at": created_at
+        })).collect::<Vec<_>>(),
         "event_feedback": surveys.iter().map(|(event_id, useful, comment, updated_at)| serde_json::json!({
             "event_id": event_id, "useful": useful, "comment": comment, "updated_at": updated_at
         })).collect::<Vec<_>>(),

@@ -52,6 +52,7 @@ impl Endpoint {
 
 /// Every API endpoint with its guard, relative to `/api/v1`.
 pub fn endpoints() -> Vec<Endpoint> {
+    use super::exchange::api as ex;
     use events_api as ev;
     use mentorship_api as ms;
     use Endpoint as E;
@@ -102,6 +103,20 @@ pub fn endpoints() -> Vec<Endpoint> {
         E::post("/mentorship/settings", COORDINATORS, super::mentorship::review_api::settings_save),
         E::post("/mentorship/run", COORDINATORS, super::mentorship::review_api::run),
         E::get("/kpi", OFFICERS_AND_COORDINATORS, super::dashboard::api),
+        E::get("/exchange/questions", SignedIn, ex::list),
+        E::post("/exchange/questions", SignedIn, ex::ask),
+        E::get("/exchange/questions/{id}", SignedIn, ex::thread),
+        E::post("/exchange/questions/{id}", SignedIn, ex::edit_question),
+        E::post("/exchange/questions/{id}/answers", SignedIn, ex::answer),
+        E::post("/exchange/questions/{id}/accept", SignedIn, ex::accept),
+        E::post("/exchange/questions/{id}/report", SignedIn, ex::report_question),
+        E::post("/exchange/questions/{id}/hide", COORDINATORS, ex::hide_question),
+        E::get("/exchange/questions/{id}/guide-draft", COORDINATORS, ex::guide_draft),
+        E::post("/exchange/answers/{id}", SignedIn, ex::edit_answer),
+        E::post("/exchange/answers/{id}/report", SignedIn, ex::report_answer),
+        E::post("/exchange/answers/{id}/hide", COORDINATORS, ex::hide_answer),
+        E::get("/exchange/reports", COORDINATORS, ex::reports),
+        E::post("/exchange/reports/{id}/handle", COORDINATORS, ex::handle_report),
         E::get("/mentorship/profile", MENTORS, ms::profile_get),
         E::post("/mentorship/profile", MENTORS, ms::profile_save),
     ]

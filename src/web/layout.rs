@@ -55,6 +55,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                                         li { a href="/coordinamento/segnalazioni" { (lang.t("Segnalazioni", "Reports")) } }
                                     }
                                     li { a href="/mentorship" { (lang.t("Mentorship", "Mentorship")) } }
+                                    li { a href="/scambio/domande" { (lang.t("Domande alle Regioni", "Questions to Regions")) } }
                                     @if user.role != Role::Mentor { li { a href="/cruscotto" { (lang.t("Cruscotto", "Dashboard")) } } }
                                     li { a href="/profilo" { (lang.t("Profilo", "Profile")) } }
                                 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod exchange;
 pub mod guide;
 pub mod kit;
 pub mod layout;
@@ -35,9 +36,11 @@ use maud::html;
 
 use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
+use crate::exchange::Item;
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 use crate::web::events::EventVerb;
+use crate::web::exchange::ExchangeVerb;
 use crate::web::mentorship::MatchVerb;
 
 /// The service: [`routes`] behind authentication, CSRF checks, the database gate (503 at
@@ -92,6 +95,15 @@ pub fn routes() -> Router<AppState> {
         .route("/mentorship/richieste/{id}/modifica", get(mentorship::edit_request_page).post(mentorship::edit_request))
         .route("/mentorship/richieste/{id}/ritira", post(mentorship::withdraw_request))
         .route("/guide/{id}/segnala", post(guide::report))
+        .route("/scambio/domande", get(exchange::list).post(exchange::ask))
+        .route("/scambio/domande/nuova", get(exchange::new_question))
+        .route("/scambio/domande/{id}", get(exchange::thread))
+        .route("/scambio/domande/{id}/modifica", get(exchange::edit_question_page).post(exchange::edit_question))
+        .route("/scambio/domande/{id}/risposte", verb(exchange::act, ExchangeVerb::Answer))
+        .route("/scambio/domande/{id}/accetta", verb(exchange::act, ExchangeVerb::Accept))
+        .route("/scambio/domande/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Question)))
+        .route("/scambio/risposte/{id}/modifica", get(exchange::edit_answer_page).post(exchange::edit_answer))
+        .route("/scambio/risposte/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Answer)))
         .route("/mentorship/abbinamenti/{id}", get(mentorship::match_page))
         .route("/mentorship/abbinamenti/{id}/accetta", verb(mentorship::match_action, MatchVerb::Accept))
         .route("/mentorship/abbinamenti/{id}/rifiuta", verb(mentorship::match_action, MatchVerb::Decline))
@@ -111,6 +123,11 @@ pub fn routes() -> Router<AppState> {
         .route("/mentorship/profilo", get(mentorship::profile_page).post(mentorship::profile_save))
         .route_layer(middleware::from_fn_with_state(MENTORS, auth::guard));
     let coordinators = Router::new()
+        .route("/scambio/domande/{id}/nascondi", verb(exchange::act, ExchangeVerb::Hide(Item::Question)))
+        .route("/scambio/risposte/{id}/nascondi", verb(exchange::act, ExchangeVerb::Hide(Item::Answer)))
+        .route("/scambio/domande/{id}/bozza-guida.md", get(exchange::api::guide_draft))
+        .route("/coordinamento/segnalazioni-scambio", get(exchange::reports_page))
+        .route("/coordinamento/segnalazioni-scambio/{id}/chiudi", post(exchange::handle_report))
         .route("/coordinamento/posta", get(outbox::page_list))
         .route("/coordinamento/posta/{id}/riprova", post(outbox::page_retry))
         .route("/coordinamento/utenti", get(users::page_list).post(users::invite))

@@ -59,6 +59,20 @@ use super::{api, dashboard, guide, outbox, users};
         super::mentorship::review_api::settings_get,
         super::mentorship::review_api::settings_save,
         super::mentorship::review_api::run,
+        super::exchange::api::list,
+        super::exchange::api::ask,
+        super::exchange::api::thread,
+        super::exchange::api::edit_question,
+        super::exchange::api::answer,
+        super::exchange::api::accept,
+        super::exchange::api::report_question,
+        super::exchange::api::hide_question,
+        super::exchange::api::guide_draft,
+        super::exchange::api::edit_answer,
+        super::exchange::api::report_answer,
+        super::exchange::api::hide_answer,
+        super::exchange::api::reports,
+        super::exchange::api::handle_report,
     ),
     modifiers(&Authentication),
     tags(
@@ -68,6 +82,7 @@ use super::{api, dashboard, guide, outbox, users};
         (name = "accounts", description = "Users and Regions"),
         (name = "outbox", description = "Outgoing mail"),
         (name = "kpi", description = "WP5 figures"),
+        (name = "exchange", description = "Questions between Regions (WP5 task 5.4)"),
     )
 )]
 struct ApiDoc;

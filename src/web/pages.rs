@@ -272,16 +272,21 @@ fn active_filters(lang: Lang, req: &SearchRequest, topics: &Topics) -> Markup {
     }
 }
 
-/// What to do when no guide answers: ask a mentor (officers, with the question filled in),
-/// or sign in to do so.
+/// What to do when no guide answers: ask a mentor (officers) or the other Regions (everyone
+/// signed in), with the question filled in, or sign in to do so.
 fn next_step(lang: Lang, req: &SearchRequest, auth: &Auth) -> Markup {
     let officer = auth.user().is_some_and(|u| u.role == crate::accounts::Role::Officer);
     let ask = format!("/mentorship/richieste/nuova?descrizione={}", enc(&req.q));
+    let ask_regions = format!("/scambio/domande/nuova?testo={}", enc(&req.q));
     html! {
         @if officer {
             p { a.button href=(ask) { (lang.t("Chiedi a un mentor", "Ask a mentor")) } " "
                 (lang.t("— la richiesta parte già con la tua domanda.", "— the request starts with your question.")) }
-        } @else if auth.user().is_none() {
+        }
+        @if auth.user().is_some() {
+            p { a.button href=(ask_regions) { (lang.t("Chiedi alle altre Regioni", "Ask the other Regions")) } " "
+                (lang.t("— una domanda a funzionari, mentor e coordinatori, con il tuo testo.", "— a question to officers, mentors and coordinators, with your text.")) }
+        } @else {
             p { a href=(format!("/accedi?torna={}", enc(&ask))) { (lang.t("Accedi", "Sign in")) }
                 (lang.t(" per chiedere a un mentor esperto di fondi.", " to ask a mentor who has managed the funds.")) }
         }

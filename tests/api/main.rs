@@ -15,6 +15,7 @@ mod dashboard;
 mod enum_checks;
 mod event_rules;
 mod events;
+mod exchange;
 mod feedback;
 mod foundation;
 mod identity;

@@ -1,0 +1,39 @@
+//! Exchange between Regions (WP5 Task 5.4): what one Region learned stays findable for the
+//! next. Questions between Regions: any signed-in person asks, officers, mentors and
+//! coordinators answer, the asker or a coordinator accepts the answer that solved it;
+//! coordinators hide what does not belong (the author reads why), anyone reports it.
+
+use crate::clock::SharedClock;
+use crate::db::Db;
+
+pub mod markdown;
+pub mod questions;
+
+pub use questions::{Answer, Item, Question, QuestionFilter, QuestionInput, Report};
+
+/// Longest title of a question.
+pub const TITLE_MAX: usize = 200;
+/// Longest text of a question or an answer.
+pub const TEXT_MAX: usize = 20_000;
+/// Longest reason of a report or of hiding.
+pub const REASON_MAX: usize = 500;
+/// Questions one person may ask in 24 hours.
+pub const QUESTIONS_PER_DAY: i64 = 20;
+/// For how long after writing a question or an answer its author may edit it.
+pub const EDIT_WINDOW_MS: i64 = 24 * 3_600_000;
+
+#[derive(Clone)]
+pub struct Exchange {
+    pub db: Db,
+    clock: SharedClock,
+}
+
+impl Exchange {
+    pub fn new(db: Db, clock: SharedClock) -> Exchange {
+        Exchange { db, clock }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
