@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 use serde::Serialize;
@@ -140,7 +140,7 @@ pub struct Retried {
 
 pub async fn page_retry(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
     retry(&state, &id, lang).await?;
-    Ok(Redirect::to("/coordinamento/posta?status=pending").into_response())
+    Ok(super::kit::done("/coordinamento/posta?status=pending", super::kit::Done::MailRetried))
 }
 
 pub async fn page_list(

@@ -15,6 +15,7 @@ mod dashboard;
 mod enum_checks;
 mod events;
 mod feedback;
+mod forms;
 mod foundation;
 mod identity;
 mod jobs;

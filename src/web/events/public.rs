@@ -219,10 +219,15 @@ pub async fn register(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let result = state.events.register(user, id).await.map(|_| format!("/eventi/{id}"));
+    let result = state.events.register(user, id).await;
+    let confirmed = match &result {
+        Ok(r) if r.waitlist_place.is_some() => Done::Waitlisted,
+        _ => Done::Registered,
+    };
+    let result = result.map(|_| format!("/eventi/{id}"));
     let shown = |e: &Refusal| matches!(e, Refusal::State { .. } | Refusal::Forbidden { .. });
-    redirect_or_page(result, lang, shown, |_, message| async move {
-        event_page(&state, lang, &auth, id, Some(&message)).await
+    redirect_or_page(result, Some(confirmed), lang, shown, |problems| async move {
+        event_page(&state, lang, &auth, id, Some(&problems.first().1)).await
     })
     .await
 }
@@ -235,7 +240,7 @@ pub async fn unregister(
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let reg = state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other(&format!("/eventi/{}", reg.event_id)))
+    Ok(done(&format!("/eventi/{}", reg.event_id), Done::Unregistered))
 }
 
 pub async fn certificate_pdf(
@@ -318,5 +323,5 @@ pub async fn feed_create(State(state): State<AppState>, lang: Lang, auth: Auth) 
 pub async fn feed_revoke(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     state.events.revoke_feed(user).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other("/eventi"))
+    Ok(done("/eventi", Done::CalendarRevoked))
 }
