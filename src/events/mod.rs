@@ -97,8 +97,8 @@ impl EventState {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            EventState::Draft => lang.t("bozza", "draft"),
-            EventState::Published => lang.t("pubblicato", "published"),
+            EventState::Draft => lang.t("bozza, non ancora visibile", "draft, not visible yet"),
+            EventState::Published => lang.t("in programma", "scheduled"),
             EventState::Cancelled => lang.t("annullato", "cancelled"),
             EventState::Completed => lang.t("concluso", "completed"),
         }

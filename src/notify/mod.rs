@@ -68,6 +68,31 @@ pub enum EnqueueError {
     Database(#[from] sqlx::Error),
 }
 
+/// What a kind of message is about, as people read it (the outbox page, its filter); the
+/// stored code itself for a kind this list does not know.
+pub fn kind_label(kind: &str, lang: Lang) -> &str {
+    let (it, en) = match kind {
+        "signin" => ("Link di accesso", "Sign-in link"),
+        "welcome" => ("Benvenuto (invito)", "Welcome (invitation)"),
+        "event.confirm" => ("Evento: iscrizione confermata", "Event: registration confirmed"),
+        "event.waitlist" => ("Evento: in lista d'attesa", "Event: on the waiting list"),
+        "event.promote" => ("Evento: posto liberato", "Event: a place came free"),
+        "event.change" => ("Evento: modifica", "Event: change"),
+        "event.cancel" => ("Evento: annullamento", "Event: cancellation"),
+        "event.reminder" => ("Evento: promemoria", "Event: reminder"),
+        "event.thanks" => ("Evento: ringraziamento e materiali", "Event: thanks and materials"),
+        "event.unregister" => ("Evento: iscrizione annullata", "Event: registration cancelled"),
+        "mentorship.proposal" => ("Mentorship: proposta al mentor", "Mentorship: proposal to the mentor"),
+        "mentorship.reminder" => ("Mentorship: promemoria della proposta", "Mentorship: proposal reminder"),
+        "mentorship.accepted" => ("Mentorship: proposta accettata", "Mentorship: proposal accepted"),
+        "mentorship.withdrawn" => ("Mentorship: proposta ritirata", "Mentorship: proposal withdrawn"),
+        "guide.report.handled" => ("Guide: risposta a una segnalazione", "Guides: answer to a report"),
+        "kpi.digest" => ("Riepilogo settimanale del coordinamento", "Coordinators' weekly digest"),
+        other => return other,
+    };
+    lang.t(it, en)
+}
+
 /// Who a message to a person goes to: what the outbox needs of them.
 #[derive(Debug, Clone)]
 pub struct Recipient {

@@ -211,7 +211,7 @@ pub async fn page_list(
                     @for r in &rows {
                         tr {
                             td { (local_time(r.created_at)) }
-                            td { (r.kind) }
+                            td { (crate::notify::kind_label(&r.kind, lang)) }
                             td { (r.recipient) }
                             td { (r.subject) }
                             td { (status_label(lang, &r.status)) @if let Some(s) = r.sent_at { br; small { (local_time(s)) } } }
@@ -260,7 +260,7 @@ fn filters(lang: Lang, f: &Filter, kinds: &[String]) -> Markup {
                 label for="kind" { (lang.t("Tipo", "Kind")) }
                 select #kind name="kind" {
                     option value="" { (lang.t("Tutti", "All")) }
-                    @for k in kinds { option value=(k) selected[f.kind.as_deref() == Some(k.as_str())] { (k) } }
+                    @for k in kinds { option value=(k) selected[f.kind.as_deref() == Some(k.as_str())] { (crate::notify::kind_label(k, lang)) } }
                 }
             }
             button type="submit" { (lang.t("Filtra", "Filter")) }

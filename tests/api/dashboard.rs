@@ -264,8 +264,15 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     let csv = app.get_as(&coord, "/cruscotto.csv").await.bytes().await.unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
-    assert!(text.contains("wp5;5.1 webinar (obiettivo 6);1\r\n"), "{text}");
-    assert!(text.contains("participation;tasso di presenza %;60,0\r\n"), "{text}");
+    assert!(text.contains("WP5;5.1 webinar (obiettivo 6);1\r\n"), "{text}");
+    assert!(text.contains("partecipazione;tasso di presenza %;60,0\r\n"), "{text}");
+    // Section names and months as people read them, not codes.
+    let month = text.lines().find(|l| l.starts_with("mese per mese;")).expect("monthly rows");
+    let label = month.split(';').nth(1).unwrap();
+    assert!(label.as_bytes()[2] == b'/' && label[3..7].parse::<u32>().is_ok(), "{month}");
+    for code in ["scope;", "participation;", "monthly;", "searches;"] {
+        assert!(!text.contains(code), "{code} in {text}");
+    }
     assert_eq!(app.get_as(&mentor, "/cruscotto").await.status(), 403);
 
     // The weekly digest goes to coordinators who did not opt out.

@@ -269,9 +269,6 @@ pub async fn certificate_pdf(
         Some(code) => accounts::region(&state.db, code).await?.map(|r| r.name),
         None => None,
     };
-    let hours = format!("{:.1}", (e.ends_at - e.starts_at) as f64 / 3_600_000.0)
-        .replace(".0", "")
-        .replace('.', lang.t(",", "."));
     let serial = format!("FL-{}-{:06}-{:04}", local_date(e.starts_at).year(), e.id, reg.id);
     let bytes = certificate::pdf(&certificate::Certificate {
         lang,
@@ -281,7 +278,7 @@ pub async fn certificate_pdf(
         event_title: &e.title,
         kind_label: e.kind.label(lang),
         when: &mail::when(&e, lang),
-        hours: &hours,
+        minutes: (e.ends_at - e.starts_at) / 60_000,
         issued_on: &local_date(state.clock.now_ms()).format("%d/%m/%Y").to_string(),
         serial: &serial,
     });

@@ -289,7 +289,7 @@ pub async fn request_page(
                         tr {
                             td { (local_time(t.at)) }
                             td { @if let Some(m) = t.match_id { (lang.t("abbinamento", "match")) " " (m) ": " } @else { (lang.t("richiesta", "request")) ": " }
-                                 (t.from_state.clone().unwrap_or_else(|| "—".into())) " → " (t.to_state) }
+                                 (t.from_state.as_deref().map_or("—", |s| state_label(s, t.match_id.is_some(), lang))) " → " (state_label(&t.to_state, t.match_id.is_some(), lang)) }
                             td { (t.actor_name.clone().unwrap_or_else(|| lang.t("sistema", "system").into())) }
                             td { (t.note.clone().unwrap_or_default()) }
                         }
@@ -301,6 +301,16 @@ pub async fn request_page(
     Ok(page(Page { lang, title: &title, here: &format!("/mentorship/richieste/{id}"), auth: Some(&auth) }, body))
 }
 
+/// A stored state of a match or a request, as people read it.
+fn state_label<'a>(stored: &'a str, of_match: bool, lang: Lang) -> &'a str {
+    let label = if of_match {
+        MatchState::parse(stored).map(|s| s.label(lang))
+    } else {
+        RequestState::parse(stored).map(|s| s.label(lang))
+    };
+    label.unwrap_or(stored)
+}
+
 pub(super) fn request_summary(r: &Request, topics: &crate::guides::Topics, lang: Lang) -> Markup {
     html! {
         dl.facts {
@@ -310,7 +320,7 @@ pub(super) fn request_summary(r: &Request, topics: &crate::guides::Topics, lang:
             dt { (lang.t("Formato", "Format")) } dd { (format_label(&r.format, lang)) }
             dt { (lang.t("Lingua", "Language")) } dd { (Lang::parse(&r.language).map(|l| l.name()).unwrap_or("")) }
             @if r.period_from.is_some() || r.period_until.is_some() {
-                dt { (lang.t("Periodo", "Period")) } dd { (r.period_from.clone().unwrap_or_default()) " – " (r.period_until.clone().unwrap_or_default()) }
+                dt { (lang.t("Periodo", "Period")) } dd { (r.period_from.as_deref().map(day_text).unwrap_or_default()) " – " (r.period_until.as_deref().map(day_text).unwrap_or_default()) }
             }
             dt { (lang.t("Stato", "Status")) } dd { (r.state.label(lang)) }
             dt { (lang.t("Presentata il", "Filed on")) } dd { (local_time(r.created_at)) }
