@@ -146,6 +146,8 @@ pub struct Sender {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     domain: String,
+    /// The page of the notification settings, linked from every message's footer.
+    settings: String,
 }
 
 impl Sender {
@@ -160,7 +162,8 @@ impl Sender {
             })
             .transpose()?;
         let domain = crate::installation::identity_domain(public_url, from.email.domain());
-        Ok(Sender { from, reply_to, domain })
+        let settings = format!("{}/profilo", public_url.trim_end_matches('/'));
+        Ok(Sender { from, reply_to, domain, settings })
     }
 }
 
@@ -226,7 +229,7 @@ impl Outbox {
         if subject_chars == 0 || subject_chars > MAX_SUBJECT_CHARS || email.content.subject.contains(['\r', '\n']) {
             return Err(EnqueueError::BadSubject);
         }
-        let rendered = template::render(email.lang, &email.to_name, &email.content);
+        let rendered = template::render(email.lang, &email.to_name, &email.content, &self.sender.settings);
         let attachments = serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into());
         let size = rendered.subject.len() + rendered.text.len() + rendered.html.len() + attachments.len();
         if size > MAX_MESSAGE_BYTES {

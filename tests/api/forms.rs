@@ -134,9 +134,29 @@ db_test!(event_actions_are_confirmed_and_refusals_sit_next_to_their_form, |app| 
     assert!(page[summary..table].contains("Le presenze si registrano dopo l'inizio dell'evento"), "{page}");
     assert!(!page.contains("Richiesta non valida"));
 
+    // The change mail names the event and says what changed.
+    let body: String = sqlx::query_scalar("SELECT body_text FROM outbox WHERE kind = 'event.change'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(body.contains("L'evento \"Rendicontare i costi unitari\""), "{body}");
+    assert!(
+        body.contains("Titolo: Rendicontare i costi unitari → Rendicontare i costi unitari (seconda edizione)"),
+        "{body}"
+    );
+    assert!(!body.contains("pulsante"), "{body}");
+    assert!(body.trim_end().ends_with("/profilo"), "the footer links to the notification settings: {body}");
+    let (_, page) = app.get_text_as(&coord, &format!("/eventi/{id}")).await;
+    assert!(page.contains("<dd>in programma</dd>") && !page.contains(">pubblicato<"), "{page}");
+
     let r =
         app.post_form(&coord, &format!("/coordinamento/eventi/{id}/annulla"), &[("reason", "Relatrice malata")]).await;
     confirmed(&app, &coord, r, "Evento annullato: gli iscritti ricevono una email.").await;
+
+    // The outbox page names kinds of mail in words.
+    let (_, page) = app.get_text_as(&coord, "/coordinamento/posta").await;
+    assert!(page.contains("<td>Evento: annullamento</td>"), "{page}");
+    assert!(!page.contains("<td>event.cancel</td>"), "{page}");
 });
 
 db_test!(a_refused_event_form_shows_every_problem_next_to_its_field, |app| {
@@ -285,6 +305,14 @@ db_test!(mentorship_actions_are_confirmed_and_refusals_keep_what_was_typed, |app
     let page = r.text().await.unwrap();
     assert!(page.contains(">Molto concreta</textarea>"), "{page}");
     assert!(page.contains(r##"<a href="#useful">"##), "{page}");
+
+    // The history and the meetings in words and Italian dates.
+    let (_, page) = app.get_text_as(&officer, &format!("/mentorship/richieste/{request}")).await;
+    assert!(page.contains("aperta, in cerca di un mentor → mentorship in corso"), "{page}");
+    assert!(page.contains("suggerimento da approvare → proposta in attesa di risposta"), "{page}");
+    assert!(!page.contains("open → ") && !page.contains("suggested →"), "{page}");
+    let (_, page) = app.get_text_as(&officer, &format!("/mentorship/abbinamenti/{mid}")).await;
+    assert!(page.contains("<td>15/01/2026</td>"), "{page}");
 
     let r = app.post_form(&officer, &format!("/mentorship/richieste/{request}/ritira"), &[]).await;
     assert_eq!(r.status(), 409, "an accepted request is not withdrawn");
