@@ -148,6 +148,11 @@ fn number(v: Option<f64>, lang: Lang) -> String {
     }
 }
 
+/// A number of hours as hours and minutes ("45 minuti", not "0,8").
+fn duration(hours: Option<f64>, lang: Lang) -> String {
+    hours.map(|h| crate::clock::duration_text((h * 60.0).round() as i64, lang)).unwrap_or_else(|| "—".into())
+}
+
 fn percent(v: Option<f64>, lang: Lang) -> String {
     v.map(|_| format!("{}%", number(v, lang))).unwrap_or_else(|| "—".into())
 }
@@ -234,9 +239,9 @@ pub async fn page_view(
         h2 { (lang.t("Mentorship", "Mentorship")) }
         dl.facts {
             dt { (lang.t("Richieste aperte", "Open requests")) } dd { (m.open_requests) }
-            dt { (lang.t("Tempo mediano alla prima proposta (ore)", "Median time to first proposal (hours)")) } dd { (number(m.median_hours_to_proposal, lang)) }
-            dt { (lang.t("Tempo mediano all'accettazione (ore)", "Median time to acceptance (hours)")) } dd { (number(m.median_hours_to_acceptance, lang)) }
-            dt { (lang.t("Mentorship attive / concluse", "Active / completed mentorships")) } dd { (m.active) " / " (m.completed) }
+            dt { (lang.t("Tempo mediano alla prima proposta", "Median time to first proposal")) } dd { (duration(m.median_hours_to_proposal, lang)) }
+            dt { (lang.t("Tempo mediano all'accettazione", "Median time to acceptance")) } dd { (duration(m.median_hours_to_acceptance, lang)) }
+            dt { (lang.t("Mentorship in corso / concluse", "Mentorships under way / completed")) } dd { (m.active) " / " (m.completed) }
             dt { (lang.t("Utilità media (1-5)", "Average usefulness (1-5)")) } dd { (number(m.average_feedback, lang)) }
             dt { (lang.t("Proposte rifiutate / scadute", "Proposals declined / expired")) } dd { (m.declined) " / " (m.expired) }
         }

@@ -257,6 +257,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         "dashboard page"
     );
     assert!(page.contains("60,0%") && page.contains("12 mesi fino a"), "Italian decimals, the charts' period");
+    assert!(page.contains("<dd>3 ore</dd>") && page.contains("<dd>9 ore</dd>"), "durations in hours and minutes");
     let english = app.user("coord.en@promis.example", "coordinator", None).await;
     exec(&app, "UPDATE users SET lang = 'en' WHERE id = $1 RETURNING id", &[english.id]).await;
     let page_en = app.get_as(&english, "/cruscotto").await.text().await.unwrap();
