@@ -219,7 +219,19 @@ db_test!(mentorship_actions_are_confirmed_and_refusals_keep_what_was_typed, |app
     )
     .await;
 
-    // The mentor's profile form.
+    // The mentor's profile form: two wrong fields, both said at once, what was typed kept.
+    let r = app
+        .post_form(
+            &expert,
+            "/mentorship/profilo",
+            &[("experience", "FSE+ audit Calabria"), ("topics", "rendicontazione"), ("capacity", "tre")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Ci sono alcuni problemi (2)"), "{page}");
+    assert!(page.contains(r##"<a href="#experience">"##) && page.contains(r##"<a href="#capacity">"##), "{page}");
+    assert!(page.contains(">FSE+ audit Calabria</textarea>") && page.contains(r#"value="tre""#), "{page}");
     let r = app
         .post_form(
             &expert,

@@ -3,18 +3,22 @@
 use super::*;
 
 fn profile_input(f: &Params) -> Result<ProfileInput, Refusal> {
+    // Both readings are checked, so a form with both wrong says so at once.
+    let mut checks = crate::refusal::Checks::default();
+    let experience = checks.take(input::parse_experience_lines(f.get("experience").unwrap_or("")));
     let capacity = match f.non_empty("capacity") {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+        Some(c) => checks.take(c.parse::<i64>().map_err(|_| {
             Refusal::invalid(
                 "capacity",
                 format!("Capacità non valida \"{c}\": scrivi un numero intero."),
                 format!("Invalid capacity \"{c}\": enter a whole number."),
             )
-        })?),
+        })),
     };
+    checks.done()?;
     Ok(ProfileInput {
-        experience: input::parse_experience_lines(f.get("experience").unwrap_or(""))?,
+        experience: experience.unwrap_or_default(),
         topics: f.all("topics").into_iter().map(String::from).collect(),
         languages: f.all("languages").into_iter().map(String::from).collect(),
         capacity,
