@@ -213,19 +213,6 @@ fn reachable(public_url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::reachable;
-
-    #[test]
-    fn the_printed_address_is_one_a_browser_can_open() {
-        assert_eq!(reachable("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
-        assert_eq!(reachable("http://0.0.0.0:9000"), "http://127.0.0.1:9000");
-        assert_eq!(reachable("http://[::]:9000"), "http://[::1]:9000");
-        assert_eq!(reachable("https://fondilab.promis.it"), "https://fondilab.promis.it");
-    }
-}
-
 async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
     let config = Config::new(common, &ServeArgs::default_from_env()?)?;
     let db = app::open_database(&config).await?;
@@ -286,4 +273,17 @@ async fn token_command(common: &CommonArgs, command: TokenCommand) -> anyhow::Re
     }
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable;
+
+    #[test]
+    fn the_printed_address_is_one_a_browser_can_open() {
+        assert_eq!(reachable("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+        assert_eq!(reachable("http://0.0.0.0:9000"), "http://127.0.0.1:9000");
+        assert_eq!(reachable("http://[::]:9000"), "http://[::1]:9000");
+        assert_eq!(reachable("https://fondilab.promis.it"), "https://fondilab.promis.it");
+    }
 }

@@ -302,7 +302,7 @@ pub async fn request_page(
 }
 
 /// A stored state of a match or a request, as people read it.
-fn state_label<'a>(stored: &'a str, of_match: bool, lang: Lang) -> &'a str {
+fn state_label(stored: &str, of_match: bool, lang: Lang) -> &str {
     let label = if of_match {
         MatchState::parse(stored).map(|s| s.label(lang))
     } else {
