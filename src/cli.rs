@@ -197,6 +197,22 @@ impl ServeArgs {
     }
 }
 
+/// Where a person on this machine reaches the service with these settings: the public
+/// address, or, without one, the listening address, with a wildcard (`0.0.0.0`, `[::]`)
+/// read as this machine.
+fn reachable(public_url: &str) -> String {
+    match url::Url::parse(public_url) {
+        Ok(mut u) if u.host_str().is_some_and(|h| h == "0.0.0.0" || h == "[::]") => {
+            let local = if u.host_str() == Some("[::]") { "[::1]" } else { "127.0.0.1" };
+            if u.set_host(Some(local)).is_ok() {
+                return u.as_str().trim_end_matches('/').to_string();
+            }
+            public_url.to_string()
+        }
+        _ => public_url.to_string(),
+    }
+}
+
 async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
     let config = Config::new(common, &ServeArgs::default_from_env()?)?;
     let db = app::open_database(&config).await?;
@@ -227,7 +243,12 @@ async fn user_command(common: &CommonArgs, command: UserCommand) -> anyhow::Resu
                 }
             };
             tx.commit().await?;
-            println!("user #{id} created: {} ({}); sign in at {}/accedi", valid.email, valid.role, config.public_url);
+            println!(
+                "user #{id} created: {} ({}); sign in at {}/accedi",
+                valid.email,
+                valid.role,
+                reachable(&config.public_url)
+            );
         }
     }
     db.close().await;
@@ -252,4 +273,17 @@ async fn token_command(common: &CommonArgs, command: TokenCommand) -> anyhow::Re
     }
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable;
+
+    #[test]
+    fn the_printed_address_is_one_a_browser_can_open() {
+        assert_eq!(reachable("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+        assert_eq!(reachable("http://0.0.0.0:9000"), "http://127.0.0.1:9000");
+        assert_eq!(reachable("http://[::]:9000"), "http://[::1]:9000");
+        assert_eq!(reachable("https://fondilab.promis.it"), "https://fondilab.promis.it");
+    }
 }

@@ -10,6 +10,9 @@ pub enum Refusal {
     /// The input is wrong in a way the user can fix.
     #[error("{it}")]
     Invalid { field: &'static str, it: String, en: String },
+    /// Several inputs are wrong at once: each one an `Invalid`, in the order of the form.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))]
+    Several(Vec<Refusal>),
     /// Absent, or not visible to this user (never says which).
     #[error("non trovato")]
     NotFound,
@@ -64,9 +67,24 @@ impl Refusal {
         Refusal::Forbidden { it: it.into(), en: en.into() }
     }
 
+    /// Each wrong input with its message: one entry for a refusal about one field (or about
+    /// none: the field is then empty), one per field for [`Refusal::Several`].
+    pub fn problems(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            Refusal::Several(all) => all.iter().flat_map(|r| r.problems(lang)).collect(),
+            other => vec![(other.field().unwrap_or(""), other.message(lang))],
+        }
+    }
+
+    /// A refusal about the input (one field or several) that the person can correct.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Refusal::Invalid { .. } | Refusal::Several(_))
+    }
+
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Refusal::Invalid { field, .. } | Refusal::Repeated { field, .. } => Some(field),
+            Refusal::Several(all) => all.first().and_then(Refusal::field),
             _ => None,
         }
     }
@@ -78,6 +96,7 @@ impl Refusal {
             | Refusal::TooMany { it, en }
             | Refusal::Forbidden { it, en }
             | Refusal::State { it, en } => lang.t(it, en).to_string(),
+            Refusal::Several(all) => all.iter().map(|r| r.message(lang)).collect::<Vec<_>>().join(" "),
             Refusal::NotFound => lang
                 .t(
                     "Non trovato: nulla con questo numero che tu possa vedere.",
@@ -94,5 +113,62 @@ impl Refusal {
             Refusal::Database(e) => e.to_string(),
             Refusal::Outbox(e) => e.to_string(),
         }
+    }
+}
+
+/// Collects every wrong input of a form instead of stopping at the first, so the person sees
+/// them all at once: each check's result goes through [`Checks::take`], and [`Checks::done`]
+/// answers with one refusal for them all.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<Refusal>);
+
+impl Checks {
+    /// The value when the check passed; otherwise the refusal is kept and `None` returned.
+    pub fn take<T>(&mut self, result: Result<T, Refusal>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// Records a failed check.
+    pub fn fail(&mut self, e: Refusal) {
+        self.0.push(e);
+    }
+
+    /// Whether a check about `field` failed already (later checks on it are then skipped).
+    pub fn failed(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field() == Some(field))
+    }
+
+    /// `Ok` when every check passed; otherwise the one refusal, or all of them together.
+    pub fn done(mut self) -> Result<(), Refusal> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(Refusal::Several(self.0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_keep_every_wrong_input() {
+        let mut c = Checks::default();
+        assert_eq!(c.take(Ok::<_, Refusal>(3)), Some(3));
+        assert!(c.take(Err::<i32, _>(Refusal::invalid("a", "A sbagliato.", "A wrong."))).is_none());
+        c.fail(Refusal::invalid("b", "B sbagliato.", "B wrong."));
+        assert!(c.failed("a") && !c.failed("c"));
+        let e = c.done().unwrap_err();
+        assert!(e.is_invalid());
+        assert_eq!(e.field(), Some("a"));
+        assert_eq!(e.problems(Lang::En), vec![("a", "A wrong.".to_string()), ("b", "B wrong.".to_string())]);
+        assert!(Checks::default().done().is_ok());
     }
 }

@@ -226,6 +226,9 @@ pub enum AccountError {
     /// run the service.
     #[error("serve almeno un coordinatore attivo: nominane un altro prima")]
     LastCoordinator,
+    /// Several inputs of one form are wrong: each of them, in the order of the form.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<AccountError>),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -239,6 +242,47 @@ impl AccountError {
             AccountError::BadName => Some("name"),
             AccountError::UnknownOrganisationKind(_) => Some("organisation_kind"),
             AccountError::LastCoordinator | AccountError::Database(_) => None,
+            AccountError::Several(all) => all.first().and_then(AccountError::field),
+        }
+    }
+
+    /// What a person reads on a page: a sentence in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AccountError::Several(all), _) => all.iter().map(|e| e.message(lang)).collect::<Vec<_>>().join(" "),
+            (AccountError::Database(e), _) => e.to_string(),
+            (AccountError::InvalidEmail(e), Lang::It) => format!("Indirizzo email non valido: \"{e}\"."),
+            (AccountError::InvalidEmail(e), Lang::En) => format!("Invalid email address: \"{e}\"."),
+            (AccountError::UnknownRole(r), Lang::It) => format!("Ruolo sconosciuto \"{r}\": scegline uno dall'elenco."),
+            (AccountError::UnknownRole(r), Lang::En) => format!("Unknown role \"{r}\": choose one from the list."),
+            (AccountError::UnknownRegion(r), Lang::It) => format!("Regione o Provincia autonoma sconosciuta: \"{r}\"."),
+            (AccountError::UnknownRegion(r), Lang::En) => format!("Unknown Region or Autonomous Province: \"{r}\"."),
+            (AccountError::RegionRequired, Lang::It) => {
+                "Un funzionario regionale deve appartenere a una Regione o Provincia autonoma.".into()
+            }
+            (AccountError::RegionRequired, Lang::En) => {
+                "A regional officer must belong to a Region or Autonomous Province.".into()
+            }
+            (AccountError::BadName, Lang::It) => "Il nome è obbligatorio: una riga, al massimo 120 caratteri.".into(),
+            (AccountError::BadName, Lang::En) => "The name is required: one line, at most 120 characters.".into(),
+            (AccountError::UnknownOrganisationKind(k), Lang::It) => format!("Tipo di ente sconosciuto: \"{k}\"."),
+            (AccountError::UnknownOrganisationKind(k), Lang::En) => format!("Unknown kind of organisation: \"{k}\"."),
+            (AccountError::Exists(e), Lang::It) => format!("Esiste già un utente con l'indirizzo {e}."),
+            (AccountError::Exists(e), Lang::En) => format!("There is already a user with the address {e}."),
+            (AccountError::LastCoordinator, Lang::It) => {
+                "Serve almeno un coordinatore attivo: nominane un altro prima.".into()
+            }
+            (AccountError::LastCoordinator, Lang::En) => {
+                "At least one active coordinator is needed: appoint another first.".into()
+            }
+        }
+    }
+
+    /// Each wrong input with its sentence in `lang` (several for [`AccountError::Several`]).
+    pub fn problems(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            AccountError::Several(all) => all.iter().flat_map(|e| e.problems(lang)).collect(),
+            other => vec![(other.field().unwrap_or(""), other.message(lang))],
         }
     }
 }
@@ -266,26 +310,48 @@ pub struct ValidUser {
 }
 
 pub async fn validate(db: &Db, u: &NewUser) -> Result<ValidUser, AccountError> {
+    // Every check runs, so a form shows all its wrong fields at once.
+    let mut wrong = Vec::new();
     let email = normalise_email(&u.email);
     if crate::email::EmailAddress::parse(&email).is_none() {
-        return Err(AccountError::InvalidEmail(u.email.trim().to_string()));
+        wrong.push(AccountError::InvalidEmail(u.email.trim().to_string()));
     }
-    let role = Role::parse(&u.role).ok_or_else(|| AccountError::UnknownRole(u.role.trim().to_string()))?;
     let name = u.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-        return Err(AccountError::BadName);
+        wrong.push(AccountError::BadName);
+    }
+    let role = Role::parse(&u.role);
+    if role.is_none() {
+        wrong.push(AccountError::UnknownRole(u.role.trim().to_string()));
     }
     let region_code = match u.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(region(db, code).await?.ok_or_else(|| AccountError::UnknownRegion(code.to_string()))?.code),
+        Some(code) => match region(db, code).await? {
+            Some(r) => Some(r.code),
+            None => {
+                wrong.push(AccountError::UnknownRegion(code.to_string()));
+                None
+            }
+        },
         None => None,
     };
-    if role == Role::Officer && region_code.is_none() {
-        return Err(AccountError::RegionRequired);
+    if role == Some(Role::Officer)
+        && region_code.is_none()
+        && u.region_code.as_deref().is_none_or(|c| c.trim().is_empty())
+    {
+        wrong.push(AccountError::RegionRequired);
     }
     let organisation_kind = match u.organisation_kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         Some(k) if ORGANISATION_KINDS.iter().any(|(code, _, _)| *code == k) => Some(k.to_string()),
-        Some(k) => return Err(AccountError::UnknownOrganisationKind(k.to_string())),
+        Some(k) => {
+            wrong.push(AccountError::UnknownOrganisationKind(k.to_string()));
+            None
+        }
         None => None,
+    };
+    let role = match (wrong.len(), role) {
+        (0, Some(role)) => role,
+        (1, _) => return Err(wrong.remove(0)),
+        _ => return Err(AccountError::Several(wrong)),
     };
     Ok(ValidUser {
         email,

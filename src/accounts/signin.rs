@@ -207,8 +207,8 @@ impl Link {
                     )
                     .to_string(),
                     lang.t(
-                        "Per entrare usa il pulsante qui sotto: il link vale 7 giorni e funziona una sola volta. In seguito potrai chiedere un nuovo link dalla pagina di accesso.",
-                        "Use the button below to sign in: the link is valid for 7 days and works once. Later you can ask for a new link on the sign-in page.",
+                        "Per entrare apri il link di accesso: vale 7 giorni e funziona una sola volta. In seguito potrai chiedere un nuovo link dalla pagina di accesso.",
+                        "Open the sign-in link to come in: it is valid for 7 days and works once. Later you can ask for a new link on the sign-in page.",
                     )
                     .to_string(),
                 ],
@@ -219,8 +219,8 @@ impl Link {
                 subject: lang.t("Il tuo link di accesso a fondilab", "Your fondilab sign-in link").to_string(),
                 paragraphs: vec![
                     lang.t(
-                        "hai chiesto di accedere a fondilab. Il link qui sotto vale 15 minuti e funziona una sola volta.",
-                        "you asked to sign in to fondilab. The link below is valid for 15 minutes and works once.",
+                        "hai chiesto di accedere a fondilab. Il link di accesso vale 15 minuti e funziona una sola volta.",
+                        "you asked to sign in to fondilab. The sign-in link is valid for 15 minutes and works once.",
                     )
                     .to_string(),
                     lang.t(

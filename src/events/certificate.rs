@@ -36,8 +36,8 @@ pub struct Certificate<'a> {
     pub kind_label: &'a str,
     /// e.g. "12/03/2026, 10:00–12:00 (ora italiana)".
     pub when: &'a str,
-    /// Duration in hours, e.g. "2".
-    pub hours: &'a str,
+    /// How long the event lasted, in minutes.
+    pub minutes: i64,
     /// e.g. "26/11/2026".
     pub issued_on: &'a str,
     /// e.g. "FL-2026-000042-0007".
@@ -165,14 +165,9 @@ fn affiliation(c: &Certificate) -> Option<String> {
     }
 }
 
-/// "Durata: 2 ore" / "Duration: 2 hours", singular for exactly one hour.
+/// "Durata: 2 ore", "Durata: 45 minuti" / "Duration: 1 hour 30 minutes".
 fn duration(c: &Certificate) -> String {
-    let hours = c.hours.trim();
-    let one = hours == "1";
-    match c.lang {
-        Lang::It => format!("Durata: {hours} {}", if one { "ora" } else { "ore" }),
-        Lang::En => format!("Duration: {hours} {}", if one { "hour" } else { "hours" }),
-    }
+    format!("{}: {}", c.lang.t("Durata", "Duration"), crate::clock::duration_text(c.minutes, c.lang))
 }
 
 /// The character collection of every font here: CIDs are glyph ids of the embedded subset.
@@ -612,7 +607,7 @@ mod tests {
             event_title: "Telemedicina e qualità delle cure: più sicurezza per i cittadini",
             kind_label: "webinar",
             when: "12/03/2026, 10:00\u{2013}12:00 (ora italiana)",
-            hours: "2",
+            minutes: 120,
             issued_on: "26/11/2026",
             serial: "FL-2026-000042-0007",
         }
@@ -686,7 +681,7 @@ mod tests {
     fn english_certificate() {
         let mut c = sample(Lang::En);
         c.kind_label = "Open Lab";
-        c.hours = "1";
+        c.minutes = 60;
         c.organisation = None;
         let (_, text) = read(&pdf(&c));
         for expected in
@@ -695,6 +690,17 @@ mod tests {
             assert!(text.contains(expected), "{expected:?} not in {text}");
         }
         assert!(!text.contains("ASL"));
+    }
+
+    #[test]
+    fn a_short_event_lasts_minutes_not_a_fraction_of_an_hour() {
+        let mut c = sample(Lang::It);
+        c.minutes = 45;
+        let (_, text) = read(&pdf(&c));
+        assert!(text.contains("Durata: 45 minuti"), "{text}");
+        c.minutes = 90;
+        let (_, text) = read(&pdf(&c));
+        assert!(text.contains("Durata: 1 ora e 30 minuti"), "{text}");
     }
 
     #[test]

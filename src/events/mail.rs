@@ -22,7 +22,10 @@ pub fn when(e: &Event, lang: Lang) -> String {
 }
 
 fn facts(e: &Event, lang: Lang) -> Vec<String> {
-    let mut p = vec![format!("{} {}", lang.t("Quando:", "When:"), when(e, lang))];
+    let mut p = vec![
+        format!("{} {} ({})", lang.t("Evento:", "Event:"), e.title, e.kind.label(lang)),
+        format!("{} {}", lang.t("Quando:", "When:"), when(e, lang)),
+    ];
     if let Some(l) = e.location() {
         p.push(format!("{} {l}", lang.t("Dove:", "Where:")));
     }
@@ -87,13 +90,33 @@ pub fn waitlisted(e: &Event, lang: Lang, public_url: &str, place: i64) -> Conten
     }
 }
 
-pub fn changed(e: &Event, lang: Lang, public_url: &str) -> Content {
-    let mut paragraphs = vec![lang
-        .t(
-            "L'evento a cui sei iscritto è cambiato. Ecco i dati aggiornati; l'invito allegato aggiorna il tuo calendario.",
-            "The event you registered for has changed. Here are the new details; the attached invitation updates your calendar.",
+/// What changed between `old` and `e` that a participant needs to know: title, time, place.
+fn changes(old: &Event, e: &Event, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut note = |label: &str, before: String, after: String| {
+        if before != after {
+            out.push(format!("{label} {before} → {after}"));
+        }
+    };
+    note(lang.t("Titolo:", "Title:"), old.title.clone(), e.title.clone());
+    note(lang.t("Quando:", "When:"), when(old, lang), when(e, lang));
+    let none = || lang.t("non indicato", "not given").to_string();
+    note(lang.t("Dove:", "Where:"), old.location().unwrap_or_else(none), e.location().unwrap_or_else(none));
+    out
+}
+
+pub fn changed(old: &Event, e: &Event, lang: Lang, public_url: &str) -> Content {
+    let mut paragraphs = vec![format!(
+        "{} \"{}\" {}",
+        lang.t("L'evento", "The event"),
+        old.title,
+        lang.t(
+            "a cui sei iscritto è cambiato; l'invito allegato aggiorna il tuo calendario. Che cosa cambia:",
+            "you registered for has changed; the attached invitation updates your calendar. What changes:",
         )
-        .to_string()];
+    )];
+    paragraphs.extend(changes(old, e, lang));
+    paragraphs.push(lang.t("I dati aggiornati:", "The details now:").to_string());
     paragraphs.extend(facts(e, lang));
     Content {
         subject: format!("{} {}", lang.t("Modifica:", "Changed:"), e.title),
@@ -104,9 +127,11 @@ pub fn changed(e: &Event, lang: Lang, public_url: &str) -> Content {
 
 pub fn event_cancelled(e: &Event, lang: Lang, reason: Option<&str>) -> Content {
     let mut paragraphs = vec![format!(
-        "{} ({}). {}",
-        lang.t("L'evento è annullato", "The event is cancelled"),
+        "{} \"{}\" ({}) {}. {}",
+        lang.t("L'evento", "The event"),
+        e.title,
         when(e, lang),
+        lang.t("è annullato", "is cancelled"),
         lang.t("L'allegato lo toglie dal tuo calendario.", "The attachment removes it from your calendar.")
     )];
     if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
@@ -118,12 +143,16 @@ pub fn event_cancelled(e: &Event, lang: Lang, reason: Option<&str>) -> Content {
 pub fn registration_cancelled(e: &Event, lang: Lang, public_url: &str) -> Content {
     Content {
         subject: format!("{} {}", lang.t("Iscrizione annullata:", "Registration cancelled:"), e.title),
-        paragraphs: vec![lang
-            .t(
-                "La tua iscrizione è annullata; l'allegato toglie l'evento dal tuo calendario.",
-                "Your registration is cancelled; the attachment removes the event from your calendar.",
+        paragraphs: vec![format!(
+            "{} \"{}\" ({}) {}",
+            lang.t("La tua iscrizione all'evento", "Your registration for the event"),
+            e.title,
+            when(e, lang),
+            lang.t(
+                "è annullata; l'allegato toglie l'evento dal tuo calendario.",
+                "is cancelled; the attachment removes the event from your calendar.",
             )
-            .to_string()],
+        )],
         action: action(e, lang, public_url),
     }
 }
@@ -141,7 +170,12 @@ pub fn reminder(e: &Event, lang: Lang, public_url: &str, hours: i64) -> Content 
 }
 
 pub fn thanks(e: &Event, lang: Lang, public_url: &str) -> Content {
-    let mut paragraphs = vec![lang.t("Grazie per aver partecipato.", "Thank you for attending.").to_string()];
+    let mut paragraphs = vec![format!(
+        "{} \"{}\" ({}).",
+        lang.t("Grazie per aver partecipato all'evento", "Thank you for attending the event"),
+        e.title,
+        when(e, lang)
+    )];
     if let Some(m) = &e.materials_url {
         paragraphs.push(format!("{} {m}", lang.t("Materiali:", "Materials:")));
     }

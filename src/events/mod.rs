@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::Region;
 use crate::guides::{Fund, Topics};
 use crate::i18n::Lang;
-use crate::refusal::{at_most, Refusal};
+use crate::refusal::{at_most, Checks, Refusal};
 
 pub use service::Events;
 
@@ -97,8 +97,8 @@ impl EventState {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            EventState::Draft => lang.t("bozza", "draft"),
-            EventState::Published => lang.t("pubblicato", "published"),
+            EventState::Draft => lang.t("bozza, non ancora visibile", "draft, not visible yet"),
+            EventState::Published => lang.t("in programma", "scheduled"),
             EventState::Cancelled => lang.t("annullato", "cancelled"),
             EventState::Completed => lang.t("concluso", "completed"),
         }
@@ -282,111 +282,124 @@ pub fn validate(
     regions: &[Region],
     guide_id: impl Fn(&str) -> Option<String>,
 ) -> EResult<ValidEvent> {
-    let kind = Kind::parse(&e.kind).ok_or_else(|| {
-        Refusal::invalid(
+    // Every check runs, so the form shows all its wrong fields at once.
+    let mut c = Checks::default();
+    let kind = Kind::parse(&e.kind);
+    if kind.is_none() {
+        c.fail(Refusal::invalid(
             "kind",
             "Scegli il tipo: webinar, Open Lab, laboratorio di mentorship o forum.",
             "Choose the kind: webinar, Open Lab, mentorship lab or forum.",
-        )
-    })?;
+        ));
+    }
     let title = e.title.trim().to_string();
     if title.is_empty() {
-        return Err(Refusal::invalid("title", "Il titolo è obbligatorio.", "The title is required."));
+        c.fail(Refusal::invalid("title", "Il titolo è obbligatorio.", "The title is required."));
+    } else if title.chars().count() > 200 {
+        c.fail(too_long("title", 200));
+    } else {
+        c.take(one_line("title", &title));
     }
-    if title.chars().count() > 200 {
-        return Err(too_long("title", 200));
-    }
-    one_line("title", &title)?;
     let description = e.description.trim().to_string();
     if description.chars().count() > 8000 {
-        return Err(too_long("description", 8000));
+        c.fail(too_long("description", 8000));
     }
-    let starts_at = parse_time(&e.starts_at, "starts_at")?.ok_or_else(|| {
-        Refusal::invalid("starts_at", "Indica data e ora di inizio.", "Enter the start date and time.")
-    })?;
-    let ends_at = parse_time(&e.ends_at, "ends_at")?
-        .ok_or_else(|| Refusal::invalid("ends_at", "Indica data e ora di fine.", "Enter the end date and time."))?;
-    if ends_at <= starts_at {
-        return Err(Refusal::invalid(
-            "ends_at",
-            "La fine deve venire dopo l'inizio.",
-            "The end must come after the start.",
-        ));
+    let starts_at = c.take(parse_time(&e.starts_at, "starts_at")).and_then(|t| {
+        t.or_else(|| {
+            c.fail(Refusal::invalid("starts_at", "Indica data e ora di inizio.", "Enter the start date and time."));
+            None
+        })
+    });
+    let ends_at = c.take(parse_time(&e.ends_at, "ends_at")).and_then(|t| {
+        t.or_else(|| {
+            c.fail(Refusal::invalid("ends_at", "Indica data e ora di fine.", "Enter the end date and time."));
+            None
+        })
+    });
+    if let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at) {
+        if ends_at <= starts_at {
+            c.fail(Refusal::invalid(
+                "ends_at",
+                "La fine deve venire dopo l'inizio.",
+                "The end must come after the start.",
+            ));
+        } else if ends_at - starts_at > 14 * 86_400_000 {
+            c.fail(Refusal::invalid(
+                "ends_at",
+                "Un evento dura al massimo 14 giorni.",
+                "An event lasts at most 14 days.",
+            ));
+        }
     }
-    if ends_at - starts_at > 14 * 86_400_000 {
-        return Err(Refusal::invalid(
-            "ends_at",
-            "Un evento dura al massimo 14 giorni.",
-            "An event lasts at most 14 days.",
-        ));
-    }
-    if creating && starts_at <= now {
-        return Err(Refusal::invalid(
+    if creating && starts_at.is_some_and(|s| s <= now) {
+        c.fail(Refusal::invalid(
             "starts_at",
             "L'inizio è nel passato: un nuovo evento si programma nel futuro.",
             "The start is in the past: a new event is scheduled in the future.",
         ));
     }
-    let online_url = url(e.online_url.as_deref(), "online_url")?;
+    let online_url = c.take(url(e.online_url.as_deref(), "online_url"));
     let venue = e.venue.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
     if venue.as_ref().is_some_and(|v| v.chars().count() > 300) {
-        return Err(too_long("venue", 300));
+        c.fail(too_long("venue", 300));
+    } else {
+        c.take(one_line("venue", venue.as_deref().unwrap_or("")));
     }
-    one_line("venue", venue.as_deref().unwrap_or(""))?;
-    if online_url.is_none() && venue.is_none() {
-        return Err(Refusal::invalid(
+    if online_url == Some(None) && venue.is_none() {
+        c.fail(Refusal::invalid(
             "online_url",
             "Indica il link per partecipare online o la sede.",
             "Enter the link to join online or the venue.",
         ));
     }
     let capacity = match e.capacity {
-        Some(c) if (1..=MAX_CAPACITY).contains(&c) => c,
-        Some(c) => {
-            return Err(Refusal::invalid(
+        Some(n) if (1..=MAX_CAPACITY).contains(&n) => Some(n),
+        Some(n) => {
+            c.fail(Refusal::invalid(
                 "capacity",
-                format!("I posti devono essere tra 1 e {MAX_CAPACITY} (hai scritto {c})."),
-                format!("Places must be between 1 and {MAX_CAPACITY} (you wrote {c})."),
-            ))
+                format!("I posti devono essere tra 1 e {MAX_CAPACITY} (hai scritto {n})."),
+                format!("Places must be between 1 and {MAX_CAPACITY} (you wrote {n})."),
+            ));
+            None
         }
         None => {
-            return Err(Refusal::invalid(
-                "capacity",
-                "Indica quanti posti ci sono.",
-                "Enter how many places there are.",
-            ))
+            c.fail(Refusal::invalid("capacity", "Indica quanti posti ci sono.", "Enter how many places there are."));
+            None
         }
     };
-    let opens = parse_time(e.registration_opens_at.as_deref().unwrap_or(""), "registration_opens_at")?;
-    let closes = parse_time(e.registration_closes_at.as_deref().unwrap_or(""), "registration_closes_at")?;
-    if let (Some(o), Some(c)) = (opens, closes) {
-        if c <= o {
-            return Err(Refusal::invalid(
+    let opens = c.take(parse_time(e.registration_opens_at.as_deref().unwrap_or(""), "registration_opens_at"));
+    let closes = c.take(parse_time(e.registration_closes_at.as_deref().unwrap_or(""), "registration_closes_at"));
+    if let (Some(Some(o)), Some(Some(cl))) = (opens, closes) {
+        if cl <= o {
+            c.fail(Refusal::invalid(
                 "registration_closes_at",
                 "Le iscrizioni devono chiudersi dopo essersi aperte.",
                 "Registration must close after it opens.",
             ));
         }
     }
-    if closes.is_some_and(|c| c > ends_at) {
-        return Err(Refusal::invalid(
-            "registration_closes_at",
-            "Le iscrizioni non possono chiudersi dopo la fine dell'evento.",
-            "Registration cannot close after the event ends.",
-        ));
+    if let (Some(Some(cl)), Some(end)) = (closes, ends_at) {
+        if cl > end && !c.failed("registration_closes_at") {
+            c.fail(Refusal::invalid(
+                "registration_closes_at",
+                "Le iscrizioni non possono chiudersi dopo la fine dell'evento.",
+                "Registration cannot close after the event ends.",
+            ));
+        }
     }
-    at_most("audience", &e.audience)?;
-    at_most("funds", &e.funds)?;
-    at_most("topics", &e.topics)?;
-    at_most("guides", &e.guides)?;
+    c.take(at_most("audience", &e.audience));
+    c.take(at_most("funds", &e.funds));
+    c.take(at_most("topics", &e.topics));
+    c.take(at_most("guides", &e.guides));
     let mut audience = Vec::new();
-    for code in e.audience.iter().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()) {
+    for code in e.audience.iter().map(|code| code.trim().to_uppercase()).filter(|code| !code.is_empty()) {
         if !regions.iter().any(|r| r.code == code) {
-            return Err(Refusal::invalid(
+            c.fail(Refusal::invalid(
                 "audience",
                 format!("Regione sconosciuta \"{code}\"."),
                 format!("Unknown Region \"{code}\"."),
             ));
+            break;
         }
         if !audience.contains(&code) {
             audience.push(code);
@@ -394,13 +407,14 @@ pub fn validate(
     }
     let mut funds = Vec::new();
     for f in e.funds.iter().filter(|f| !f.trim().is_empty()) {
-        let fund = Fund::parse(f).ok_or_else(|| {
-            Refusal::invalid(
+        let Some(fund) = Fund::parse(f) else {
+            c.fail(Refusal::invalid(
                 "funds",
                 format!("Fondo sconosciuto \"{}\": FSE+, FESR o JTF.", f.trim()),
                 format!("Unknown fund \"{}\": ESF+, ERDF or JTF.", f.trim()),
-            )
-        })?;
+            ));
+            break;
+        };
         if !funds.contains(&fund.as_str().to_string()) {
             funds.push(fund.as_str().to_string());
         }
@@ -408,11 +422,8 @@ pub fn validate(
     let mut slugs = Vec::new();
     for t in e.topics.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if !topics.contains(t) {
-            return Err(Refusal::invalid(
-                "topics",
-                format!("Tema sconosciuto \"{t}\"."),
-                format!("Unknown topic \"{t}\"."),
-            ));
+            c.fail(Refusal::invalid("topics", format!("Tema sconosciuto \"{t}\"."), format!("Unknown topic \"{t}\".")));
+            break;
         }
         if !slugs.iter().any(|s| s == t) {
             slugs.push(t.to_string());
@@ -421,11 +432,12 @@ pub fn validate(
     let mut guides = Vec::new();
     for typed in e.guides.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
         let Some(g) = guide_id(typed) else {
-            return Err(Refusal::invalid(
+            c.fail(Refusal::invalid(
                 "guides",
                 format!("Guida inesistente \"{typed}\"."),
                 format!("No guide \"{typed}\"."),
             ));
+            break;
         };
         if !guides.contains(&g) {
             guides.push(g);
@@ -433,27 +445,48 @@ pub fn validate(
     }
     let speakers = e.speakers.trim().to_string();
     if speakers.chars().count() > 500 {
-        return Err(too_long("speakers", 500));
+        c.fail(too_long("speakers", 500));
     }
-    Ok(ValidEvent {
-        kind,
-        title,
-        description,
-        starts_at,
-        ends_at,
-        online_url,
-        venue,
-        capacity,
-        registration_opens_at: opens,
-        registration_closes_at: closes,
-        audience,
-        funds,
-        topics: slugs,
-        guides,
-        speakers,
-        materials_url: url(e.materials_url.as_deref(), "materials_url")?,
-        recording_url: url(e.recording_url.as_deref(), "recording_url")?,
-    })
+    let materials_url = c.take(url(e.materials_url.as_deref(), "materials_url"));
+    let recording_url = c.take(url(e.recording_url.as_deref(), "recording_url"));
+    let all = (kind, starts_at, ends_at, online_url, capacity, opens, closes, materials_url, recording_url);
+    match (c.done(), all) {
+        (
+            Ok(()),
+            (
+                Some(kind),
+                Some(starts_at),
+                Some(ends_at),
+                Some(online_url),
+                Some(capacity),
+                Some(opens),
+                Some(closes),
+                Some(materials_url),
+                Some(recording_url),
+            ),
+        ) => Ok(ValidEvent {
+            kind,
+            title,
+            description,
+            starts_at,
+            ends_at,
+            online_url,
+            venue,
+            capacity,
+            registration_opens_at: opens,
+            registration_closes_at: closes,
+            audience,
+            funds,
+            topics: slugs,
+            guides,
+            speakers,
+            materials_url,
+            recording_url,
+        }),
+        (Err(e), _) => Err(e),
+        // Every `None` above recorded a refusal, so this is not reached.
+        (Ok(()), _) => Err(Refusal::invalid("kind", "Modulo incompleto.", "Incomplete form.")),
+    }
 }
 
 #[cfg(test)]

@@ -261,7 +261,7 @@ impl Events {
                 let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
                 self.cancel_reminders(&mut tx, r.id, old.sequence).await?;
                 let invite = self.invite(&e, &uid, &who, Method::Request);
-                let content = mail::changed(&e, who.lang, &self.public_url);
+                let content = mail::changed(&old, &e, who.lang, &self.public_url);
                 let key = format!("event.change:{}:{sequence}", r.id);
                 self.send(&mut tx, ToUser::new(key, "event.change", &who, content).attach(invite)).await?;
                 self.schedule_reminders(&mut tx, &e, r.id, &who).await?;

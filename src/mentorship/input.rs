@@ -10,7 +10,7 @@ use crate::guides::vocab::Topics;
 use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::matching::ExperienceRole;
-use crate::refusal::at_most;
+use crate::refusal::{at_most, Checks};
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ExperienceInput {
@@ -197,10 +197,42 @@ fn period(
 }
 
 pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) -> MResult<ValidProfile> {
-    at_most("experience", &p.experience)?;
-    at_most("languages", &p.languages)?;
+    // Every field is checked, so the form shows all its wrong fields at once.
+    let mut c = Checks::default();
+    let experience = c.take(experiences(&p.experience, regions));
+    let topics = c.take(topics(&p.topics, vocab, 0));
+    let languages = c.take(languages(&p.languages));
+    let capacity = c.take(capacity(p.capacity));
+    let employer_region = c.take(region(p.employer_region.as_deref(), regions, "employer_region"));
+    let pause = c.take(period(
+        p.pause_from.as_deref(),
+        p.pause_until.as_deref(),
+        ("pause_from", "pause_until"),
+        ("La pausa", "The pause"),
+    ));
+    let bio = c.take(text(&p.bio, "bio", MAX_TEXT_CHARS));
+    c.done()?;
+    match (experience, topics, languages, capacity, employer_region, pause, bio) {
+        (
+            Some(experience),
+            Some(topics),
+            Some(languages),
+            Some(capacity),
+            Some(employer_region),
+            Some((pause_from, pause_until)),
+            Some(bio),
+        ) => {
+            Ok(ValidProfile { experience, topics, languages, capacity, employer_region, pause_from, pause_until, bio })
+        }
+        // Every `None` above recorded a refusal, so `done` has answered already.
+        _ => Err(Refusal::invalid("experience", "Modulo incompleto.", "Incomplete form.")),
+    }
+}
+
+fn experiences(list: &[ExperienceInput], regions: &[Region]) -> MResult<Vec<ValidExperience>> {
+    at_most("experience", list)?;
     let mut experience = Vec::new();
-    for (i, e) in p.experience.iter().enumerate() {
+    for (i, e) in list.iter().enumerate() {
         let n = i + 1;
         let at = |it: String, en: String| {
             Refusal::invalid("experience", format!("Esperienza {n}: {it}"), format!("Experience {n}: {en}"))
@@ -229,9 +261,13 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
             "Enter at least one experience with a fund: without it the profile cannot receive proposals.",
         ));
     }
-    let topics = topics(&p.topics, vocab, 0)?;
+    Ok(experience)
+}
+
+fn languages(list: &[String]) -> MResult<Vec<Lang>> {
+    at_most("languages", list)?;
     let mut languages = Vec::new();
-    for l in p.languages.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+    for l in list.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
         let lang = Lang::parse(l).ok_or_else(|| {
             Refusal::invalid(
                 "languages",
@@ -250,71 +286,73 @@ pub fn validate_profile(p: &ProfileInput, vocab: &Topics, regions: &[Region]) ->
             "Choose at least one working language.",
         ));
     }
-    let capacity = match p.capacity {
-        None => {
-            return Err(Refusal::invalid(
-                "capacity",
-                "Indica quante mentorship puoi seguire insieme.",
-                "Enter how many mentorships you can follow at once.",
-            ))
-        }
-        Some(c) if !(1..=MAX_CAPACITY).contains(&c) => {
-            return Err(Refusal::invalid(
-                "capacity",
-                format!(
-                    "La capacità deve essere tra 1 e {MAX_CAPACITY} (hai scritto {c}); per non ricevere proposte per un po', indica una pausa."
-                ),
-                format!(
-                    "Capacity must be between 1 and {MAX_CAPACITY} (you wrote {c}); to receive no proposals for a while, set a pause."
-                ),
-            ))
-        }
-        Some(c) => c,
-    };
-    let employer_region = region(p.employer_region.as_deref(), regions, "employer_region")?;
-    let (pause_from, pause_until) = period(
-        p.pause_from.as_deref(),
-        p.pause_until.as_deref(),
-        ("pause_from", "pause_until"),
-        ("La pausa", "The pause"),
-    )?;
-    let bio = text(&p.bio, "bio", MAX_TEXT_CHARS)?;
-    Ok(ValidProfile { experience, topics, languages, capacity, employer_region, pause_from, pause_until, bio })
+    Ok(languages)
+}
+
+fn capacity(capacity: Option<i64>) -> MResult<i64> {
+    match capacity {
+        None => Err(Refusal::invalid(
+            "capacity",
+            "Indica quante mentorship puoi seguire insieme.",
+            "Enter how many mentorships you can follow at once.",
+        )),
+        Some(c) if !(1..=MAX_CAPACITY).contains(&c) => Err(Refusal::invalid(
+            "capacity",
+            format!(
+                "La capacità deve essere tra 1 e {MAX_CAPACITY} (hai scritto {c}); per non ricevere proposte per un po', indica una pausa."
+            ),
+            format!(
+                "Capacity must be between 1 and {MAX_CAPACITY} (you wrote {c}); to receive no proposals for a while, set a pause."
+            ),
+        )),
+        Some(c) => Ok(c),
+    }
 }
 
 pub fn validate_request(r: &RequestInput, vocab: &Topics) -> MResult<ValidRequest> {
-    let f = fund(&r.fund, "fund")?;
-    let topics = topics(&r.topics, vocab, 1)?;
-    let language = Lang::parse(r.language.trim()).ok_or_else(|| {
-        Refusal::invalid(
+    // Every check runs, so the form shows all its wrong fields at once.
+    let mut c = Checks::default();
+    let f = c.take(fund(&r.fund, "fund"));
+    let topics = c.take(topics(&r.topics, vocab, 1));
+    let language = Lang::parse(r.language.trim());
+    if language.is_none() {
+        c.fail(Refusal::invalid(
             "language",
             "Scegli la lingua preferita: italiano o inglese.",
             "Choose the preferred language: Italian or English.",
-        )
-    })?;
-    let format = Format::parse(&r.format).ok_or_else(|| {
-        Refusal::invalid(
+        ));
+    }
+    let format = Format::parse(&r.format);
+    if format.is_none() {
+        c.fail(Refusal::invalid(
             "format",
             "Scegli il formato: sessioni a distanza, missione dell'esperto o visita di studio.",
             "Choose the format: remote sessions, expert mission or study visit.",
-        )
-    })?;
-    let description = text(&r.description, "description", MAX_DESCRIPTION_CHARS)?;
-    if description.is_empty() {
-        return Err(Refusal::invalid(
+        ));
+    }
+    let description = c.take(text(&r.description, "description", MAX_DESCRIPTION_CHARS));
+    if description.as_ref().is_some_and(String::is_empty) {
+        c.fail(Refusal::invalid(
             "description",
             "Descrivi di che cosa avete bisogno: il mentor lo legge prima di accettare.",
             "Describe what you need: the mentor reads it before accepting.",
         ));
     }
-    let (period_from, period_until) = period(
+    let period = c.take(period(
         r.period_from.as_deref(),
         r.period_until.as_deref(),
         ("period_from", "period_until"),
         ("Il periodo", "The period"),
-    )?;
+    ));
+    c.done()?;
+    let (Some(fund), Some(topics), Some(language), Some(format), Some(description), Some((period_from, period_until))) =
+        (f, topics, language, format, description, period)
+    else {
+        // Every `None` above recorded a refusal, so `done` has answered already.
+        return Err(Refusal::invalid("fund", "Modulo incompleto.", "Incomplete form."));
+    };
     let form_key = r.form_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(64).collect());
-    Ok(ValidRequest { fund: f, topics, language, format, description, period_from, period_until, form_key })
+    Ok(ValidRequest { fund, topics, language, format, description, period_from, period_until, form_key })
 }
 
 /// The experience box of the profile form: one experience per line,

@@ -45,13 +45,15 @@ fn request_summary(r: &Request, topics: &Topics, lang: Lang) -> String {
     let format = Format::parse(&r.format).map(|f| f.label(lang)).unwrap_or("");
     match lang {
         Lang::It => format!(
-            "{} cerca un mentor per il {} ({format}). Temi: {}.",
+            "Richiesta n. {}: {} cerca un mentor per il {} ({format}). Temi: {}.",
+            r.id,
             r.region_name,
             fund_name(&r.fund, lang),
             topic_list(r, topics, lang)
         ),
         Lang::En => format!(
-            "{} is looking for a mentor on the {} ({format}). Topics: {}.",
+            "Request no. {}: {} is looking for a mentor on the {} ({format}). Topics: {}.",
+            r.id,
             r.region_name,
             fund_name(&r.fund, lang),
             topic_list(r, topics, lang)
@@ -110,8 +112,10 @@ pub fn reminder(lang: Lang, r: &Request, m: &Match, topics: &Topics, public_url:
 /// To the mentor: the coordinators withdrew the proposal (or the Region withdrew its request).
 pub fn withdrawn(lang: Lang, r: &Request, reason: Option<&str>) -> Content {
     let mut paragraphs = vec![format!(
-        "{} {} ({}) {}",
-        lang.t("La proposta di mentorship per", "The mentorship proposal for"),
+        "{} {} {} ({}, {}) {}",
+        lang.t("La proposta di mentorship per la richiesta n.", "The mentorship proposal for request no."),
+        r.id,
+        lang.t("di", "of"),
         r.region_name,
         fund_name(&r.fund, lang),
         lang.t("è stata ritirata: non devi fare nulla.", "has been withdrawn: there is nothing for you to do."),
@@ -141,10 +145,13 @@ pub fn accepted_to_officer(lang: Lang, r: &Request, m: &Match, mentor: &Contact,
         ),
         paragraphs: vec![
             format!(
-                "{} {} {}",
+                "{} {} {} {} {} ({}).",
                 m.mentor_name,
-                lang.t("seguirà la richiesta di", "will mentor the request of"),
-                r.region_name
+                lang.t("seguirà la richiesta n.", "will mentor request no."),
+                r.id,
+                lang.t("di", "of"),
+                r.region_name,
+                fund_name(&r.fund, lang)
             ),
             contact_line(mentor, lang),
             lang.t(
@@ -160,13 +167,16 @@ pub fn accepted_to_officer(lang: Lang, r: &Request, m: &Match, mentor: &Contact,
 /// To the mentor: the mentorship is active; here is the officer's contact.
 pub fn accepted_to_mentor(lang: Lang, r: &Request, m: &Match, officer: &Contact, public_url: &str) -> Content {
     Content {
-        subject: format!("{} {}", lang.t("Mentorship attiva con", "Active mentorship with"), r.region_name),
+        subject: format!("{} {}", lang.t("Mentorship in corso con", "Mentorship under way with"), r.region_name),
         paragraphs: vec![
-            lang.t(
-                "Grazie per aver accettato. La persona di riferimento della Regione:",
-                "Thank you for accepting. The Region's contact person:",
-            )
-            .to_string(),
+            format!(
+                "{} {} ({}, {}). {}",
+                lang.t("Grazie per aver accettato la richiesta n.", "Thank you for accepting request no."),
+                r.id,
+                r.region_name,
+                fund_name(&r.fund, lang),
+                lang.t("La persona di riferimento della Regione:", "The Region's contact person:"),
+            ),
             contact_line(officer, lang),
         ],
         action: Some((lang.t("Apri la mentorship", "Open the mentorship").into(), match_url(public_url, m.id))),

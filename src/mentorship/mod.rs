@@ -51,10 +51,10 @@ impl RequestState {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            RequestState::Open => lang.t("aperta", "open"),
-            RequestState::Matched => lang.t("abbinata", "matched"),
-            RequestState::Closed => lang.t("chiusa", "closed"),
-            RequestState::Withdrawn => lang.t("ritirata", "withdrawn"),
+            RequestState::Open => lang.t("aperta, in cerca di un mentor", "open, looking for a mentor"),
+            RequestState::Matched => lang.t("mentorship in corso", "mentorship under way"),
+            RequestState::Closed => lang.t("mentorship conclusa o interrotta", "mentorship completed or stopped"),
+            RequestState::Withdrawn => lang.t("richiesta ritirata", "request withdrawn"),
         }
     }
 }
@@ -106,15 +106,15 @@ impl MatchState {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            MatchState::Suggested => lang.t("suggerito, da approvare", "suggested, awaiting review"),
-            MatchState::Proposed => lang.t("proposto, in attesa di risposta", "proposed, awaiting an answer"),
-            MatchState::Discarded => lang.t("scartato", "discarded"),
-            MatchState::Accepted => lang.t("mentorship attiva", "active mentorship"),
-            MatchState::Declined => lang.t("rifiutato dal mentor", "declined by the mentor"),
-            MatchState::Expired => lang.t("scaduto senza risposta", "expired unanswered"),
-            MatchState::Withdrawn => lang.t("ritirato", "withdrawn"),
-            MatchState::Completed => lang.t("concluso", "completed"),
-            MatchState::Cancelled => lang.t("annullato", "cancelled"),
+            MatchState::Suggested => lang.t("suggerimento da approvare", "suggestion awaiting review"),
+            MatchState::Proposed => lang.t("proposta in attesa di risposta", "proposal awaiting an answer"),
+            MatchState::Discarded => lang.t("suggerimento scartato", "suggestion discarded"),
+            MatchState::Accepted => lang.t("mentorship in corso", "mentorship under way"),
+            MatchState::Declined => lang.t("proposta rifiutata dal mentor", "proposal declined by the mentor"),
+            MatchState::Expired => lang.t("proposta scaduta senza risposta", "proposal expired unanswered"),
+            MatchState::Withdrawn => lang.t("proposta ritirata", "proposal withdrawn"),
+            MatchState::Completed => lang.t("mentorship conclusa", "mentorship completed"),
+            MatchState::Cancelled => lang.t("mentorship interrotta", "mentorship stopped"),
         }
     }
 

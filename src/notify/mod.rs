@@ -68,6 +68,31 @@ pub enum EnqueueError {
     Database(#[from] sqlx::Error),
 }
 
+/// What a kind of message is about, as people read it (the outbox page, its filter); the
+/// stored code itself for a kind this list does not know.
+pub fn kind_label(kind: &str, lang: Lang) -> &str {
+    let (it, en) = match kind {
+        "signin" => ("Link di accesso", "Sign-in link"),
+        "welcome" => ("Benvenuto (invito)", "Welcome (invitation)"),
+        "event.confirm" => ("Evento: iscrizione confermata", "Event: registration confirmed"),
+        "event.waitlist" => ("Evento: in lista d'attesa", "Event: on the waiting list"),
+        "event.promote" => ("Evento: posto liberato", "Event: a place came free"),
+        "event.change" => ("Evento: modifica", "Event: change"),
+        "event.cancel" => ("Evento: annullamento", "Event: cancellation"),
+        "event.reminder" => ("Evento: promemoria", "Event: reminder"),
+        "event.thanks" => ("Evento: ringraziamento e materiali", "Event: thanks and materials"),
+        "event.unregister" => ("Evento: iscrizione annullata", "Event: registration cancelled"),
+        "mentorship.proposal" => ("Mentorship: proposta al mentor", "Mentorship: proposal to the mentor"),
+        "mentorship.reminder" => ("Mentorship: promemoria della proposta", "Mentorship: proposal reminder"),
+        "mentorship.accepted" => ("Mentorship: proposta accettata", "Mentorship: proposal accepted"),
+        "mentorship.withdrawn" => ("Mentorship: proposta ritirata", "Mentorship: proposal withdrawn"),
+        "guide.report.handled" => ("Guide: risposta a una segnalazione", "Guides: answer to a report"),
+        "kpi.digest" => ("Riepilogo settimanale del coordinamento", "Coordinators' weekly digest"),
+        other => return other,
+    };
+    lang.t(it, en)
+}
+
 /// Who a message to a person goes to: what the outbox needs of them.
 #[derive(Debug, Clone)]
 pub struct Recipient {
@@ -121,6 +146,8 @@ pub struct Sender {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     domain: String,
+    /// The page of the notification settings, linked from every message's footer.
+    settings: String,
 }
 
 impl Sender {
@@ -135,7 +162,8 @@ impl Sender {
             })
             .transpose()?;
         let domain = crate::installation::identity_domain(public_url, from.email.domain());
-        Ok(Sender { from, reply_to, domain })
+        let settings = format!("{}/profilo", public_url.trim_end_matches('/'));
+        Ok(Sender { from, reply_to, domain, settings })
     }
 }
 
@@ -201,7 +229,7 @@ impl Outbox {
         if subject_chars == 0 || subject_chars > MAX_SUBJECT_CHARS || email.content.subject.contains(['\r', '\n']) {
             return Err(EnqueueError::BadSubject);
         }
-        let rendered = template::render(email.lang, &email.to_name, &email.content);
+        let rendered = template::render(email.lang, &email.to_name, &email.content, &self.sender.settings);
         let attachments = serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into());
         let size = rendered.subject.len() + rendered.text.len() + rendered.html.len() + attachments.len();
         if size > MAX_MESSAGE_BYTES {

@@ -40,12 +40,13 @@ fn closing(lang: Lang) -> &'static str {
 
 fn footer(lang: Lang) -> &'static str {
     lang.t(
-        "Ricevi questo messaggio perché sei registrato su fondilab. Le preferenze di notifica sono nel tuo profilo.",
-        "You receive this message because you are registered on fondilab. Notification preferences are in your profile.",
+        "Ricevi questo messaggio perché sei registrato su fondilab. Le preferenze di notifica sono nel tuo profilo:",
+        "You receive this message because you are registered on fondilab. Notification preferences are in your profile:",
     )
 }
 
-pub fn render(lang: Lang, recipient_name: &str, content: &Content) -> Rendered {
+/// The message laid out; `settings` is the address of the page with the notification settings.
+pub fn render(lang: Lang, recipient_name: &str, content: &Content, settings: &str) -> Rendered {
     let mut text = format!("{}\n\n", greeting(lang, recipient_name));
     for p in &content.paragraphs {
         text.push_str(p);
@@ -57,12 +58,14 @@ pub fn render(lang: Lang, recipient_name: &str, content: &Content) -> Rendered {
     text.push_str(closing(lang));
     text.push_str("\n\n-- \n");
     text.push_str(footer(lang));
+    text.push(' ');
+    text.push_str(settings);
     text.push('\n');
-    let html = html_part(lang, recipient_name, content).into_string();
+    let html = html_part(lang, recipient_name, content, settings).into_string();
     Rendered { subject: content.subject.clone(), text, html }
 }
 
-fn html_part(lang: Lang, recipient_name: &str, content: &Content) -> Markup {
+fn html_part(lang: Lang, recipient_name: &str, content: &Content, settings: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -81,7 +84,7 @@ fn html_part(lang: Lang, recipient_name: &str, content: &Content) -> Markup {
                 }
                 @for line in closing(lang).lines() { p style="margin: 0;" { (line) } }
                 hr;
-                p style="font-size: 0.85em; color: #4a5560;" { (footer(lang)) }
+                p style="font-size: 0.85em; color: #4a5560;" { (footer(lang)) " " a href=(settings) { (settings) } }
             }
         }
     }
@@ -98,13 +101,19 @@ mod tests {
             paragraphs: vec!["Testo <b>non</b> HTML".into()],
             action: Some(("Apri".into(), "https://example.org/x?a=1&b=2".into())),
         };
-        let it = render(Lang::It, "Maria Rossi", &c);
+        let it = render(Lang::It, "Maria Rossi", &c, "https://fondilab.example/profilo");
         assert!(it.text.starts_with("Gentile Maria Rossi,"));
         assert!(it.text.contains("Apri: https://example.org/x?a=1&b=2"));
         assert!(it.html.contains("Testo &lt;b&gt;non&lt;/b&gt; HTML"));
         assert!(it.html.contains("href=\"https://example.org/x?a=1&amp;b=2\""));
-        let en = render(Lang::En, "", &c);
+        let en = render(Lang::En, "", &c, "https://fondilab.example/profilo");
         assert!(en.text.starts_with("Hello,"));
+        // The plain text never points at a button, and ends with where the settings are.
+        for r in [&it, &en] {
+            assert!(!r.text.contains("pulsante") && !r.text.contains("button"), "{}", r.text);
+            assert!(r.text.trim_end().ends_with("https://fondilab.example/profilo"), "{}", r.text);
+            assert!(r.html.contains(r#"<a href="https://fondilab.example/profilo">"#));
+        }
         assert!(en.text.contains("Kind regards"));
     }
 }

@@ -10,8 +10,8 @@ use axum::Json;
 use maud::{html, Markup};
 
 use super::auth::Auth;
-use super::kit::{client_headers_body, form, rendered, signed_in};
-use super::layout::{csrf_field, date, page, Page};
+use super::kit::{client_headers_body, done, form, rendered, signed_in, Done};
+use super::layout::{csrf_field, date, page, Page, Problems};
 use super::params::Params;
 use crate::accounts::session;
 use crate::accounts::signin::{self, LinkError};
@@ -191,9 +191,13 @@ async fn profile_page(
     lang: Lang,
     auth: &Auth,
     user: &User,
-    notice: Option<&str>,
+    // A refused preferences form: its problems and the name that was typed.
+    refused: Option<(&Problems, &str)>,
     new_token: Option<&str>,
 ) -> AppResult<Markup> {
+    let none = Problems::none();
+    let err = refused.map_or(&none, |(p, _)| p);
+    let name = refused.map_or(user.name.as_str(), |(_, typed)| typed);
     let region = match &user.region_code {
         Some(code) => accounts::region(&state.db, code).await?,
         None => None,
@@ -201,7 +205,6 @@ async fn profile_page(
     let tokens = tokens::list(&state.db, user.id).await?;
     let body = html! {
         h1 { (lang.t("Il tuo profilo", "Your profile")) }
-        @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(t) = new_token {
             div.notice role="status" {
                 p { strong { (lang.t("Il tuo nuovo token: copialo ora, non sarà più mostrato.", "Your new token: copy it now, it will not be shown again.")) } }
@@ -215,11 +218,13 @@ async fn profile_page(
             @if let Some(o) = &user.organisation { dt { (lang.t("Ente", "Organisation")) } dd { (o) } }
         }
         h2 { (lang.t("Preferenze", "Preferences")) }
+        (err.summary(lang))
         form.stack method="post" action="/profilo" {
             (csrf_field(auth))
             div.field {
                 label for="name" { (lang.t("Nome e cognome", "Full name")) }
-                input #name type="text" name="name" value=(user.name) required maxlength="120" autocomplete="name";
+                input #name type="text" name="name" value=(name) required maxlength="120" autocomplete="name" aria-invalid=[err.invalid("name")] aria-describedby=[err.described("name")];
+                (err.at("name"))
             }
             div.field {
                 label for="lang" { (lang.t("Lingua dell'interfaccia e delle email", "Language of the interface and emails")) }
@@ -294,17 +299,26 @@ pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth,
         .non_empty("lang")
         .and_then(Lang::parse)
         .ok_or_else(|| AppError::field("lang", lang.t("lingua sconosciuta", "unknown language")))?;
-    accounts::update_profile(
+    let name = f.get("name").unwrap_or("");
+    let saved = accounts::update_profile(
         &state.db,
         user.id,
         state.clock.now_ms(),
-        f.get("name").unwrap_or(""),
+        name,
         new_lang,
         f.get("notify_email").is_some(),
     )
-    .await?;
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    r.headers_mut().insert(LOCATION, HeaderValue::from_static("/profilo"));
+    .await;
+    match saved {
+        Ok(()) => {}
+        Err(accounts::AccountError::Database(e)) => return Err(e.into()),
+        Err(e) => {
+            let problems = Problems::list(e.problems(lang));
+            let markup = profile_page(&state, lang, &auth, user, Some((&problems, name)), None).await?;
+            return Ok(rendered(StatusCode::BAD_REQUEST, markup));
+        }
+    }
+    let mut r = done("/profilo", Done::ProfileSaved);
     let cookie = super::lang_cookie(new_lang, state.config.secure_cookies());
     r.headers_mut().append(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::new)?);
     Ok(r)
@@ -330,9 +344,7 @@ pub async fn token_revoke(
             lang.t("token inesistente o già revocato", "no such token, or already revoked").into(),
         ));
     }
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    r.headers_mut().insert(LOCATION, HeaderValue::from_static("/profilo"));
-    Ok(r)
+    Ok(done("/profilo", Done::TokenRevoked))
 }
 
 /// Everything fondilab holds about the signed-in person, as JSON.

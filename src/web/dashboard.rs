@@ -162,6 +162,11 @@ fn usefulness(f: &crate::kpi::EventFeedbackFigures, lang: Lang) -> String {
     }
 }
 
+/// A number of hours as hours and minutes ("45 minuti", not "0,8").
+fn duration(hours: Option<f64>, lang: Lang) -> String {
+    hours.map(|h| crate::clock::duration_text((h * 60.0).round() as i64, lang)).unwrap_or_else(|| "—".into())
+}
+
 fn percent(v: Option<f64>, lang: Lang) -> String {
     v.map(|_| format!("{}%", number(v, lang))).unwrap_or_else(|| "—".into())
 }
@@ -249,9 +254,9 @@ pub async fn page_view(
         h2 { (lang.t("Mentorship", "Mentorship")) }
         dl.facts {
             dt { (lang.t("Richieste aperte", "Open requests")) } dd { (m.open_requests) }
-            dt { (lang.t("Tempo mediano alla prima proposta (ore)", "Median time to first proposal (hours)")) } dd { (number(m.median_hours_to_proposal, lang)) }
-            dt { (lang.t("Tempo mediano all'accettazione (ore)", "Median time to acceptance (hours)")) } dd { (number(m.median_hours_to_acceptance, lang)) }
-            dt { (lang.t("Mentorship attive / concluse", "Active / completed mentorships")) } dd { (m.active) " / " (m.completed) }
+            dt { (lang.t("Tempo mediano alla prima proposta", "Median time to first proposal")) } dd { (duration(m.median_hours_to_proposal, lang)) }
+            dt { (lang.t("Tempo mediano all'accettazione", "Median time to acceptance")) } dd { (duration(m.median_hours_to_acceptance, lang)) }
+            dt { (lang.t("Mentorship in corso / concluse", "Mentorships under way / completed")) } dd { (m.active) " / " (m.completed) }
             dt { (lang.t("Utilità media (1-5)", "Average usefulness (1-5)")) } dd { (number(m.average_feedback, lang)) }
             dt { (lang.t("Proposte rifiutate / scadute", "Proposals declined / expired")) } dd { (m.declined) " / " (m.expired) }
         }
@@ -353,67 +358,95 @@ pub async fn csv_export(
         r.scope.from.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| "—".into()),
         r.scope.to.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| "—".into())
     );
-    add("scope", lang.t("ambito", "scope").into(), scope);
+    add(lang.t("ambito", "scope"), lang.t("Regione e periodo", "Region and period").into(), scope);
     for t in &r.tasks {
         add(
-            "wp5",
+            "WP5",
             format!("{} {} ({} {})", t.task, task_label(&t.kind, lang), lang.t("obiettivo", "target"), t.target),
             t.delivered.to_string(),
         );
-        add("wp5", format!("{} {}", t.task, lang.t("scadenza", "deadline")), t.deadline.format("%d/%m/%Y").to_string());
+        add("WP5", format!("{} {}", t.task, lang.t("scadenza", "deadline")), t.deadline.format("%d/%m/%Y").to_string());
         add(
-            "wp5",
+            "WP5",
             format!("{} {}", t.task, lang.t("risposte al questionario", "survey answers")),
             t.feedback.answers.to_string(),
         );
         add(
-            "wp5",
+            "WP5",
             format!("{} {}", t.task, lang.t("utilità media (1-5)", "average usefulness (1-5)")),
             t.feedback.mean.map(|x| format!("{x:.1}").replace('.', lang.t(",", "."))).unwrap_or_default(),
         );
     }
     let p = &r.participation;
-    add("participation", lang.t("iscrizioni", "registrations").into(), p.registrations.to_string());
-    add("participation", lang.t("presenze", "attended").into(), p.attended.to_string());
     add(
-        "participation",
+        lang.t("partecipazione", "participation"),
+        lang.t("iscrizioni", "registrations").into(),
+        p.registrations.to_string(),
+    );
+    add(lang.t("partecipazione", "participation"), lang.t("presenze", "attended").into(), p.attended.to_string());
+    add(
+        lang.t("partecipazione", "participation"),
         lang.t("tasso di presenza %", "attendance rate %").into(),
         p.attendance_rate.map(|x| format!("{x:.1}").replace('.', ",")).unwrap_or_default(),
     );
-    add("participation", lang.t("persone", "people").into(), p.people.to_string());
-    add("participation", lang.t("regioni raggiunte", "regions reached").into(), p.regions.len().to_string());
+    add(lang.t("partecipazione", "participation"), lang.t("persone", "people").into(), p.people.to_string());
+    add(
+        lang.t("partecipazione", "participation"),
+        lang.t("regioni raggiunte", "regions reached").into(),
+        p.regions.len().to_string(),
+    );
     let m = &r.mentorship;
     let dec = |v: Option<f64>| v.map(|x| format!("{x:.1}").replace('.', ",")).unwrap_or_default();
-    add("mentorship", lang.t("richieste aperte", "open requests").into(), m.open_requests.to_string());
     add(
-        "mentorship",
+        lang.t("mentorship", "mentorship"),
+        lang.t("richieste aperte", "open requests").into(),
+        m.open_requests.to_string(),
+    );
+    add(
+        lang.t("mentorship", "mentorship"),
         lang.t("ore mediane alla proposta", "median hours to proposal").into(),
         dec(m.median_hours_to_proposal),
     );
     add(
-        "mentorship",
+        lang.t("mentorship", "mentorship"),
         lang.t("ore mediane all'accettazione", "median hours to acceptance").into(),
         dec(m.median_hours_to_acceptance),
     );
-    add("mentorship", lang.t("attive", "active").into(), m.active.to_string());
-    add("mentorship", lang.t("concluse", "completed").into(), m.completed.to_string());
-    add("mentorship", lang.t("utilità media", "average usefulness").into(), dec(m.average_feedback));
-    add("mentorship", lang.t("rifiutate", "declined").into(), m.declined.to_string());
-    add("mentorship", lang.t("scadute", "expired").into(), m.expired.to_string());
-    add("guides", lang.t("guide", "guides").into(), r.guides.total.to_string());
-    add("guides", lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
-    add("guides", lang.t("da rivedere", "due for review").into(), r.guides.past_review.len().to_string());
+    add(lang.t("mentorship", "mentorship"), lang.t("in corso", "under way").into(), m.active.to_string());
+    add(lang.t("mentorship", "mentorship"), lang.t("concluse", "completed").into(), m.completed.to_string());
+    add(
+        lang.t("mentorship", "mentorship"),
+        lang.t("utilità media", "average usefulness").into(),
+        dec(m.average_feedback),
+    );
+    add(lang.t("mentorship", "mentorship"), lang.t("rifiutate", "declined").into(), m.declined.to_string());
+    add(lang.t("mentorship", "mentorship"), lang.t("scadute", "expired").into(), m.expired.to_string());
+    add(lang.t("guide", "guides"), lang.t("guide", "guides").into(), r.guides.total.to_string());
+    add(lang.t("guide", "guides"), lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
+    add(
+        lang.t("guide", "guides"),
+        lang.t("da rivedere", "due for review").into(),
+        r.guides.past_review.len().to_string(),
+    );
     for g in &r.guides.readers {
         let label = |what: &str| format!("{what}: {}", g.id);
-        add("guides", label(lang.t("utile sì", "useful yes")), g.useful_yes.to_string());
-        add("guides", label(lang.t("utile no", "useful no")), g.useful_no.to_string());
-        add("guides", label(lang.t("segnalazioni aperte", "open reports")), g.open_reports.to_string());
+        add(lang.t("guide", "guides"), label(lang.t("utile sì", "useful yes")), g.useful_yes.to_string());
+        add(lang.t("guide", "guides"), label(lang.t("utile no", "useful no")), g.useful_no.to_string());
+        add(
+            lang.t("guide", "guides"),
+            label(lang.t("segnalazioni aperte", "open reports")),
+            g.open_reports.to_string(),
+        );
     }
     for (q, n) in &r.empty_searches {
-        add("searches", format!("{}: {q}", lang.t("senza risultati", "no results")), n.to_string());
+        add(lang.t("ricerche", "searches"), format!("{}: {q}", lang.t("senza risultati", "no results")), n.to_string());
     }
     for (q, n) in &r.unanswered_searches {
-        add("searches", format!("{}: {q}", lang.t("senza risposta", "not answered")), n.to_string());
+        add(
+            lang.t("ricerche", "searches"),
+            format!("{}: {q}", lang.t("senza risposta", "not answered")),
+            n.to_string(),
+        );
     }
     for x in &r.monthly {
         for (name, v) in [
@@ -423,7 +456,7 @@ pub async fn csv_export(
             (lang.t("richieste", "requests"), x.requests),
             (lang.t("accettate", "accepted"), x.accepted),
         ] {
-            add("monthly", format!("{} {name}", x.month), v.to_string());
+            add(lang.t("mese per mese", "month by month"), format!("{} {name}", month_label(&x.month)), v.to_string());
         }
     }
     let header = [lang.t("sezione", "section"), lang.t("voce", "figure"), lang.t("valore", "value")];

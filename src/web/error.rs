@@ -151,7 +151,7 @@ pub trait RefusalHttp {
 impl RefusalHttp for Refusal {
     fn status(&self) -> StatusCode {
         match self {
-            Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Refusal::Invalid { .. } | Refusal::Several(_) => StatusCode::BAD_REQUEST,
             Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
             Refusal::State { .. } | Refusal::Duplicate { .. } | Refusal::Repeated { .. } => StatusCode::CONFLICT,
@@ -162,8 +162,10 @@ impl RefusalHttp for Refusal {
 
     fn into_app(self, lang: Lang) -> AppError {
         let message = self.message(lang);
+        let self_field = self.field().map(String::from);
         match self {
             Refusal::Invalid { field, .. } => AppError::field(field, message),
+            Refusal::Several(_) => AppError::BadRequest { message, field: self_field },
             Refusal::NotFound => AppError::NotFound(message),
             Refusal::Forbidden { .. } => AppError::Forbidden(message),
             Refusal::State { .. } | Refusal::Duplicate { .. } => AppError::Conflict(message),

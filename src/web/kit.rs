@@ -17,7 +17,11 @@ use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
+pub mod flash;
 mod strict;
+
+use super::layout::Problems;
+pub use flash::{done, Done};
 
 /// A fund as the interface names it (FSE+ in Italian, ESF+ in English).
 pub use crate::mentorship::mail::fund_name as fund_label;
@@ -82,35 +86,36 @@ pub async fn conn(state: &AppState) -> AppResult<sqlx::pool::PoolConnection<sqlx
 }
 
 /// The end of a form that changes something: on success, a redirect to the address the
-/// result carries; on a refusal the person can act on (`shown`), the page again (made by
-/// `page` from the field and the message) with the refusal's status; otherwise, or when the
-/// page cannot be shown, the refusal as an error.
+/// result carries, confirming what was done (`done`) on the next page; on a refusal the
+/// person can act on (`shown`), the page again (made by `page` from the problems) with the
+/// refusal's status; otherwise, or when the page cannot be shown, the refusal as an error.
 pub async fn redirect_or_page<F, Fut>(
     result: Result<String, Refusal>,
+    done: Option<Done>,
     lang: Lang,
     shown: fn(&Refusal) -> bool,
     page: F,
 ) -> AppResult<Response>
 where
-    F: FnOnce(String, String) -> Fut,
+    F: FnOnce(Problems) -> Fut,
     Fut: std::future::Future<Output = AppResult<Markup>>,
 {
     match result {
-        Ok(to) => Ok(see_other(&to)),
-        Err(e) if shown(&e) => {
-            let (field, message) = (e.field().unwrap_or("").to_string(), e.message(lang));
-            match page(field, message).await {
-                Ok(markup) => Ok(rendered(e.status(), markup)),
-                Err(_) => Err(e.into_app(lang)),
-            }
-        }
+        Ok(to) => Ok(match done {
+            Some(d) => flash::done(&to, d),
+            None => see_other(&to),
+        }),
+        Err(e) if shown(&e) => match page(Problems::of(&e, lang)).await {
+            Ok(markup) => Ok(rendered(e.status(), markup)),
+            Err(_) => Err(e.into_app(lang)),
+        },
         Err(e) => Err(e.into_app(lang)),
     }
 }
 
 /// Refusals about the input or the record's state: the page is shown again with them.
 pub fn invalid_or_state(e: &Refusal) -> bool {
-    matches!(e, Refusal::Invalid { .. } | Refusal::State { .. })
+    e.is_invalid() || matches!(e, Refusal::State { .. })
 }
 
 /// A fund as shown on pages: its Italian name, with the English one first on English pages.

@@ -3,8 +3,10 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::auth::{Auth, CSRF_FIELD};
+use super::kit::flash;
 use crate::accounts::Role;
 use crate::i18n::Lang;
+use crate::refusal::Refusal;
 
 pub struct Page<'a> {
     pub lang: Lang,
@@ -24,6 +26,9 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
     let lang = p.lang;
     let user = p.auth.and_then(Auth::user);
     let other = lang.other();
+    // The confirmation of the action just done, on pages of signed-in people and visitors
+    // alike (error pages have no `auth` and keep it for the next page).
+    let done = p.auth.and_then(|_| flash::take());
     let switch = format!(
         "/lingua?l={}&torna={}",
         other.code(),
@@ -88,7 +93,10 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main id="contenuto" tabindex="-1" { (body) }
+                main id="contenuto" tabindex="-1" {
+                    @if let Some(d) = done { p.notice.done role="status" { (d.message(lang)) } }
+                    (body)
+                }
                 footer.site {
                     p {
                         a href="/privacy" { (lang.t("Informativa privacy", "Privacy notice")) }
@@ -150,4 +158,81 @@ pub fn confirm_page(lang: Lang, auth: &Auth, c: Confirm<'_>) -> Markup {
         }
     };
     page(Page { lang, title: c.title, here: c.back, auth: Some(auth) }, body)
+}
+
+/// A form's wrong inputs, each with its message, as every form shows them: a summary above
+/// the form that takes the focus and links to each field ([`Problems::summary`]), and on each
+/// field `aria-invalid`, `aria-describedby` and the message next to it. A field's element
+/// has the field's name as its id; a problem with no field (the record's state) is in the
+/// summary only.
+#[derive(Debug, Default, Clone)]
+pub struct Problems(Vec<(String, String)>);
+
+impl Problems {
+    pub fn none() -> Problems {
+        Problems(Vec::new())
+    }
+
+    pub fn one(field: &str, message: impl Into<String>) -> Problems {
+        Problems(vec![(field.to_string(), message.into())])
+    }
+
+    /// Every wrong input a refusal names, in `lang`.
+    pub fn of(e: &Refusal, lang: Lang) -> Problems {
+        Problems::list(e.problems(lang))
+    }
+
+    /// Fields and their messages.
+    pub fn list(items: Vec<(&str, String)>) -> Problems {
+        Problems(items.into_iter().map(|(f, m)| (f.to_string(), m)).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first problem's field and message (forms that show one at a time).
+    pub fn first(&self) -> (String, String) {
+        self.0.first().cloned().unwrap_or_default()
+    }
+
+    /// The message about `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| !f.is_empty() && f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// `aria-invalid` of the field's element.
+    pub fn invalid(&self, field: &str) -> Option<&'static str> {
+        self.get(field).map(|_| "true")
+    }
+
+    /// `aria-describedby` of the field's element: the id of its message.
+    pub fn described(&self, field: &str) -> Option<String> {
+        self.get(field).map(|_| format!("{field}-errore"))
+    }
+
+    /// The message next to the field.
+    pub fn at(&self, field: &str) -> Markup {
+        html! { @if let Some(m) = self.get(field) { p.field-error id=(format!("{field}-errore")) { (m) } } }
+    }
+
+    /// The summary at the top of the form: announced, focused when the page opens (no script:
+    /// `autofocus` on an element that takes focus), each problem a link to its field.
+    pub fn summary(&self, lang: Lang) -> Markup {
+        html! {
+            @if !self.0.is_empty() {
+                div.error-summary role="alert" tabindex="-1" autofocus aria-labelledby="errori-titolo" {
+                    h2 #errori-titolo {
+                        @if self.0.len() == 1 { (lang.t("C'è un problema", "There is a problem")) }
+                        @else { (lang.t("Ci sono alcuni problemi", "There are some problems")) " (" (self.0.len()) ")" }
+                    }
+                    ul {
+                        @for (field, message) in &self.0 {
+                            li { @if field.is_empty() { (message) } @else { a href=(format!("#{field}")) { (message) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

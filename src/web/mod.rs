@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(auth::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.health.clone(), outage::gate))
+        .layer(middleware::from_fn_with_state(state.clone(), kit::flash::layer))
         .layer(middleware::from_fn(html_errors))
         .layer(middleware::from_fn(auth::security_headers))
         .with_state(state)
@@ -269,7 +270,7 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
     };
     let body = html! {
         h1 { (title) }
-        p.notice.error role="alert" { (info.error) }
+        p.notice.error role="alert" { (sentence(&info.error)) }
         p {
             a href="/" { (lang.t("Torna alla home", "Back to the home page")) }
             " · "
@@ -278,6 +279,15 @@ fn error_page(lang: Lang, here: &str, info: ErrorInfo) -> Response {
     };
     let markup = layout::page(layout::Page { lang, title, here, auth: None }, body);
     (info.status, markup).into_response()
+}
+
+/// A message as a sentence: a capital first letter (API messages keep their own case).
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 async fn not_found(req: Request) -> AppError {

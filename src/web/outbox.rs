@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 use serde::Serialize;
@@ -140,7 +140,7 @@ pub struct Retried {
 
 pub async fn page_retry(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
     retry(&state, &id, lang).await?;
-    Ok(Redirect::to("/coordinamento/posta?status=pending").into_response())
+    Ok(super::kit::done("/coordinamento/posta?status=pending", super::kit::Done::MailRetried))
 }
 
 pub async fn page_list(
@@ -211,7 +211,7 @@ pub async fn page_list(
                     @for r in &rows {
                         tr {
                             td { (local_time(r.created_at)) }
-                            td { (r.kind) }
+                            td { (crate::notify::kind_label(&r.kind, lang)) }
                             td { (r.recipient) }
                             td { (r.subject) }
                             td { (status_label(lang, &r.status)) @if let Some(s) = r.sent_at { br; small { (local_time(s)) } } }
@@ -260,7 +260,7 @@ fn filters(lang: Lang, f: &Filter, kinds: &[String]) -> Markup {
                 label for="kind" { (lang.t("Tipo", "Kind")) }
                 select #kind name="kind" {
                     option value="" { (lang.t("Tutti", "All")) }
-                    @for k in kinds { option value=(k) selected[f.kind.as_deref() == Some(k.as_str())] { (k) } }
+                    @for k in kinds { option value=(k) selected[f.kind.as_deref() == Some(k.as_str())] { (crate::notify::kind_label(k, lang)) } }
                 }
             }
             button type="submit" { (lang.t("Filtra", "Filter")) }

@@ -3,15 +3,14 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 
 use super::auth::Auth;
-use super::kit::{form, rendered};
-use super::layout::{confirm_page, csrf_field, page, Confirm, Page};
+use super::kit::{done, form, rendered, Done};
+use super::layout::{confirm_page, csrf_field, page, Confirm, Page, Problems};
 use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
 use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
@@ -97,7 +96,7 @@ pub async fn page_list(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let f = checked_filter(&state, raw.as_deref(), lang).await?;
-    let markup = users_page(&state, lang, &auth, &f, &NewUser::default(), None).await?;
+    let markup = users_page(&state, lang, &auth, &f, &NewUser::default(), &Problems::none()).await?;
     Ok(markup.into_response())
 }
 
@@ -107,14 +106,13 @@ async fn users_page(
     auth: &Auth,
     f: &UserFilter,
     draft: &NewUser,
-    error: Option<(&str, &str)>,
+    err: &Problems,
 ) -> AppResult<Markup> {
     let users = accounts::list(&state.db, f).await?;
     let regions = accounts::regions(&state.db).await?;
     let region_name = |code: &Option<String>| {
         code.as_deref().and_then(|c| regions.iter().find(|r| r.code == c)).map(|r| r.name.clone()).unwrap_or_default()
     };
-    let err_for = |field: &str| error.filter(|(f, _)| *f == field).map(|(_, m)| m);
     let body = html! {
         h1 { (lang.t("Utenti", "Users")) }
         form.search method="get" action="/coordinamento/utenti" {
@@ -179,20 +177,21 @@ async fn users_page(
             }
         }
         h2 #invita { (lang.t("Invita un utente", "Invite a user")) }
-        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        (err.summary(lang))
         form.stack method="post" action="/coordinamento/utenti" {
             (csrf_field(auth))
-            (text_field("email", "email", lang.t("Email", "Email"), &draft.email, err_for("email")))
-            (text_field("name", "text", lang.t("Nome e cognome", "Full name"), &draft.name, err_for("name")))
+            (text_field("email", "email", lang.t("Email", "Email"), &draft.email, err))
+            (text_field("name", "text", lang.t("Nome e cognome", "Full name"), &draft.name, err))
             div.field {
                 label for="role" { (lang.t("Ruolo", "Role")) }
-                select #role name="role" {
+                select #role name="role" aria-invalid=[err.invalid("role")] aria-describedby=[err.described("role")] {
                     @for r in Role::ALL { option value=(r.as_str()) selected[draft.role == r.as_str()] { (r.label(lang)) } }
                 }
+                (err.at("role"))
             }
             div.field {
                 label for="region" { (lang.t("Regione / PA (obbligatoria per i funzionari; per i mentor, l'ente che li impiega)", "Region / AP (required for officers; for mentors, their employer)")) }
-                select #region name="region" aria-invalid=[err_for("region").map(|_| "true")] {
+                select #region name="region" aria-invalid=[err.invalid("region")] aria-describedby=[err.described("region")] {
                     option value="" { "—" }
                     @for r in &regions {
                         option value=(r.code) selected[draft.region_code.as_deref() == Some(r.code.as_str())] {
@@ -200,9 +199,9 @@ async fn users_page(
                         }
                     }
                 }
-                @if let Some(m) = err_for("region") { p.field-error { (m) } }
+                (err.at("region"))
             }
-            (text_field("organisation", "text", lang.t("Ente (dipartimento, ASL, ospedale, ente di formazione)", "Organisation (department, ASL, hospital, training body)"), draft.organisation.as_deref().unwrap_or(""), None))
+            (text_field("organisation", "text", lang.t("Ente (dipartimento, ASL, ospedale, ente di formazione)", "Organisation (department, ASL, hospital, training body)"), draft.organisation.as_deref().unwrap_or(""), err))
             div.field {
                 label for="organisation_kind" { (lang.t("Tipo di ente", "Kind of organisation")) }
                 select #organisation_kind name="organisation_kind" {
@@ -220,12 +219,12 @@ async fn users_page(
     Ok(page(Page { lang, title: lang.t("Utenti", "Users"), here: "/coordinamento/utenti", auth: Some(auth) }, body))
 }
 
-fn text_field(name: &str, kind: &str, label: &str, value: &str, error: Option<&str>) -> Markup {
+fn text_field(name: &str, kind: &str, label: &str, value: &str, err: &Problems) -> Markup {
     html! {
         div.field {
             label for=(name) { (label) }
-            input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[error.map(|_| "true")];
-            @if let Some(m) = error { p.field-error role="alert" { (m) } }
+            input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[err.invalid(name)] aria-describedby=[err.described(name)];
+            (err.at(name))
         }
     }
 }
@@ -259,16 +258,8 @@ pub async fn invite(State(state): State<AppState>, lang: Lang, auth: Auth, body:
             } else {
                 StatusCode::BAD_REQUEST
             };
-            let message = e.to_string();
-            let markup = users_page(
-                &state,
-                lang,
-                &auth,
-                &UserFilter::default(),
-                &draft,
-                Some((e.field().unwrap_or("email"), &message)),
-            )
-            .await?;
+            let problems = Problems::list(e.problems(lang));
+            let markup = users_page(&state, lang, &auth, &UserFilter::default(), &draft, &problems).await?;
             return Ok(rendered(status, markup));
         }
     };
@@ -277,13 +268,11 @@ pub async fn invite(State(state): State<AppState>, lang: Lang, auth: Auth, body:
     signin::send_link(&state.db, &state.outbox, &state.config.public_url, &user, now, WELCOME_LINK_TTL_MS, true)
         .await
         .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
-    Ok(back())
+    Ok(back(Done::InviteSent))
 }
 
-fn back() -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    r.headers_mut().insert(LOCATION, HeaderValue::from_static("/coordinamento/utenti"));
-    r
+fn back(what: Done) -> Response {
+    done("/coordinamento/utenti", what)
 }
 
 async fn target(state: &AppState, id: &str, lang: Lang) -> AppResult<User> {
@@ -304,7 +293,7 @@ pub async fn change_role(
     let role = Role::parse(role_text).ok_or_else(|| accounts::AccountError::UnknownRole(role_text.to_string()))?;
     let done = accounts::set_role(&state.db, user.id, state.clock.now_ms(), role, f.non_empty("region")).await;
     done.map_err(|e| last_coordinator(e, lang))?;
-    Ok(back())
+    Ok(back(Done::RoleChanged))
 }
 
 /// The refusal to leave the service without an active coordinator, in the page's language.
@@ -371,11 +360,11 @@ pub async fn deactivate(
         .await
         .map_err(|e| last_coordinator(e, lang))?;
     state.events.withdraw_person(user.id).await.map_err(|e| e.into_app(lang))?;
-    Ok(back())
+    Ok(back(Done::UserDeactivated))
 }
 
 pub async fn reactivate(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> AppResult<Response> {
     let user = target(&state, &id, lang).await?;
     accounts::set_active(&state.db, user.id, state.clock.now_ms(), true).await?;
-    Ok(back())
+    Ok(back(Done::UserReactivated))
 }

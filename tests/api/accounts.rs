@@ -346,23 +346,34 @@ db_test!(coordinators_invite_change_roles_and_deactivate, |app| {
         (
             vec![("email", "non-valida"), ("name", "X"), ("role", "officer"), ("region", "CAL")],
             400,
-            "indirizzo email non valido",
+            "Indirizzo email non valido",
         ),
         (
             vec![("email", "a@example.org"), ("name", "X"), ("role", "capo"), ("region", "CAL")],
             400,
-            "ruolo sconosciuto",
+            "Ruolo sconosciuto",
         ),
         (vec![("email", "a@example.org"), ("name", "X"), ("role", "officer"), ("region", "XYZ")], 400, "sconosciuta"),
         (vec![("email", "a@example.org"), ("name", "X"), ("role", "officer")], 400, "deve appartenere"),
         (vec![("email", "a@example.org"), ("name", "Maria\nRossi"), ("role", "mentor")], 400, "una riga"),
-        (vec![("email", "giulia.bianchi@asl.example.it"), ("name", "X"), ("role", "mentor")], 409, "esiste già"),
+        (vec![("email", "giulia.bianchi@asl.example.it"), ("name", "X"), ("role", "mentor")], 409, "Esiste già"),
     ] {
         let r = app.post_form(&coord, "/coordinamento/utenti", &fields).await;
         assert_eq!(r.status().as_u16(), status, "{fields:?}");
         let html = r.text().await.unwrap();
         assert!(html.contains(message), "{message}: {html}");
     }
+    // Every wrong field at once, each next to its input.
+    let r = app
+        .post_form(&coord, "/coordinamento/utenti", &[("email", "non-valida"), ("name", ""), ("role", "officer")])
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    for field in ["email", "name", "region"] {
+        assert!(html.contains(&format!(r##"<li><a href="#{field}">"##)), "{field}: {html}");
+        assert!(html.contains(&format!(r#"aria-describedby="{field}-errore""#)), "{field}: {html}");
+    }
+    assert!(html.contains(r#"value="non-valida""#), "what was typed is kept");
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(app.state.db.pool()).await.unwrap();
     assert_eq!(users, 2, "bad input created nobody");
 

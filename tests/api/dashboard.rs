@@ -257,6 +257,7 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
         "dashboard page"
     );
     assert!(page.contains("60,0%") && page.contains("12 mesi fino a"), "Italian decimals, the charts' period");
+    assert!(page.contains("<dd>3 ore</dd>") && page.contains("<dd>9 ore</dd>"), "durations in hours and minutes");
     let english = app.user("coord.en@promis.example", "coordinator", None).await;
     exec(&app, "UPDATE users SET lang = 'en' WHERE id = $1 RETURNING id", &[english.id]).await;
     let page_en = app.get_as(&english, "/cruscotto").await.text().await.unwrap();
@@ -264,8 +265,15 @@ db_test!(dashboard_figures_match_hand_counts, |app| {
     let csv = app.get_as(&coord, "/cruscotto.csv").await.bytes().await.unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
-    assert!(text.contains("wp5;5.1 webinar (obiettivo 6);1\r\n"), "{text}");
-    assert!(text.contains("participation;tasso di presenza %;60,0\r\n"), "{text}");
+    assert!(text.contains("WP5;5.1 webinar (obiettivo 6);1\r\n"), "{text}");
+    assert!(text.contains("partecipazione;tasso di presenza %;60,0\r\n"), "{text}");
+    // Section names and months as people read them, not codes.
+    let month = text.lines().find(|l| l.starts_with("mese per mese;")).expect("monthly rows");
+    let label = month.split(';').nth(1).unwrap();
+    assert!(label.as_bytes()[2] == b'/' && label[3..7].parse::<u32>().is_ok(), "{month}");
+    for code in ["scope;", "participation;", "monthly;", "searches;"] {
+        assert!(!text.contains(code), "{code} in {text}");
+    }
     assert_eq!(app.get_as(&mentor, "/cruscotto").await.status(), 403);
 
     // The weekly digest goes to coordinators who did not opt out.

@@ -17,6 +17,7 @@ mod event_rules;
 mod events;
 mod exchange;
 mod feedback;
+mod forms;
 mod foundation;
 mod identity;
 mod jobs;

@@ -14,10 +14,16 @@ impl Mentorship {
 
     pub async fn log_meeting(&self, user: &User, id: i64, held_on: &str, topic: &str, notes: &str) -> MResult<i64> {
         let now = self.now();
-        let day = crate::mentorship::input::date(Some(held_on), "held_on")?
-            .ok_or_else(|| Refusal::invalid("held_on", "Indica la data dell'incontro.", "Enter the meeting's date."))?;
-        if day > local_date(now) {
-            return Err(Refusal::invalid(
+        // Every field is checked, so the form shows all its wrong fields at once.
+        let mut c = crate::refusal::Checks::default();
+        let day = c.take(crate::mentorship::input::date(Some(held_on), "held_on")).and_then(|d| {
+            if d.is_none() {
+                c.fail(Refusal::invalid("held_on", "Indica la data dell'incontro.", "Enter the meeting's date."));
+            }
+            d
+        });
+        if day.is_some_and(|d| d > local_date(now)) {
+            c.fail(Refusal::invalid(
                 "held_on",
                 "La data è nel futuro: qui si registrano gli incontri già svolti.",
                 "The date is in the future: log meetings that have taken place.",
@@ -25,15 +31,19 @@ impl Mentorship {
         }
         let topic = topic.trim();
         if topic.is_empty() || topic.chars().count() > 200 {
-            return Err(Refusal::invalid(
+            c.fail(Refusal::invalid(
                 "topic",
                 "Indica l'argomento dell'incontro (al massimo 200 caratteri).",
                 "Enter the meeting's topic (at most 200 characters).",
             ));
         }
         if notes.chars().count() > crate::mentorship::MAX_TEXT_CHARS {
-            return Err(Refusal::invalid("notes", "Note troppo lunghe.", "Notes too long."));
+            c.fail(Refusal::invalid("notes", "Note troppo lunghe.", "Notes too long."));
         }
+        c.done()?;
+        let Some(day) = day else {
+            return Err(Refusal::invalid("held_on", "Indica la data dell'incontro.", "Enter the meeting's date."));
+        };
         let mut tx = self.db.begin_write().await?;
         let m = self.visible_match(&mut tx, user, id).await?;
         if Self::side(user, &m).is_none() {
@@ -44,8 +54,8 @@ impl Mentorship {
         }
         if m.state != MatchState::Accepted {
             return Err(Refusal::state(
-                "Gli incontri si registrano solo durante una mentorship attiva.",
-                "Meetings are logged only while the mentorship is active.",
+                "Gli incontri si registrano solo durante una mentorship in corso.",
+                "Meetings are logged only while the mentorship is under way.",
             ));
         }
         let meeting = store::insert_meeting(&mut tx, id, user.id, day, topic, notes.trim(), now).await?;

@@ -61,24 +61,24 @@ fn state_error(current: MatchState, wanted: MatchState) -> Refusal {
         ),
         (Withdrawn, _) => ("Questa proposta è stata ritirata.", "This proposal has been withdrawn."),
         (Accepted, Accepted) => (
-            "Hai già accettato questa proposta: la mentorship è attiva.",
-            "You already accepted this proposal: the mentorship is active.",
+            "Hai già accettato questa proposta: la mentorship è in corso.",
+            "You already accepted this proposal: the mentorship is under way.",
         ),
         (Accepted, _) => (
-            "La proposta è già stata accettata: la mentorship è attiva.",
-            "The proposal was already accepted: the mentorship is active.",
+            "La proposta è già stata accettata: la mentorship è in corso.",
+            "The proposal was already accepted: the mentorship is under way.",
         ),
         (Declined, _) => ("Questa proposta è già stata rifiutata.", "This proposal was already declined."),
         (Completed, _) => ("La mentorship è già conclusa.", "The mentorship is already completed."),
-        (Cancelled, _) => ("La mentorship è stata annullata.", "The mentorship was cancelled."),
+        (Cancelled, _) => ("La mentorship è stata interrotta.", "The mentorship was stopped."),
         (Discarded, _) => ("Questo suggerimento è stato scartato.", "This suggestion was discarded."),
         (Suggested, _) => (
             "Il suggerimento non è ancora stato approvato dal coordinamento.",
             "The suggestion has not been approved by the coordinators yet.",
         ),
         (Proposed, Completed | Cancelled) => (
-            "La mentorship non è ancora attiva: il mentor non ha ancora accettato.",
-            "The mentorship is not active yet: the mentor has not accepted.",
+            "La mentorship non è ancora in corso: il mentor non ha ancora accettato.",
+            "The mentorship is not under way yet: the mentor has not accepted.",
         ),
         (Proposed, _) => {
             ("La proposta è già stata inviata al mentor.", "The proposal has already been sent to the mentor.")

@@ -46,8 +46,8 @@ impl Mentorship {
         let current = self.editable_request(&mut tx, user, id).await?;
         if current.state != RequestState::Open {
             return Err(Refusal::state(
-                format!("La richiesta è {}: non si può più modificare.", current.state.label(Lang::It)),
-                format!("The request is {}: it can no longer be edited.", current.state.label(Lang::En)),
+                format!("Stato della richiesta: {}. Non si può più modificare.", current.state.label(Lang::It)),
+                format!("State of the request: {}. It can no longer be edited.", current.state.label(Lang::En)),
             ));
         }
         if !store::update_request(&mut tx, id, r, now).await? {
@@ -89,11 +89,11 @@ impl Mentorship {
         if r.state != RequestState::Open {
             return Err(Refusal::state(
                 format!(
-                    "La richiesta è {}: si ritira solo una richiesta aperta (una mentorship attiva si conclude o si annulla).",
+                    "Stato della richiesta: {}. Si ritira solo una richiesta aperta (una mentorship in corso si conclude o si interrompe).",
                     r.state.label(Lang::It)
                 ),
                 format!(
-                    "The request is {}: only an open request can be withdrawn (an active mentorship is completed or cancelled).",
+                    "State of the request: {}. Only an open request can be withdrawn (a mentorship under way is completed or stopped).",
                     r.state.label(Lang::En)
                 ),
             ));
@@ -118,8 +118,8 @@ impl Mentorship {
         let r = self.visible_request(&mut tx, coordinator, request_id).await?;
         if r.state != RequestState::Open {
             return Err(Refusal::state(
-                format!("La richiesta è {}: non si assegna più.", r.state.label(Lang::It)),
-                format!("The request is {}: it can no longer be assigned.", r.state.label(Lang::En)),
+                format!("Stato della richiesta: {}. Non si assegna più.", r.state.label(Lang::It)),
+                format!("State of the request: {}. It can no longer be assigned.", r.state.label(Lang::En)),
             ));
         }
         if let Some(m) = Self::live_match(&mut tx, request_id).await? {

@@ -88,7 +88,7 @@ pub async fn import_csv(
     let problems: Vec<(usize, String)> = problems.into_iter().map(|p| (p.line, p.text)).collect();
     let report = state.events.import_attendance(user, id, &rows, problems, lang).await.map_err(|e| e.into_app(lang))?;
     if report.problems.is_empty() {
-        return Ok(see_other(&format!("/coordinamento/eventi/{id}")));
+        return Ok(done(&format!("/coordinamento/eventi/{id}"), Done::AttendanceSaved));
     }
     let body = html! {
         h1 { (lang.t("Presenze non importate", "Attendance not imported")) }

@@ -104,31 +104,35 @@ async fn event_form(
     action: &str,
     d: &EventInput,
     creating: bool,
-    error: Option<(&str, &str)>,
+    problems: &Problems,
 ) -> AppResult<Markup> {
     let regions = accounts::regions(&state.db).await?;
     let topics = &state.search.corpus().topics;
-    let err = |f: &str| error.filter(|(x, _)| *x == f).map(|(_, m)| m.to_string());
+    let err = problems;
     let text = |name: &str, kind: &str, label: &str, value: &str| {
         html! {
             div.field {
                 label for=(name) { (label) }
-                input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[err(name).map(|_| "true")];
-                @if let Some(m) = err(name) { p.field-error { (m) } }
+                input id=(name) type=(kind) name=(name) value=(value) aria-invalid=[err.invalid(name)] aria-describedby=[err.described(name)];
+                (err.at(name))
             }
         }
     };
     Ok(html! {
-        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        (problems.summary(lang))
         form.stack method="post" action=(action) {
             (csrf_field(auth))
             div.field {
                 label for="kind" { (lang.t("Tipo", "Kind")) }
-                select #kind name="kind" { @for k in Kind::ALL { option value=(k.as_str()) selected[d.kind == k.as_str()] { (k.label(lang)) " (" (k.task()) ")" } } }
-                @if let Some(m) = err("kind") { p.field-error { (m) } }
+                select #kind name="kind" aria-invalid=[err.invalid("kind")] aria-describedby=[err.described("kind")] { @for k in Kind::ALL { option value=(k.as_str()) selected[d.kind == k.as_str()] { (k.label(lang)) " (" (k.task()) ")" } } }
+                (err.at("kind"))
             }
             (text("title", "text", lang.t("Titolo", "Title"), &d.title))
-            div.field { label for="description" { (lang.t("Descrizione", "Description")) } textarea #description name="description" rows="5" { (d.description) } }
+            div.field {
+                label for="description" { (lang.t("Descrizione", "Description")) }
+                textarea #description name="description" rows="5" aria-invalid=[err.invalid("description")] aria-describedby=[err.described("description")] { (d.description) }
+                (err.at("description"))
+            }
             (text("starts_at", "datetime-local", lang.t("Inizio (ora italiana)", "Start (Italian time)"), &d.starts_at))
             (text("ends_at", "datetime-local", lang.t("Fine (ora italiana)", "End (Italian time)"), &d.ends_at))
             (text("online_url", "url", lang.t("Link per partecipare online", "Link to join online"), d.online_url.as_deref().unwrap_or("")))
@@ -136,17 +140,19 @@ async fn event_form(
             (text("capacity", "number", lang.t("Posti", "Places"), &d.capacity.map(|c| c.to_string()).unwrap_or_default()))
             (text("registration_opens_at", "datetime-local", lang.t("Iscrizioni aperte dal (facoltativo)", "Registration opens (optional)"), d.registration_opens_at.as_deref().unwrap_or("")))
             (text("registration_closes_at", "datetime-local", lang.t("Iscrizioni chiuse dal (facoltativo; altrimenti all'inizio)", "Registration closes (optional; otherwise at the start)"), d.registration_closes_at.as_deref().unwrap_or("")))
-            fieldset.field {
+            fieldset.field #audience aria-describedby=[err.described("audience")] {
                 legend { (lang.t("Riservato alle Regioni (nessuna scelta: tutte)", "Reserved for Regions (none chosen: all)")) }
+                (err.at("audience"))
                 div.choices { @for r in &regions { label { input type="checkbox" name="audience" value=(r.code) checked[d.audience.contains(&r.code)]; " " (r.name) } } }
             }
-            fieldset.field {
+            fieldset.field #funds aria-describedby=[err.described("funds")] {
                 legend { (lang.t("Fondi", "Funds")) }
+                (err.at("funds"))
                 @for f in Fund::ALL { label { input type="checkbox" name="funds" value=(f.as_str()) checked[d.funds.iter().any(|x| x == f.as_str())]; " " (fund_label(f.as_str(), lang)) } " " }
             }
-            fieldset.field {
+            fieldset.field #topics aria-describedby=[err.described("topics")] {
                 legend { (lang.t("Temi", "Topics")) }
-                @if let Some(m) = err("topics") { p.field-error { (m) } }
+                (err.at("topics"))
                 div.choices { @for t in topics.all() { label { input type="checkbox" name="topics" value=(t.slug) checked[d.topics.contains(&t.slug)]; " " (t.label(lang)) } } }
             }
             (text("guides", "text", lang.t("Guide collegate (identificativi separati da virgole)", "Related guides (ids separated by commas)"), &d.guides.join(", ")))
@@ -161,7 +167,7 @@ async fn event_form(
 
 pub async fn new_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
     let d = EventInput { kind: "webinar".into(), capacity: Some(100), ..Default::default() };
-    let form = event_form(&state, lang, &auth, "/coordinamento/eventi", &d, true, None).await?;
+    let form = event_form(&state, lang, &auth, "/coordinamento/eventi", &d, true, &Problems::none()).await?;
     let body = html! { h1 { (lang.t("Nuovo evento", "New event")) } (form) };
     Ok(page(
         Page {
@@ -195,19 +201,13 @@ pub async fn create(State(state): State<AppState>, lang: Lang, auth: Auth, body:
         Err(e) => Err(e),
     };
     match result {
-        Ok(id) => Ok(see_other(&format!("/coordinamento/eventi/{id}"))),
-        Err(e @ Refusal::Invalid { .. }) => {
-            let message = e.message(lang);
-            let form = event_form(
-                &state,
-                lang,
-                &auth,
-                "/coordinamento/eventi",
-                &d,
-                true,
-                Some((e.field().unwrap_or(""), &message)),
-            )
-            .await?;
+        Ok(id) => Ok(done(
+            &format!("/coordinamento/eventi/{id}"),
+            if publish { Done::EventPublished } else { Done::EventCreated },
+        )),
+        Err(e) if e.is_invalid() => {
+            let problems = Problems::of(&e, lang);
+            let form = event_form(&state, lang, &auth, "/coordinamento/eventi", &d, true, &problems).await?;
             let body = html! { h1 { (lang.t("Nuovo evento", "New event")) } (form) };
             Ok(rendered(
                 StatusCode::BAD_REQUEST,
@@ -232,7 +232,7 @@ pub async fn manage_page(
     auth: Auth,
     PathId(id): PathId,
 ) -> AppResult<Markup> {
-    manage_view(&state, lang, &auth, id, None, None).await
+    manage_view(&state, lang, &auth, id, None, &Problems::none(), None).await
 }
 
 async fn manage_view(
@@ -241,8 +241,12 @@ async fn manage_view(
     auth: &Auth,
     id: i64,
     draft: Option<&EventInput>,
-    error: Option<(&str, &str)>,
+    problems: &Problems,
+    // The form the problems are about: one of the verbs, or (`None`) the edit form.
+    from: Option<EventVerb>,
 ) -> AppResult<Markup> {
+    // A refusal is shown above the form that caused it.
+    let near = |verb: EventVerb| html! { @if from == Some(verb) { (problems.summary(lang)) } };
     let e = visible_event(state, auth.user(), id, lang).await?;
     let mut c = conn(state).await?;
     let regs = store::registrations(&mut c, id).await?;
@@ -250,6 +254,7 @@ async fn manage_view(
     let editable = matches!(e.state, EventState::Draft | EventState::Published);
     let now = state.clock.now_ms();
     let (started, ended) = (e.starts_at <= now, e.ends_at <= now);
+    let no_problems = Problems::none();
     let form = if editable {
         Some(
             event_form(
@@ -259,7 +264,7 @@ async fn manage_view(
                 &format!("/coordinamento/eventi/{id}"),
                 draft.unwrap_or(&input_of(&e)),
                 false,
-                error,
+                if from.is_none() { problems } else { &no_problems },
             )
             .await?,
         )
@@ -269,8 +274,10 @@ async fn manage_view(
     let body = html! {
         h1 { (e.title) }
         p { (e.kind.label(lang)) " · " (mail::when(&e, lang)) " · " strong { (e.state.label(lang)) } " · " a href=(format!("/eventi/{id}")) { (lang.t("pagina pubblica", "public page")) } }
-        @if form.is_none() { @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } } }
+        @if form.is_none() && from.is_none() { (problems.summary(lang)) }
+        (near(EventVerb::Publish))
         @if e.state == EventState::Draft { form method="post" action=(action("pubblica")) { (csrf_field(auth)) button type="submit" { (lang.t("Pubblica", "Publish")) } } }
+        (near(EventVerb::Complete))
         @if e.state == EventState::Published && !ended {
             p.hint { (lang.t("Si segna come concluso dopo la fine:", "It can be marked completed after its end:")) " " (local_time(e.ends_at)) "." }
         }
@@ -282,6 +289,7 @@ async fn manage_view(
                 div { button type="submit" { (lang.t("Segna come concluso e ringrazia i partecipanti", "Mark completed and thank participants")) } }
             }
         }
+        (near(EventVerb::Cancel))
         @if editable && !started {
             form.stack method="post" action=(action("annulla")) {
                 (csrf_field(auth))
@@ -294,6 +302,7 @@ async fn manage_view(
         }
         h2 { (lang.t("Iscritti", "Registrations")) " (" (e.confirmed) "/" (e.capacity) @if e.waitlisted > 0 { ", " (e.waitlisted) " " (lang.t("in attesa", "waiting")) } ")" }
         p { a href=(format!("/coordinamento/eventi/{id}/iscritti.csv")) { (lang.t("Esporta iscritti e presenze (CSV per Excel/LibreOffice)", "Export registrations and attendance (CSV for Excel/LibreOffice)")) } }
+        (near(EventVerb::Attendance))
         @if regs.is_empty() { p { (lang.t("Nessun iscritto.", "Nobody registered.")) } }
         @else if !started || !matches!(e.state, EventState::Published | EventState::Completed) {
             (registrations_table(&regs, lang, false))
@@ -333,8 +342,8 @@ pub async fn update(
         Err(e) => Err(e),
     };
     let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
-    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
-        manage_view(&state, lang, &auth, id, Some(&d), Some((&field, &message))).await
+    redirect_or_page(result, Some(Done::EventChanged), lang, invalid_or_state, |problems| async move {
+        manage_view(&state, lang, &auth, id, Some(&d), &problems, None).await
     })
     .await
 }
@@ -373,8 +382,14 @@ pub async fn action(
         }
     };
     let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
-    redirect_or_page(result, lang, invalid_or_state, |_, message| async move {
-        manage_view(&state, lang, &auth, id, None, Some(("", &message))).await
+    let confirmed = match verb {
+        EventVerb::Publish => Done::EventPublished,
+        EventVerb::Cancel => Done::EventCancelled,
+        EventVerb::Complete => Done::EventCompleted,
+        EventVerb::Attendance => Done::AttendanceSaved,
+    };
+    redirect_or_page(result, Some(confirmed), lang, invalid_or_state, |problems| async move {
+        manage_view(&state, lang, &auth, id, None, &problems, Some(verb)).await
     })
     .await
 }

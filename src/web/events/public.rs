@@ -241,10 +241,15 @@ pub async fn register(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
-    let result = state.events.register(user, id).await.map(|_| format!("/eventi/{id}"));
+    let result = state.events.register(user, id).await;
+    let confirmed = match &result {
+        Ok(r) if r.waitlist_place.is_some() => Done::Waitlisted,
+        _ => Done::Registered,
+    };
+    let result = result.map(|_| format!("/eventi/{id}"));
     let shown = |e: &Refusal| matches!(e, Refusal::State { .. } | Refusal::Forbidden { .. });
-    redirect_or_page(result, lang, shown, |_, message| async move {
-        event_page(&state, lang, &auth, id, Some(&message), None).await
+    redirect_or_page(result, Some(confirmed), lang, shown, |problems| async move {
+        event_page(&state, lang, &auth, id, Some(&problems.first().1), None).await
     })
     .await
 }
@@ -257,7 +262,7 @@ pub async fn unregister(
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let reg = state.events.unregister(user, id).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other(&format!("/eventi/{}", reg.event_id)))
+    Ok(done(&format!("/eventi/{}", reg.event_id), Done::Unregistered))
 }
 
 pub async fn certificate_pdf(
@@ -286,9 +291,6 @@ pub async fn certificate_pdf(
         Some(code) => accounts::region(&state.db, code).await?.map(|r| r.name),
         None => None,
     };
-    let hours = format!("{:.1}", (e.ends_at - e.starts_at) as f64 / 3_600_000.0)
-        .replace(".0", "")
-        .replace('.', lang.t(",", "."));
     let serial = format!("FL-{}-{:06}-{:04}", local_date(e.starts_at).year(), e.id, reg.id);
     let bytes = certificate::pdf(&certificate::Certificate {
         lang,
@@ -298,7 +300,7 @@ pub async fn certificate_pdf(
         event_title: &e.title,
         kind_label: e.kind.label(lang),
         when: &mail::when(&e, lang),
-        hours: &hours,
+        minutes: (e.ends_at - e.starts_at) / 60_000,
         issued_on: &local_date(state.clock.now_ms()).format("%d/%m/%Y").to_string(),
         serial: &serial,
     });
@@ -368,5 +370,5 @@ pub async fn feed_create(State(state): State<AppState>, lang: Lang, auth: Auth) 
 pub async fn feed_revoke(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     state.events.revoke_feed(user).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other("/eventi"))
+    Ok(done("/eventi", Done::CalendarRevoked))
 }

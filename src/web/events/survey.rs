@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::events::service::{EventFeedback, FeedbackWindow};
+use crate::web::kit::Done;
 
 /// What the survey form shows: the stored answer, or what was typed with the error it got.
 #[derive(Default)]
@@ -93,8 +94,8 @@ pub async fn save(
         Err(e) => Err(e),
     };
     let useful = f.non_empty("useful").and_then(|v| v.parse().ok());
-    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
-        let draft = SurveyDraft { useful, comment, error: Some((field, message)) };
+    redirect_or_page(result, Some(Done::SurveyAnswered), lang, invalid_or_state, |problems| async move {
+        let draft = SurveyDraft { useful, comment, error: Some(problems.first()) };
         super::public::event_page(&state, lang, &auth, id, None, Some(draft)).await
     })
     .await

@@ -9,7 +9,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::auth::Auth;
 use super::kit::form;
-use super::kit::{fund_text, invalid_or_state, redirect_or_page, see_other, signed_in};
+use super::kit::{done, fund_text, invalid_or_state, redirect_or_page, signed_in, Done};
 use super::layout::{csrf_field, page, Page};
 use super::params::Params;
 use super::PathId;
@@ -261,7 +261,8 @@ pub async fn ask(State(state): State<AppState>, lang: Lang, auth: Auth, body: By
     let topics = &state.search.corpus().topics;
     let result = state.exchange.ask(user, &d, topics).await.map(|q| format!("/scambio/domande/{}", q.id));
     let (state, auth, d) = (&state, &auth, &d);
-    redirect_or_page(result, lang, shown_on_form, |field, message| async move {
+    redirect_or_page(result, Some(Done::QuestionAsked), lang, shown_on_form, |problems| async move {
+        let (field, message) = problems.first();
         Ok(question_form(
             state,
             lang,
@@ -429,7 +430,14 @@ pub async fn act(
         }
     };
     let draft = (verb == ExchangeVerb::Answer).then_some(text);
-    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
+    let done = match verb {
+        ExchangeVerb::Answer => Done::Answered,
+        ExchangeVerb::Accept => Done::AnswerAccepted,
+        ExchangeVerb::Hide(_) => Done::ItemHidden,
+        ExchangeVerb::Report(_) => Done::ItemReported,
+    };
+    redirect_or_page(result, Some(done), lang, invalid_or_state, |problems| async move {
+        let (field, message) = problems.first();
         // An error about the reason of a report or a hiding is said at the top.
         let field = if verb == ExchangeVerb::Answer { field } else { String::new() };
         thread_page(&state, lang, &auth, question, draft.as_deref(), Some((&field, &message))).await
@@ -478,7 +486,8 @@ pub async fn edit_question(
     let result = state.exchange.edit_question(user, id, &d, topics).await.map(|_| format!("/scambio/domande/{id}"));
     let action = format!("/scambio/domande/{id}/modifica");
     let (state, auth, d, action) = (&state, &auth, &d, &action);
-    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
+    redirect_or_page(result, Some(Done::QuestionEdited), lang, invalid_or_state, |problems| async move {
+        let (field, message) = problems.first();
         Ok(question_form(
             state,
             lang,
@@ -551,8 +560,8 @@ pub async fn edit_answer(
         .await
         .map(|a| format!("/scambio/domande/{}#risposta-{id}", a.question_id));
     let (auth, text) = (&auth, &text);
-    redirect_or_page(result, lang, invalid_or_state, |_, message| async move {
-        Ok(answer_form(lang, auth, id, text, Some(&message)))
+    redirect_or_page(result, Some(Done::AnswerEdited), lang, invalid_or_state, |problems| async move {
+        Ok(answer_form(lang, auth, id, text, Some(&problems.first().1)))
     })
     .await
 }
@@ -601,5 +610,5 @@ pub async fn handle_report(
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     state.exchange.handle_report(user, id).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other("/coordinamento/segnalazioni-scambio"))
+    Ok(done("/coordinamento/segnalazioni-scambio", Done::ReportHandled))
 }

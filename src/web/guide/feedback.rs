@@ -13,7 +13,7 @@ use crate::accounts::session::random_secret;
 use crate::feedback::{self, GuideReport, Handling, ReportInput, ReportState, Vote, Voter};
 use crate::web::auth::cookie_value;
 use crate::web::error::{Refusal, RefusalHttp};
-use crate::web::kit::{client_headers_body, form, json, redirect_or_page, signed_in};
+use crate::web::kit::{client_headers_body, form, json, redirect_or_page, signed_in, Done};
 use crate::web::layout::csrf_field;
 use crate::web::PathId;
 
@@ -168,7 +168,7 @@ impl Readers {
 
 /// Refusals the reader can act on: the guide page again with the message.
 fn shown(e: &Refusal) -> bool {
-    matches!(e, Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Repeated { .. } | Refusal::TooMany { .. })
+    e.is_invalid() || matches!(e, Refusal::State { .. } | Refusal::Repeated { .. } | Refusal::TooMany { .. })
 }
 
 fn useful_of(raw: Option<&str>) -> Option<bool> {
@@ -259,7 +259,8 @@ pub async fn vote(
     let result = result.map(|_| format!("/guide/{}?grazie=1#parere", guide.id));
     let typed = vec![("useful".into(), f.get("useful").unwrap_or("").into()), ("comment".into(), comment.into())];
     let (state, auth, headers) = (&state, &auth, &headers);
-    let r = redirect_or_page(result, lang, shown, |field, message| async move {
+    let r = redirect_or_page(result, None, lang, shown, |problems| async move {
+        let (field, message) = problems.first();
         page_again(state, lang, auth, headers, guide, FormError { form: "vote", field, message, typed }).await
     })
     .await?;
@@ -303,7 +304,8 @@ pub async fn report(
         .map(|k| (k.to_string(), f.get(k).unwrap_or("").to_string()))
         .collect();
     let (state, auth, headers) = (&state, &auth, &headers);
-    redirect_or_page(result, lang, shown, |field, message| async move {
+    redirect_or_page(result, None, lang, shown, |problems| async move {
+        let (field, message) = problems.first();
         page_again(state, lang, auth, headers, guide, FormError { form: "report", field, message, typed }).await
     })
     .await
@@ -415,7 +417,8 @@ pub async fn handle_page(
     .await
     .map(|_| "/coordinamento/segnalazioni".to_string());
     let (state, auth) = (&state, &auth);
-    redirect_or_page(result, lang, shown, |_, message| async move {
+    redirect_or_page(result, Some(Done::ReportHandled), lang, shown, |problems| async move {
+        let (_, message) = problems.first();
         queue_view(state, lang, auth, Some(ReportState::Open), 1, Some((id, message))).await
     })
     .await

@@ -110,7 +110,7 @@ async fn mentor_home(state: &AppState, c: &mut sqlx::AnyConnection, lang: Lang, 
         @if proposed.is_empty() { p { (lang.t("Nessuna proposta in attesa.", "No proposal waiting.")) } }
         @else { ul { @for m in &proposed { (row(m)) } } }
         h2 { (lang.t("Mentorship attive", "Active mentorships")) }
-        @if active.is_empty() { p { (lang.t("Nessuna mentorship attiva.", "No active mentorship.")) } }
+        @if active.is_empty() { p { (lang.t("Nessuna mentorship in corso.", "No mentorship under way.")) } }
         @else { ul { @for m in &active { (row(m)) } } }
         @if !past.is_empty() {
             h2 { (lang.t("Storico", "History")) }

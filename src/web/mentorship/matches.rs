@@ -9,7 +9,20 @@ pub async fn match_page(
     PathId(id): PathId,
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
-    match_view(&state, lang, &auth, user, id, None).await
+    match_view(&state, lang, &auth, user, id, Refused::none()).await
+}
+
+/// A refused form on the match page: its problems, which form it was and what was typed.
+struct Refused<'a> {
+    problems: Problems,
+    verb: Option<MatchVerb>,
+    typed: Option<&'a Params>,
+}
+
+impl Refused<'_> {
+    fn none() -> Self {
+        Refused { problems: Problems::none(), verb: None, typed: None }
+    }
 }
 
 async fn match_view(
@@ -18,7 +31,7 @@ async fn match_view(
     auth: &Auth,
     user: &User,
     id: i64,
-    error: Option<(&str, &str)>,
+    refused: Refused<'_>,
 ) -> AppResult<Markup> {
     let mut c = conn(state).await?;
     let m = state.mentorship.visible_match(&mut c, user, id).await.map_err(|e| e.into_app(lang))?;
@@ -37,11 +50,28 @@ async fn match_view(
     // Each side rates once: the form goes once its rating is in.
     let rated = feedback.iter().any(|f| f.side == my_side);
     let action = |a: &str| format!("/mentorship/abbinamenti/{id}/{a}");
-    let err = |f: &str| field_error(error, f);
+    let err = &refused.problems;
+    // What the person typed in the refused form, so nothing is lost.
+    let typed = |verb: MatchVerb, name: &str| {
+        refused.typed.filter(|_| refused.verb == Some(verb)).and_then(|f| f.get(name)).unwrap_or("").to_string()
+    };
+    // Which forms the page shows: a refusal is shown above the form that caused it, or at the
+    // top when that form is gone (the proposal expired meanwhile).
+    let shows = |verb: MatchVerb| match verb {
+        MatchVerb::Accept | MatchVerb::Decline => is_mentor && m.state == MatchState::Proposed,
+        MatchVerb::Approve => is_coord && m.state == MatchState::Suggested,
+        MatchVerb::Withdraw => is_coord && matches!(m.state, MatchState::Suggested | MatchState::Proposed),
+        MatchVerb::Meetings => is_side && m.state == MatchState::Accepted,
+        MatchVerb::Complete => {
+            (m.state == MatchState::Accepted && (is_side || is_coord)) || (m.state == MatchState::Completed && is_side)
+        }
+        MatchVerb::Cancel => m.state == MatchState::Accepted && (is_side || is_coord),
+    };
+    let near = |verb: MatchVerb| html! { @if refused.verb == Some(verb) { (err.summary(lang)) } };
     let title = format!("{} — {}", m.mentor_name, r.region_name);
     let body = html! {
         h1 { (lang.t("Mentorship", "Mentorship")) ": " (title) }
-        @if let Some((_, msg)) = error { p.notice.error role="alert" { (msg) } }
+        @if !refused.verb.is_some_and(shows) { (err.summary(lang)) }
         p { strong { (m.state.label(lang)) }
             @if m.state == MatchState::Proposed { " · " (lang.t("risposta entro il", "answer by")) " " (m.expires_at.map(local_time).unwrap_or_default()) } }
         h2 { (lang.t("Perché questo mentor", "Why this mentor")) }
@@ -60,25 +90,30 @@ async fn match_view(
         }
         @if is_mentor && m.state == MatchState::Proposed {
             h2 { (lang.t("La tua risposta", "Your answer")) }
+            (near(MatchVerb::Accept))
+            (near(MatchVerb::Decline))
             form method="post" action=(action("accetta")) { (csrf_field(auth)) button type="submit" { (lang.t("Accetto", "I accept")) } }
             form.stack method="post" action=(action("rifiuta")) {
                 (csrf_field(auth))
                 div.field {
                     label for="reason" { (lang.t("Motivo del rifiuto", "Reason for declining")) }
-                    input #reason type="text" name="reason" aria-invalid=[err("reason").map(|_| "true")];
-                    @if let Some(e) = err("reason") { p.field-error { (e) } }
+                    input #reason type="text" name="reason" value=(typed(MatchVerb::Decline, "reason")) aria-invalid=[err.invalid("reason")] aria-describedby=[err.described("reason")];
+                    (err.at("reason"))
                 }
                 div { button type="submit" { (lang.t("Rifiuto", "I decline")) } }
             }
         }
         @if is_coord && m.state == MatchState::Suggested {
+            (near(MatchVerb::Approve))
+            (near(MatchVerb::Withdraw))
             form method="post" action=(action("approva")) { (csrf_field(auth)) button type="submit" { (lang.t("Approva e invia la proposta", "Approve and send the proposal")) } }
             form method="post" action=(action("scarta")) { (csrf_field(auth)) button type="submit" { (lang.t("Scarta il suggerimento", "Discard the suggestion")) } }
         }
         @if is_coord && m.state == MatchState::Proposed {
+            (near(MatchVerb::Withdraw))
             form.stack method="post" action=(action("ritira")) {
                 (csrf_field(auth))
-                div.field { label for="wreason" { (lang.t("Motivo (facoltativo)", "Reason (optional)")) } input #wreason type="text" name="reason"; }
+                div.field { label for="wreason" { (lang.t("Motivo (facoltativo)", "Reason (optional)")) } input #wreason type="text" name="reason" value=(typed(MatchVerb::Withdraw, "reason")); }
                 div { button type="submit" { (lang.t("Ritira la proposta", "Withdraw the proposal")) } }
             }
         }
@@ -88,16 +123,29 @@ async fn match_view(
             @else {
                 table {
                     thead { tr { th scope="col" { (lang.t("Data", "Date")) } th scope="col" { (lang.t("Argomento", "Topic")) } th scope="col" { (lang.t("Note", "Notes")) } th scope="col" { (lang.t("Registrato da", "Logged by")) } } }
-                    tbody { @for e in &meetings { tr { td { (e.held_on) } td { (e.topic) } td { (e.notes) } td { (e.author_name) } } } }
+                    tbody { @for e in &meetings { tr { td { (day_text(&e.held_on)) } td { (e.topic) } td { (e.notes) } td { (e.author_name) } } } }
                 }
             }
         }
         @if is_side && m.state == MatchState::Accepted {
+            (near(MatchVerb::Meetings))
             form.stack method="post" action=(action("incontri")) {
                 (csrf_field(auth))
-                div.field { label for="held_on" { (lang.t("Data dell'incontro", "Meeting date")) } input #held_on type="date" name="held_on" aria-invalid=[err("held_on").map(|_| "true")]; @if let Some(e) = err("held_on") { p.field-error { (e) } } }
-                div.field { label for="topic" { (lang.t("Argomento", "Topic")) } input #topic type="text" name="topic" aria-invalid=[err("topic").map(|_| "true")]; @if let Some(e) = err("topic") { p.field-error { (e) } } }
-                div.field { label for="notes" { (lang.t("Note", "Notes")) } textarea #notes name="notes" rows="3" {} }
+                div.field {
+                    label for="held_on" { (lang.t("Data dell'incontro", "Meeting date")) }
+                    input #held_on type="date" name="held_on" value=(typed(MatchVerb::Meetings, "held_on")) aria-invalid=[err.invalid("held_on")] aria-describedby=[err.described("held_on")];
+                    (err.at("held_on"))
+                }
+                div.field {
+                    label for="topic" { (lang.t("Argomento", "Topic")) }
+                    input #topic type="text" name="topic" value=(typed(MatchVerb::Meetings, "topic")) aria-invalid=[err.invalid("topic")] aria-describedby=[err.described("topic")];
+                    (err.at("topic"))
+                }
+                div.field {
+                    label for="notes" { (lang.t("Note", "Notes")) }
+                    textarea #notes name="notes" rows="3" aria-invalid=[err.invalid("notes")] aria-describedby=[err.described("notes")] { (typed(MatchVerb::Meetings, "notes")) }
+                    (err.at("notes"))
+                }
                 div { button type="submit" { (lang.t("Registra l'incontro", "Log the meeting")) } }
             }
         }
@@ -107,23 +155,29 @@ async fn match_view(
         }
         @if (m.state == MatchState::Accepted && (is_side || is_coord)) || (m.state == MatchState::Completed && is_side && !rated) {
             h2 { @if m.state == MatchState::Accepted { (lang.t("Concludi la mentorship", "Complete the mentorship")) } @else { (lang.t("La tua valutazione", "Your feedback")) } }
+            (near(MatchVerb::Complete))
             form.stack method="post" action=(action("concludi")) {
                 (csrf_field(auth))
                 @if is_side {
-                    fieldset.field {
+                    fieldset.field #useful aria-describedby=[err.described("useful")] {
                         legend { (lang.t("Quanto è stata utile? (1 = poco, 5 = molto)", "How useful was it? (1 = little, 5 = very)")) }
-                        @if let Some(e) = err("useful") { p.field-error { (e) } }
-                        @for n in 1..=5 { label { input type="radio" name="useful" value=(n); " " (n) } " " }
+                        (err.at("useful"))
+                        @for n in 1..=5 { label { input type="radio" name="useful" value=(n) checked[typed(MatchVerb::Complete, "useful") == n.to_string()]; " " (n) } " " }
                     }
-                    div.field { label for="comment" { (lang.t("Commento", "Comment")) } textarea #comment name="comment" rows="3" {} }
+                    div.field {
+                        label for="comment" { (lang.t("Commento", "Comment")) }
+                        textarea #comment name="comment" rows="3" aria-invalid=[err.invalid("comment")] aria-describedby=[err.described("comment")] { (typed(MatchVerb::Complete, "comment")) }
+                        (err.at("comment"))
+                    }
                 }
                 div { button type="submit" { @if m.state == MatchState::Accepted { (lang.t("Concludi", "Complete")) } @else { (lang.t("Invia la valutazione", "Send the feedback")) } } }
             }
         }
         @if m.state == MatchState::Accepted && (is_side || is_coord) {
+            (near(MatchVerb::Cancel))
             form.stack method="post" action=(action("annulla")) {
                 (csrf_field(auth))
-                div.field { label for="creason" { (lang.t("Motivo dell'interruzione", "Reason for stopping")) } input #creason type="text" name="reason"; }
+                div.field { label for="creason" { (lang.t("Motivo dell'interruzione", "Reason for stopping")) } input #creason type="text" name="reason" value=(typed(MatchVerb::Cancel, "reason")); }
                 div { button type="submit" { (lang.t("Interrompi la mentorship", "Stop the mentorship")) } }
             }
         }
@@ -139,6 +193,7 @@ pub async fn match_action(
     lang: Lang,
     auth: Auth,
     PathId(id): PathId,
+    uri: axum::http::Uri,
     body: Bytes,
 ) -> AppResult<Response> {
     let user = signed_in(&auth)?;
@@ -170,10 +225,20 @@ pub async fn match_action(
         MatchVerb::Cancel => ms.cancel(user, id, f.get("reason").unwrap_or("")).await,
     };
     let result = result.map(|()| format!("/mentorship/abbinamenti/{id}"));
-    let (state, auth) = (&state, &auth);
-    redirect_or_page(result, lang, invalid_or_state, |field, message| async move {
+    let confirmed = match verb {
+        MatchVerb::Accept => Done::ProposalAccepted,
+        MatchVerb::Decline => Done::ProposalDeclined,
+        MatchVerb::Approve => Done::SuggestionsApproved,
+        MatchVerb::Withdraw if uri.path().ends_with("/scarta") => Done::SuggestionDiscarded,
+        MatchVerb::Withdraw => Done::ProposalWithdrawn,
+        MatchVerb::Meetings => Done::MeetingLogged,
+        MatchVerb::Complete => Done::MentorshipCompleted,
+        MatchVerb::Cancel => Done::MentorshipStopped,
+    };
+    let (state, auth, f) = (&state, &auth, &f);
+    redirect_or_page(result, Some(confirmed), lang, invalid_or_state, |problems| async move {
         // Shown again only if this user may see the match.
-        match_view(state, lang, auth, user, id, Some((&field, &message))).await
+        match_view(state, lang, auth, user, id, Refused { problems, verb: Some(verb), typed: Some(f) }).await
     })
     .await
 }

@@ -10,14 +10,14 @@ use axum::Extension;
 use maud::{html, Markup};
 
 use super::auth::Auth;
-use super::kit::{conn, form, fund_label, invalid_or_state, redirect_or_page, rendered, see_other, signed_in};
-use super::layout::{confirm_page, csrf_field, page, Confirm, Page};
+use super::kit::{conn, done, form, fund_label, invalid_or_state, redirect_or_page, rendered, signed_in, Done};
+use super::layout::{confirm_page, csrf_field, page, Confirm, Page, Problems};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::session::random_secret;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
-use crate::clock::local_time;
+use crate::clock::{day_text, local_time};
 use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::matching::Part;
@@ -67,8 +67,4 @@ fn explanation(parts: &[Part], lang: Lang) -> Markup {
             @for p in parts { li { (p.text(lang)) " " small { "(+" (p.points) ")" } } }
         }
     }
-}
-
-fn field_error(error: Option<(&str, &str)>, field: &str) -> Option<String> {
-    error.filter(|(f, _)| *f == field).map(|(_, m)| m.to_string())
 }

@@ -3,18 +3,22 @@
 use super::*;
 
 fn profile_input(f: &Params) -> Result<ProfileInput, Refusal> {
+    // Both readings are checked, so a form with both wrong says so at once.
+    let mut checks = crate::refusal::Checks::default();
+    let experience = checks.take(input::parse_experience_lines(f.get("experience").unwrap_or("")));
     let capacity = match f.non_empty("capacity") {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+        Some(c) => checks.take(c.parse::<i64>().map_err(|_| {
             Refusal::invalid(
                 "capacity",
                 format!("Capacità non valida \"{c}\": scrivi un numero intero."),
                 format!("Invalid capacity \"{c}\": enter a whole number."),
             )
-        })?),
+        })),
     };
+    checks.done()?;
     Ok(ProfileInput {
-        experience: input::parse_experience_lines(f.get("experience").unwrap_or(""))?,
+        experience: experience.unwrap_or_default(),
         topics: f.all("topics").into_iter().map(String::from).collect(),
         languages: f.all("languages").into_iter().map(String::from).collect(),
         capacity,
@@ -42,17 +46,14 @@ async fn profile_form(
     lang: Lang,
     auth: &Auth,
     d: &ProfileDraft,
-    error: Option<(&str, &str)>,
-    saved: bool,
+    err: &Problems,
 ) -> AppResult<Markup> {
     let regions = accounts::regions(&state.db).await?;
     let topics = &state.search.corpus().topics;
-    let err = |f: &str| field_error(error, f);
     let title = lang.t("Il mio profilo da mentor", "My mentor profile");
     let body = html! {
         h1 { (title) }
-        @if saved { p.notice role="status" { (lang.t("Profilo salvato.", "Profile saved.")) } }
-        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        (err.summary(lang))
         form.stack method="post" action="/mentorship/profilo" {
             (csrf_field(auth))
             div.field {
@@ -60,41 +61,44 @@ async fn profile_form(
                                                  "Experience with the funds, one per line: fund | role | programme | Region code (optional)")) }
                 p.hint { (lang.t("Ruoli: AdG, OI, audit, beneficiario. Esempio: FSE+ | AdG | PR FSE+ Puglia 2014-2020 | PUG",
                                  "Roles: adg, oi, audit, beneficiario. Example: FSE+ | AdG | PR FSE+ Puglia 2014-2020 | PUG")) }
-                textarea #experience name="experience" rows="5" aria-invalid=[err("experience").map(|_| "true")] { (d.experience) }
-                @if let Some(m) = err("experience") { p.field-error { (m) } }
+                textarea #experience name="experience" rows="5" aria-invalid=[err.invalid("experience")] aria-describedby=[err.described("experience")] { (d.experience) }
+                (err.at("experience"))
             }
-            fieldset.field {
+            fieldset.field #topics aria-describedby=[err.described("topics")] {
                 legend { (lang.t("Temi su cui puoi affiancare", "Topics you can help with")) }
-                @if let Some(m) = err("topics") { p.field-error { (m) } }
+                (err.at("topics"))
                 div.choices { @for t in topics.all() { label { input type="checkbox" name="topics" value=(t.slug) checked[d.topics.contains(&t.slug)]; " " (t.label(lang)) } } }
             }
-            fieldset.field {
+            fieldset.field #languages aria-describedby=[err.described("languages")] {
                 legend { (lang.t("Lingue di lavoro", "Working languages")) }
-                @if let Some(m) = err("languages") { p.field-error { (m) } }
+                (err.at("languages"))
                 @for l in Lang::ALL { label { input type="checkbox" name="languages" value=(l.code()) checked[d.languages.iter().any(|x| x == l.code())]; " " (l.name()) } " " }
             }
             div.field {
                 label for="capacity" { (lang.t("Mentorship che puoi seguire insieme", "Mentorships you can follow at once")) }
-                input #capacity type="number" min="1" max="20" name="capacity" value=(d.capacity) aria-invalid=[err("capacity").map(|_| "true")];
-                @if let Some(m) = err("capacity") { p.field-error { (m) } }
+                input #capacity type="number" min="1" max="20" name="capacity" value=(d.capacity) aria-invalid=[err.invalid("capacity")] aria-describedby=[err.described("capacity")];
+                (err.at("capacity"))
             }
             div.field {
                 label for="employer_region" { (lang.t("Regione / PA per cui lavori (non ti sarà proposta)", "Region / AP you work for (never proposed to you)")) }
-                select #employer_region name="employer_region" {
+                select #employer_region name="employer_region" aria-invalid=[err.invalid("employer_region")] aria-describedby=[err.described("employer_region")] {
                     option value="" { "—" }
                     @for r in &regions { option value=(r.code) selected[d.employer_region.as_deref() == Some(r.code.as_str())] { (r.name) } }
                 }
+                (err.at("employer_region"))
             }
             div.field {
                 label for="pause_from" { (lang.t("In pausa dal", "On a pause from")) }
-                input #pause_from type="date" name="pause_from" value=(d.pause_from);
+                input #pause_from type="date" name="pause_from" value=(d.pause_from) aria-invalid=[err.invalid("pause_from")] aria-describedby=[err.described("pause_from")];
+                (err.at("pause_from"))
                 label for="pause_until" { (lang.t("al", "to")) }
-                input #pause_until type="date" name="pause_until" value=(d.pause_until) aria-invalid=[err("pause_until").map(|_| "true")];
-                @if let Some(m) = err("pause_until") { p.field-error { (m) } }
+                input #pause_until type="date" name="pause_until" value=(d.pause_until) aria-invalid=[err.invalid("pause_until")] aria-describedby=[err.described("pause_until")];
+                (err.at("pause_until"))
             }
             div.field {
                 label for="bio" { (lang.t("Presentazione", "About you")) }
-                textarea #bio name="bio" rows="4" { (d.bio) }
+                textarea #bio name="bio" rows="4" aria-invalid=[err.invalid("bio")] aria-describedby=[err.described("bio")] { (d.bio) }
+                (err.at("bio"))
             }
             div { button type="submit" { (lang.t("Salva il profilo", "Save the profile")) } }
         }
@@ -102,14 +106,8 @@ async fn profile_form(
     Ok(page(Page { lang, title, here: "/mentorship/profilo", auth: Some(auth) }, body))
 }
 
-pub async fn profile_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    auth: Auth,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
+pub async fn profile_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
-    let saved = Params::parse(raw.as_deref(), lang)?.get("salvato").is_some();
     let mut c = conn(&state).await?;
     let d = match store::profile(&mut c, user.id).await? {
         Some(p) => ProfileDraft {
@@ -146,7 +144,7 @@ pub async fn profile_page(
             bio: String::new(),
         },
     };
-    profile_form(&state, lang, &auth, &d, None, saved).await
+    profile_form(&state, lang, &auth, &d, &Problems::none()).await
 }
 
 pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
@@ -160,8 +158,8 @@ pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth,
     }
     .await;
     match result {
-        Ok(()) => Ok(see_other("/mentorship/profilo?salvato=1")),
-        Err(e @ Refusal::Invalid { .. }) => {
+        Ok(()) => Ok(done("/mentorship/profilo", Done::ProfileSaved)),
+        Err(e) if e.is_invalid() => {
             let d = ProfileDraft {
                 experience: f.get("experience").unwrap_or("").into(),
                 topics: f.all("topics").into_iter().map(String::from).collect(),
@@ -172,9 +170,7 @@ pub async fn profile_save(State(state): State<AppState>, lang: Lang, auth: Auth,
                 pause_until: f.get("pause_until").unwrap_or("").into(),
                 bio: f.get("bio").unwrap_or("").into(),
             };
-            let message = e.message(lang);
-            let markup =
-                profile_form(&state, lang, &auth, &d, Some((e.field().unwrap_or(""), &message)), false).await?;
+            let markup = profile_form(&state, lang, &auth, &d, &Problems::of(&e, lang)).await?;
             Ok(rendered(StatusCode::BAD_REQUEST, markup))
         }
         Err(e) => Err(e.into_app(lang)),

@@ -22,29 +22,28 @@ fn request_form(
     action: &str,
     title: &str,
     draft: &RequestInput,
-    error: Option<(&str, &str)>,
+    err: &Problems,
 ) -> Markup {
     let topics = &state.search.corpus().topics;
-    let err = |f: &str| field_error(error, f);
     let body = html! {
         h1 { (title) }
-        @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }
+        (err.summary(lang))
         form.stack method="post" action=(action) {
             (csrf_field(auth))
             input type="hidden" name="form_key" value=(draft.form_key.clone().unwrap_or_default());
             div.field {
                 label for="fund" { (lang.t("Fondo", "Fund")) }
-                select #fund name="fund" aria-invalid=[err("fund").map(|_| "true")] {
+                select #fund name="fund" aria-invalid=[err.invalid("fund")] aria-describedby=[err.described("fund")] {
                     option value="" { "—" }
                     @for f in Fund::ALL {
                         option value=(f.as_str()) selected[Fund::parse(&draft.fund) == Some(f)] { (fund_label(f.as_str(), lang)) }
                     }
                 }
-                @if let Some(m) = err("fund") { p.field-error { (m) } }
+                (err.at("fund"))
             }
-            fieldset.field {
+            fieldset.field #topics aria-describedby=[err.described("topics")] {
                 legend { (lang.t("Temi (uno o più)", "Topics (one or more)")) }
-                @if let Some(m) = err("topics") { p.field-error { (m) } }
+                (err.at("topics"))
                 div.choices {
                     @for t in topics.all() {
                         label {
@@ -56,28 +55,30 @@ fn request_form(
             }
             div.field {
                 label for="language" { (lang.t("Lingua preferita", "Preferred language")) }
-                select #language name="language" {
+                select #language name="language" aria-invalid=[err.invalid("language")] aria-describedby=[err.described("language")] {
                     @for l in Lang::ALL { option value=(l.code()) selected[draft.language == l.code()] { (l.name()) } }
                 }
+                (err.at("language"))
             }
-            fieldset.field {
+            fieldset.field #format aria-describedby=[err.described("format")] {
                 legend { (lang.t("Formato", "Format")) }
-                @if let Some(m) = err("format") { p.field-error { (m) } }
+                (err.at("format"))
                 @for f in Format::ALL {
                     label { input type="radio" name="format" value=(f.as_str()) checked[draft.format == f.as_str()]; " " (f.label(lang)) } br;
                 }
             }
             div.field {
                 label for="description" { (lang.t("Di che cosa avete bisogno", "What you need")) }
-                textarea #description name="description" rows="6" aria-invalid=[err("description").map(|_| "true")] { (draft.description) }
-                @if let Some(m) = err("description") { p.field-error { (m) } }
+                textarea #description name="description" rows="6" aria-invalid=[err.invalid("description")] aria-describedby=[err.described("description")] { (draft.description) }
+                (err.at("description"))
             }
             div.field {
                 label for="period_from" { (lang.t("Periodo desiderato: dal", "Desired period: from")) }
-                input #period_from type="date" name="period_from" value=(draft.period_from.clone().unwrap_or_default());
+                input #period_from type="date" name="period_from" value=(draft.period_from.clone().unwrap_or_default()) aria-invalid=[err.invalid("period_from")] aria-describedby=[err.described("period_from")];
+                (err.at("period_from"))
                 label for="period_until" { (lang.t("al", "to")) }
-                input #period_until type="date" name="period_until" value=(draft.period_until.clone().unwrap_or_default()) aria-invalid=[err("period_until").map(|_| "true")];
-                @if let Some(m) = err("period_until") { p.field-error { (m) } }
+                input #period_until type="date" name="period_until" value=(draft.period_until.clone().unwrap_or_default()) aria-invalid=[err.invalid("period_until")] aria-describedby=[err.described("period_until")];
+                (err.at("period_until"))
             }
             div { button type="submit" { (lang.t("Invia", "Send")) } }
         }
@@ -106,12 +107,12 @@ pub async fn new_request(
         ..Default::default()
     };
     let title = lang.t("Nuova richiesta di mentorship", "New mentorship request");
-    Ok(request_form(&state, lang, &auth, "/mentorship/richieste", title, &draft, None))
+    Ok(request_form(&state, lang, &auth, "/mentorship/richieste", title, &draft, &Problems::none()))
 }
 
 /// Refusals the request form is shown again with, next to the field they are about.
 fn on_the_form(e: &Refusal) -> bool {
-    matches!(e, Refusal::Invalid { .. } | Refusal::State { .. } | Refusal::Duplicate { .. })
+    e.is_invalid() || matches!(e, Refusal::State { .. } | Refusal::Duplicate { .. })
 }
 
 pub async fn file_request(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
@@ -125,8 +126,8 @@ pub async fn file_request(State(state): State<AppState>, lang: Lang, auth: Auth,
     .await;
     let result = result.map(|id| format!("/mentorship/richieste/{id}"));
     let (state, auth, draft) = (&state, &auth, &draft);
-    redirect_or_page(result, lang, on_the_form, |field, message| async move {
-        Ok(request_form(state, lang, auth, "/mentorship/richieste", title, draft, Some((&field, &message))))
+    redirect_or_page(result, Some(Done::RequestFiled), lang, on_the_form, |problems| async move {
+        Ok(request_form(state, lang, auth, "/mentorship/richieste", title, draft, &problems))
     })
     .await
 }
@@ -152,7 +153,7 @@ pub async fn edit_request_page(
     };
     let action = format!("/mentorship/richieste/{id}/modifica");
     let title = lang.t("Modifica la richiesta", "Edit the request");
-    Ok(request_form(&state, lang, &auth, &action, title, &draft, None))
+    Ok(request_form(&state, lang, &auth, &action, title, &draft, &Problems::none()))
 }
 
 pub async fn edit_request(
@@ -174,8 +175,8 @@ pub async fn edit_request(
     .await;
     let result = result.map(|()| format!("/mentorship/richieste/{id}"));
     let (state, auth, draft, action) = (&state, &auth, &draft, &action);
-    redirect_or_page(result, lang, on_the_form, |field, message| async move {
-        Ok(request_form(state, lang, auth, action, title, draft, Some((&field, &message))))
+    redirect_or_page(result, Some(Done::RequestEdited), lang, on_the_form, |problems| async move {
+        Ok(request_form(state, lang, auth, action, title, draft, &problems))
     })
     .await
 }
@@ -193,7 +194,7 @@ pub async fn withdraw_request(
         return withdraw_confirmation(&state, lang, &auth, id, f.non_empty("reason")).await;
     }
     state.mentorship.withdraw_request(user, id, f.non_empty("reason")).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other(&format!("/mentorship/richieste/{id}")))
+    Ok(done(&format!("/mentorship/richieste/{id}"), Done::RequestWithdrawn))
 }
 
 pub async fn assign(
@@ -209,7 +210,7 @@ pub async fn assign(
         AppError::field("mentor", lang.t("Scegli un mentor dall'elenco.", "Choose a mentor from the list."))
     })?;
     let m = state.mentorship.assign(user, id, mentor).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other(&format!("/mentorship/abbinamenti/{m}")))
+    Ok(done(&format!("/mentorship/abbinamenti/{m}"), Done::MentorAssigned))
 }
 
 // ----- one request -----
@@ -291,7 +292,7 @@ pub async fn request_page(
                         tr {
                             td { (local_time(t.at)) }
                             td { @if let Some(m) = t.match_id { (lang.t("abbinamento", "match")) " " (m) ": " } @else { (lang.t("richiesta", "request")) ": " }
-                                 (t.from_state.clone().unwrap_or_else(|| "—".into())) " → " (t.to_state) }
+                                 (t.from_state.as_deref().map_or("—", |s| state_label(s, t.match_id.is_some(), lang))) " → " (state_label(&t.to_state, t.match_id.is_some(), lang)) }
                             td { (t.actor_name.clone().unwrap_or_else(|| lang.t("sistema", "system").into())) }
                             td { (t.note.clone().unwrap_or_default()) }
                         }
@@ -303,6 +304,16 @@ pub async fn request_page(
     Ok(page(Page { lang, title: &title, here: &format!("/mentorship/richieste/{id}"), auth: Some(&auth) }, body))
 }
 
+/// A stored state of a match or a request, as people read it.
+fn state_label(stored: &str, of_match: bool, lang: Lang) -> &str {
+    let label = if of_match {
+        MatchState::parse(stored).map(|s| s.label(lang))
+    } else {
+        RequestState::parse(stored).map(|s| s.label(lang))
+    };
+    label.unwrap_or(stored)
+}
+
 pub(super) fn request_summary(r: &Request, topics: &crate::guides::Topics, lang: Lang) -> Markup {
     html! {
         dl.facts {
@@ -312,7 +323,7 @@ pub(super) fn request_summary(r: &Request, topics: &crate::guides::Topics, lang:
             dt { (lang.t("Formato", "Format")) } dd { (format_label(&r.format, lang)) }
             dt { (lang.t("Lingua", "Language")) } dd { (Lang::parse(&r.language).map(|l| l.name()).unwrap_or("")) }
             @if r.period_from.is_some() || r.period_until.is_some() {
-                dt { (lang.t("Periodo", "Period")) } dd { (r.period_from.clone().unwrap_or_default()) " – " (r.period_until.clone().unwrap_or_default()) }
+                dt { (lang.t("Periodo", "Period")) } dd { (r.period_from.as_deref().map(day_text).unwrap_or_default()) " – " (r.period_until.as_deref().map(day_text).unwrap_or_default()) }
             }
             dt { (lang.t("Stato", "Status")) } dd { (r.state.label(lang)) }
             dt { (lang.t("Presentata il", "Filed on")) } dd { (local_time(r.created_at)) }

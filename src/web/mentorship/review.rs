@@ -3,7 +3,12 @@
 use super::*;
 
 pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) -> AppResult<Markup> {
-    let mut c = conn(&state).await?;
+    review_view(&state, lang, &auth, &Problems::none()).await
+}
+
+/// The review desk; `err` holds a refused approval, shown above the suggestions.
+async fn review_view(state: &AppState, lang: Lang, auth: &Auth, err: &Problems) -> AppResult<Markup> {
+    let mut c = conn(state).await?;
     let auto = store::auto_mode(&mut c).await?;
     let of = |states: Vec<MatchState>| MatchFilter { states, ..Default::default() };
     let suggested = store::matches(&mut c, &of(vec![MatchState::Suggested]), 500).await?;
@@ -23,7 +28,7 @@ pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) 
     let body = html! {
         h1 { (title) }
         form method="post" action="/coordinamento/mentorship/modalita" {
-            (csrf_field(&auth))
+            (csrf_field(auth))
             p {
                 (lang.t("Modalità automatica", "Automatic mode")) ": " strong { @if auto { (lang.t("attiva", "on")) } @else { (lang.t("spenta", "off")) } } ". "
                 (lang.t("Se attiva, i suggerimenti diventano subito proposte ai mentor.", "When on, suggestions become proposals to mentors at once."))
@@ -33,15 +38,16 @@ pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) 
             }
         }
         form method="post" action="/coordinamento/mentorship/esegui" {
-            (csrf_field(&auth))
+            (csrf_field(auth))
             button type="submit" { (lang.t("Esegui ora l'assegnazione", "Run the assignment now")) }
         }
         h2 { (lang.t("Suggerimenti da approvare", "Suggestions to review")) " (" (suggested.len()) ")" }
+        (err.summary(lang))
         @if suggested.is_empty() { p { (lang.t("Nessun suggerimento in attesa.", "No suggestion waiting.")) } }
         @else {
             form method="post" action="/coordinamento/mentorship/approva" {
-                (csrf_field(&auth))
-                table {
+                (csrf_field(auth))
+                table #id aria-describedby=[err.described("id")] {
                     thead { tr { th scope="col" { span.visually-hidden { (lang.t("Seleziona", "Select")) } } th scope="col" { (lang.t("Richiesta", "Request")) } th scope="col" { "Mentor" } th scope="col" { (lang.t("Perché", "Why")) } } }
                     tbody {
                         @for m in &suggested {
@@ -54,6 +60,7 @@ pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) 
                         }
                     }
                 }
+                (err.at("id"))
                 button type="submit" name="which" value="selected" { (lang.t("Approva i selezionati", "Approve the selected")) }
                 " "
                 button type="submit" name="which" value="all" { (lang.t("Approva tutti", "Approve all")) }
@@ -65,7 +72,7 @@ pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) 
             li { a href=(format!("/mentorship/abbinamenti/{}", m.id)) { (m.mentor_name) " — " (lang.t("richiesta", "request")) " " (m.request_id) }
                  " · " (lang.t("inviata da", "sent")) " " (age(m.proposed_at.unwrap_or(m.created_at))) " · " (lang.t("scade il", "expires")) " " (m.expires_at.map(local_time).unwrap_or_default()) }
         } } }
-        h2 { (lang.t("Mentorship attive", "Active mentorships")) " (" (active.len()) ")" }
+        h2 { (lang.t("Mentorship in corso", "Mentorships under way")) " (" (active.len()) ")" }
         @if active.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
         @else { ul { @for m in &active {
             li { a href=(format!("/mentorship/abbinamenti/{}", m.id)) { (m.mentor_name) " — " (lang.t("richiesta", "request")) " " (m.request_id) " (" (m.region_code) ")" }
@@ -79,25 +86,28 @@ pub async fn review_page(State(state): State<AppState>, lang: Lang, auth: Auth) 
             ul { @for r in &waiting { li { a href=(format!("/mentorship/richieste/{}", r.id)) { (r.id) " — " (r.region_name) ", " (fund_label(&r.fund, lang)) } " · " (age(r.created_at)) } } }
         }
     };
-    Ok(page(Page { lang, title, here: "/coordinamento/mentorship", auth: Some(&auth) }, body))
+    Ok(page(Page { lang, title, here: "/coordinamento/mentorship", auth: Some(auth) }, body))
 }
 
 pub async fn review_approve(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
     let user = signed_in(&auth)?;
     let f = form(&body, lang)?;
     let ids: Vec<i64> = f.all("id").iter().filter_map(|i| i.parse().ok()).collect();
-    if f.get("which") != Some("all") && ids.is_empty() {
-        return Err(AppError::field(
+    let result = if f.get("which") != Some("all") && ids.is_empty() {
+        Err(Refusal::invalid(
             "id",
-            lang.t(
-                "Seleziona almeno un suggerimento, oppure usa \"Approva tutti\".",
-                "Select at least one suggestion, or use \"Approve all\".",
-            ),
-        ));
-    }
-    let ids = if f.get("which") == Some("all") { Vec::new() } else { ids };
-    state.mentorship.approve(user, &ids).await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other("/coordinamento/mentorship"))
+            "Seleziona almeno un suggerimento, oppure usa \"Approva tutti\".",
+            "Select at least one suggestion, or use \"Approve all\".",
+        ))
+    } else {
+        let ids = if f.get("which") == Some("all") { Vec::new() } else { ids };
+        state.mentorship.approve(user, &ids).await.map(|_| "/coordinamento/mentorship".to_string())
+    };
+    let (state, auth) = (&state, &auth);
+    redirect_or_page(result, Some(Done::SuggestionsApproved), lang, invalid_or_state, |problems| async move {
+        review_view(state, lang, auth, &problems).await
+    })
+    .await
 }
 
 pub async fn review_mode(State(state): State<AppState>, lang: Lang, auth: Auth, body: Bytes) -> AppResult<Response> {
@@ -112,10 +122,10 @@ pub async fn review_mode(State(state): State<AppState>, lang: Lang, auth: Auth, 
     if on {
         state.mentorship.rerun().await;
     }
-    Ok(see_other("/coordinamento/mentorship"))
+    Ok(done("/coordinamento/mentorship", Done::AutoModeChanged))
 }
 
 pub async fn review_run(State(state): State<AppState>, lang: Lang) -> AppResult<Response> {
     state.mentorship.run().await.map_err(|e| e.into_app(lang))?;
-    Ok(see_other("/coordinamento/mentorship"))
+    Ok(done("/coordinamento/mentorship", Done::AssignmentRun))
 }
