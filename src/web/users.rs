@@ -11,7 +11,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{form, rendered};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{csrf_field, page, scrolling, Page};
 use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
 use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
@@ -137,6 +137,7 @@ async fn users_page(
         @if users.is_empty() {
             p.notice role="status" { (lang.t("Nessun utente con questi filtri.", "No user matches these filters.")) }
         } @else {
+            (scrolling(lang.t("Utenti", "Users"), html! {
             table {
                 thead { tr {
                     th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Ruolo", "Role")) }
@@ -172,6 +173,7 @@ async fn users_page(
                     }
                 }
             }
+            }))
         }
         h2 #invita { (lang.t("Invita un utente", "Invite a user")) }
         @if let Some((_, m)) = error { p.notice.error role="alert" { (m) } }

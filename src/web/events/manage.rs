@@ -290,6 +290,7 @@ async fn manage_view(
         @else {
             form method="post" action=(action("presenze")) {
                 (csrf_field(auth))
+                (scrolling(lang.t("Iscritti e presenze", "Registrations and attendance"), html! {
                 table {
                     thead { tr { th scope="col" { (lang.t("Presente", "Attended")) } th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Regione", "Region")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritto il", "Registered")) } } }
                     tbody { @for r in &regs { tr {
@@ -297,6 +298,7 @@ async fn manage_view(
                         td { (r.name) } td { (r.email) } td { (r.region_code.clone().unwrap_or_default()) } td { (r.state.label(lang)) } td { (local_time(r.created_at)) }
                     } } }
                 }
+                }))
                 button type="submit" { (lang.t("Salva le presenze", "Save attendance")) }
             }
             form.stack method="post" action=(format!("/coordinamento/eventi/{id}/presenze.csv?csrf={}", auth.csrf())) enctype="multipart/form-data" {

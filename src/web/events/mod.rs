@@ -16,7 +16,7 @@ use super::auth::Auth;
 
 use super::kit::{conn, fund_label, invalid_or_state, redirect_or_page, see_other};
 use super::kit::{form, rendered, signed_in};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{csrf_field, page, scrolling, Page};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role, User};

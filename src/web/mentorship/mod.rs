@@ -11,7 +11,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{conn, form, fund_label, invalid_or_state, redirect_or_page, rendered, see_other, signed_in};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{csrf_field, page, scrolling, Page};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::session::random_secret;
