@@ -71,6 +71,26 @@ pub struct Driver {
     _process: KillOnDrop,
     /// Chromium profiles, one per session, removed at the end.
     profiles: tempfile::TempDir,
+    /// Sessions to end when the test ends, also in a panic: ChromeDriver killed alone would
+    /// leave its browsers running.
+    sessions: std::sync::Mutex<Vec<String>>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        use std::io::Read;
+        let addr = self.url.trim_start_matches("http://").to_string();
+        for id in self.sessions.lock().map(|s| s.clone()).unwrap_or_default() {
+            let Ok(mut stream) = std::net::TcpStream::connect(&addr) else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{id} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
+    }
 }
 
 impl Driver {
@@ -102,7 +122,13 @@ impl Driver {
             assert!(Instant::now() < deadline, "ChromeDriver did not answer on port {port} within 20 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Driver { tools, url, _process: process, profiles: tempfile::tempdir().expect("temp dir") }
+        Driver {
+            tools,
+            url,
+            _process: process,
+            profiles: tempfile::tempdir().expect("temp dir"),
+            sessions: Default::default(),
+        }
     }
 
     /// A new headless browser window with its own profile (cookies).
@@ -124,7 +150,9 @@ impl Driver {
         let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps);
         let client = builder.connect(&self.url).await.unwrap_or_else(|e| panic!("a browser session for {who}: {e}"));
-        client.set_ua(format!("fondilab-browser-test ({who})")).await.ok();
+        if let Ok(Some(id)) = client.session_id().await {
+            self.sessions.lock().unwrap().push(id);
+        }
         client
     }
 }
