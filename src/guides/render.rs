@@ -3,6 +3,9 @@
 
 use pulldown_cmark::{html, Event, Options, Parser, TagEnd};
 
+const TASK_OPEN: &str = "<span class=\"task\" aria-hidden=\"true\">☐</span> ";
+const TASK_DONE: &str = "<span class=\"task\" aria-hidden=\"true\">☑</span> ";
+
 pub fn markdown_to_html(md: &str) -> String {
     markdown_to_html_marked(md, None)
 }
@@ -13,6 +16,9 @@ pub fn markdown_to_html_marked(md: &str, mark: Option<&dyn Fn(&str) -> String>) 
     let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(md, options).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        // A checklist's box is a picture, not a form field: a disabled checkbox with no label
+        // is announced as an unnamed control. The item's words follow it.
+        Event::TaskListMarker(done) => Event::InlineHtml(if done { TASK_DONE } else { TASK_OPEN }.into()),
         Event::Text(t) => match mark {
             Some(mark) => Event::InlineHtml(mark(&t).into()),
             None => Event::Text(t),
@@ -48,6 +54,13 @@ pub fn markdown_to_text(md: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checklist_boxes_are_pictures_not_fields() {
+        let html = markdown_to_html("- [ ] firmare\n- [x] inviare\n");
+        assert!(!html.contains("<input"), "{html}");
+        assert!(html.contains("☐</span> firmare") && html.contains("☑</span> inviare"), "{html}");
+    }
 
     #[test]
     fn raw_html_is_escaped() {

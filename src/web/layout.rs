@@ -42,6 +42,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (p.title) " — fondilab" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
             }
             body {
                 a.skip href="#contenuto" { (lang.t("Vai al contenuto", "Skip to content")) }
@@ -235,4 +236,10 @@ impl Problems {
             }
         }
     }
+}
+
+/// A table that may be wider than a phone: it scrolls sideways in its own box (named by
+/// `label`, and focusable so that the keyboard scrolls it too) instead of widening the page.
+pub fn scrolling(label: &str, table: Markup) -> Markup {
+    html! { div.table-scroll role="region" aria-label=(label) tabindex="0" { (table) } }
 }

@@ -1,5 +1,5 @@
 //! HTTP: the route table, the HTML error pages, the language extractor and the small
-//! handlers that belong to no area (health, language switch, stylesheet).
+//! handlers that belong to no area (health, language switch, stylesheet, icon).
 
 pub mod account;
 pub mod api;
@@ -67,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/guide/{id}/utile", post(guide::vote))
         .route("/lingua", get(switch_language).post(save_language))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
         .route("/accedi", get(account::signin_page).post(account::signin_request))
         .route("/accedi/{token}", get(account::link_page).post(account::link_use))
         .route("/privacy", get(account::privacy))
@@ -344,6 +345,10 @@ fn language_chosen(state: &AppState, p: &params::Params, lang: Lang) -> Result<R
 
 async fn stylesheet() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], include_str!("style.css"))
+}
+
+async fn favicon() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "image/svg+xml"), (CACHE_CONTROL, "public, max-age=86400")], include_str!("favicon.svg"))
 }
 
 async fn healthz() -> &'static str {

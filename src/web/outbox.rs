@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use serde::Serialize;
 
 use super::auth::Auth;
-use super::layout::{csrf_field, page, Page};
+use super::layout::{csrf_field, page, scrolling, Page};
 use super::params::Params;
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -195,6 +195,7 @@ pub async fn page_list(
             p.notice role="status" { (lang.t("Nessun messaggio con questi filtri.", "No message matches these filters.")) }
         } @else {
             p role="status" { (total) " " (lang.t("messaggi", "messages")) }
+            (scrolling(lang.t("Messaggi in uscita", "Outgoing messages"), html! {
             table {
                 caption.visually-hidden { (lang.t("Messaggi in uscita", "Outgoing messages")) }
                 thead { tr {
@@ -229,6 +230,7 @@ pub async fn page_list(
                     }
                 }
             }
+            }))
             @if pages > 1 {
                 nav.pages aria-label=(lang.t("Pagine", "Pages")) { ul {
                     @if q.page > 1 { li { a href=(link(q.page - 1)) rel="prev" { (lang.t("Precedente", "Previous")) } } }

@@ -75,13 +75,15 @@ pub async fn search(
         @if req.q.is_empty() && !req.has_filters() {
             (browse_by_fund(lang, &results.facets, topics))
         } @else {
+            // Results first: on a phone the filters follow them, folded; the stylesheet puts
+            // them in a left column on wider screens.
             div.layout {
-                (facets_sidebar(lang, &req, &results.facets, topics))
                 section aria-labelledby="risultati" {
                     h2 #risultati .visually-hidden { (lang.t("Risultati", "Results")) }
                     (active_filters(lang, &req, topics))
                     (results_list(lang, &req, &results, &auth))
                 }
+                (facets_sidebar(lang, &req, &results.facets, topics))
             }
         }
     };
@@ -220,10 +222,13 @@ fn facets_sidebar(lang: Lang, req: &SearchRequest, facets: &Facets, topics: &Top
     topic_links.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
     html! {
         aside.facets aria-label=(lang.t("Restringi i risultati", "Narrow the results")) {
-            (facet_group(lang, lang.t("Fondo", "Fund"), &fund_links))
-            (facet_group(lang, lang.t("Fase", "Phase"), &phase_links))
-            (facet_group(lang, lang.t("Lingua", "Language"), &lang_links))
-            (facet_group(lang, lang.t("Tema", "Topic"), &topic_links))
+            details open[req.has_filters()] {
+                summary { (lang.t("Filtri", "Filters")) }
+                (facet_group(lang, lang.t("Fondo", "Fund"), &fund_links))
+                (facet_group(lang, lang.t("Fase", "Phase"), &phase_links))
+                (facet_group(lang, lang.t("Lingua", "Language"), &lang_links))
+                (facet_group(lang, lang.t("Tema", "Topic"), &topic_links))
+            }
         }
     }
 }

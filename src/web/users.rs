@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{done, form, rendered, Done};
-use super::layout::{confirm_page, csrf_field, page, Confirm, Page, Problems};
+use super::layout::{confirm_page, csrf_field, page, scrolling, Confirm, Page, Problems};
 use super::params::Params;
 use crate::accounts::signin::{self, WELCOME_LINK_TTL_MS};
 use crate::accounts::{self, category_label, NewUser, Region, Role, User, UserFilter, ORGANISATION_KINDS};
@@ -135,6 +135,7 @@ async fn users_page(
         @if users.is_empty() {
             p.notice role="status" { (lang.t("Nessun utente con questi filtri.", "No user matches these filters.")) }
         } @else {
+            (scrolling(lang.t("Utenti", "Users"), html! {
             table {
                 thead { tr {
                     th scope="col" { (lang.t("Nome", "Name")) } th scope="col" { "Email" } th scope="col" { (lang.t("Ruolo", "Role")) }
@@ -175,6 +176,7 @@ async fn users_page(
                     }
                 }
             }
+            }))
         }
         h2 #invita { (lang.t("Invita un utente", "Invite a user")) }
         (err.summary(lang))

@@ -139,6 +139,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
             [401, 403, 403, 403, 400],
         ),
         (Get, "/static/style.css", s("/static/style.css"), ALL),
+        (Get, "/static/favicon.svg", s("/static/favicon.svg"), ALL),
         (Get, "/accedi", s("/accedi"), ALL),
         (Post, "/accedi", s("/accedi"), [200; 5]),
         (Get, "/accedi/{token}", s(&format!("/accedi/{}", "a".repeat(64))), ALL),

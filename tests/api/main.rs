@@ -9,6 +9,7 @@ mod accounts_guards;
 mod accounts_limits;
 mod authz;
 mod backup;
+mod browser;
 mod contract;
 mod corpus_check;
 mod dashboard;

@@ -305,7 +305,7 @@ async fn manage_view(
         (near(EventVerb::Attendance))
         @if regs.is_empty() { p { (lang.t("Nessun iscritto.", "Nobody registered.")) } }
         @else if !started || !matches!(e.state, EventState::Published | EventState::Completed) {
-            (registrations_table(&regs, lang, false))
+            (scrolling(lang.t("Iscritti", "Registrations"), registrations_table(&regs, lang, false)))
             @if matches!(e.state, EventState::Draft | EventState::Published) {
                 p.hint { (lang.t("Le presenze si registrano dopo l'inizio:", "Attendance is recorded after the start:")) " " (local_time(e.starts_at)) "." }
             }
@@ -313,7 +313,7 @@ async fn manage_view(
         @else {
             form method="post" action=(action("presenze")) {
                 (csrf_field(auth))
-                (registrations_table(&regs, lang, true))
+                (scrolling(lang.t("Iscritti e presenze", "Registrations and attendance"), registrations_table(&regs, lang, true)))
                 button type="submit" { (lang.t("Salva le presenze", "Save attendance")) }
             }
             form.stack method="post" action=(format!("/coordinamento/eventi/{id}/presenze.csv?csrf={}", auth.csrf())) enctype="multipart/form-data" {

@@ -16,7 +16,7 @@ use super::auth::Auth;
 
 use super::kit::{conn, done, fund_label, invalid_or_state, redirect_or_page, Done};
 use super::kit::{form, rendered, signed_in};
-use super::layout::{confirm_page, csrf_field, page, Confirm, Page, Problems};
+use super::layout::{confirm_page, csrf_field, page, scrolling, Confirm, Page, Problems};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::{self, Role, User};

@@ -11,7 +11,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{conn, done, form, fund_label, invalid_or_state, redirect_or_page, rendered, signed_in, Done};
-use super::layout::{confirm_page, csrf_field, page, Confirm, Page, Problems};
+use super::layout::{confirm_page, csrf_field, page, scrolling, Confirm, Page, Problems};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::session::random_secret;

@@ -285,6 +285,7 @@ pub async fn request_page(
         }
         @if !history.is_empty() {
             h2 { (lang.t("Cronologia", "History")) }
+            (scrolling(lang.t("Cronologia", "History"), html! {
             table {
                 thead { tr { th scope="col" { (lang.t("Quando", "When")) } th scope="col" { (lang.t("Cambio", "Change")) } th scope="col" { (lang.t("Chi", "Who")) } th scope="col" { (lang.t("Nota", "Note")) } } }
                 tbody {
@@ -299,6 +300,7 @@ pub async fn request_page(
                     }
                 }
             }
+            }))
         }
     };
     Ok(page(Page { lang, title: &title, here: &format!("/mentorship/richieste/{id}"), auth: Some(&auth) }, body))
