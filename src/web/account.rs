@@ -278,13 +278,13 @@ async fn profile_page(
             (csrf_field(auth))
             fieldset {
                 legend { (lang.t("Cancella il tuo account", "Erase your account")) }
-                p { (lang.t("I tuoi dati personali saranno cancellati; i conteggi aggregati (ad esempio il numero di partecipanti) restano. L'operazione non si può annullare.",
-                            "Your personal data will be erased; aggregate figures (such as the number of participants) remain. This cannot be undone.")) }
+                p { (lang.t("I tuoi dati personali saranno cancellati; i conteggi aggregati (ad esempio il numero di partecipanti) restano, e così le domande e le risposte pubblicate nello scambio tra Regioni, firmate \"utente rimosso\". L'operazione non si può annullare.",
+                            "Your personal data will be erased; aggregate figures (such as the number of participants) remain, and so do the questions and answers published in the exchange between Regions, signed \"utente rimosso\" (removed user). This cannot be undone.")) }
                 div {
                     input #confirm type="checkbox" name="conferma" value="si" required;
                     label for="confirm" { " " (lang.t("Confermo di voler cancellare il mio account", "I confirm I want to erase my account")) }
                 }
-                div { button type="submit" { (lang.t("Cancella l'account", "Erase the account")) } }
+                div { button.danger type="submit" { (lang.t("Cancella l'account", "Erase the account")) } }
             }
         }
         p.hint { (lang.t("Account creato il ", "Account created on ")) (date(lang, chrono::DateTime::from_timestamp_millis(user.created_at).map(|d| d.date_naive()).unwrap_or_default())) }

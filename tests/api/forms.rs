@@ -128,7 +128,8 @@ db_test!(event_actions_are_confirmed_and_refusals_sit_next_to_their_form, |app| 
     let page = r.text().await.unwrap();
     assert_eq!(page.matches(r#"class="error-summary""#).count(), 1, "{page}");
     let summary = page.find(r#"class="error-summary""#).unwrap();
-    let table = page.find(&format!(r#"action="/coordinamento/eventi/{id}/presenze""#)).unwrap();
+    // Before the start the table has no attendance boxes.
+    let table = page.find(r#"class="table-scroll""#).unwrap();
     let heading = page.find("<h2>Iscritti").unwrap();
     assert!(heading < summary && summary < table, "the message sits between the heading and the table: {page}");
     assert!(page[summary..table].contains("Le presenze si registrano dopo l'inizio dell'evento"), "{page}");
@@ -149,8 +150,13 @@ db_test!(event_actions_are_confirmed_and_refusals_sit_next_to_their_form, |app| 
     let (_, page) = app.get_text_as(&coord, &format!("/eventi/{id}")).await;
     assert!(page.contains("<dd>in programma</dd>") && !page.contains(">pubblicato<"), "{page}");
 
-    let r =
-        app.post_form(&coord, &format!("/coordinamento/eventi/{id}/annulla"), &[("reason", "Relatrice malata")]).await;
+    let r = app
+        .post_form(
+            &coord,
+            &format!("/coordinamento/eventi/{id}/annulla"),
+            &[("reason", "Relatrice malata"), ("conferma", "1")],
+        )
+        .await;
     confirmed(&app, &coord, r, "Evento annullato: gli iscritti ricevono una email.").await;
 
     // The outbox page names kinds of mail in words.
@@ -326,9 +332,9 @@ db_test!(mentorship_actions_are_confirmed_and_refusals_keep_what_was_typed, |app
     let (_, page) = app.get_text_as(&officer, &format!("/mentorship/abbinamenti/{mid}")).await;
     assert!(page.contains("<td>15/01/2026</td>"), "{page}");
 
-    let r = app.post_form(&officer, &format!("/mentorship/richieste/{request}/ritira"), &[]).await;
+    let r = app.post_form(&officer, &format!("/mentorship/richieste/{request}/ritira"), &[("conferma", "1")]).await;
     assert_eq!(r.status(), 409, "an accepted request is not withdrawn");
     let other = file(&app, &officer, "Un'altra richiesta sui costi.").await;
-    let r = app.post_form(&officer, &format!("/mentorship/richieste/{other}/ritira"), &[]).await;
+    let r = app.post_form(&officer, &format!("/mentorship/richieste/{other}/ritira"), &[("conferma", "1")]).await;
     confirmed(&app, &officer, r, "Richiesta ritirata.").await;
 });

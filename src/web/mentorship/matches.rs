@@ -121,10 +121,12 @@ async fn match_view(
             h2 { (lang.t("Incontri", "Meetings")) }
             @if meetings.is_empty() { p { (lang.t("Nessun incontro registrato.", "No meeting logged.")) } }
             @else {
+                (scrolling(lang.t("Incontri", "Meetings"), html! {
                 table {
                     thead { tr { th scope="col" { (lang.t("Data", "Date")) } th scope="col" { (lang.t("Argomento", "Topic")) } th scope="col" { (lang.t("Note", "Notes")) } th scope="col" { (lang.t("Registrato da", "Logged by")) } } }
                     tbody { @for e in &meetings { tr { td { (day_text(&e.held_on)) } td { (e.topic) } td { (e.notes) } td { (e.author_name) } } } }
                 }
+                }))
             }
         }
         @if is_side && m.state == MatchState::Accepted {

@@ -201,7 +201,7 @@ async fn four_journeys_pass_axe_and_fit_the_screen() {
     mentor.choose("#employer_region", "LAZ").await;
     mentor.type_in("#bio", "Dieci anni all'Autorità di gestione del PR FSE+ del Lazio.").await;
     mentor.press("form.stack[action='/mentorship/profilo']").await;
-    mentor.expect_path(|p| p.contains("salvato=1"), "the saved profile").await;
+    mentor.expect_text("Profilo salvato.").await;
     audit.scan(&mentor.client, "mentor profile (saved)").await;
 
     // The assignment run suggests the mentor; the coordinator approves the suggestion.
