@@ -445,6 +445,18 @@ pub async fn act(
     .await
 }
 
+/// Whether the edit page opens: only for the author, within 24 hours of writing.
+fn still_editable(editable: bool, lang: Lang) -> AppResult<()> {
+    if editable {
+        return Ok(());
+    }
+    Err(Refusal::state(
+        "Si modifica solo ciò che si è scritto, entro 24 ore.",
+        "Only what one wrote can be edited, within 24 hours.",
+    )
+    .into_app(lang))
+}
+
 /// `/scambio/domande/{id}/modifica`.
 pub async fn edit_question_page(
     State(state): State<AppState>,
@@ -454,13 +466,7 @@ pub async fn edit_question_page(
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
     let q = state.exchange.question(user, id).await.map_err(|e| e.into_app(lang))?;
-    if !q.editable {
-        return Err(Refusal::state(
-            "Si modifica entro 24 ore da quando la si è posta, e solo la propria.",
-            "A question can be edited by its author within 24 hours.",
-        )
-        .into_app(lang));
-    }
+    still_editable(q.editable, lang)?;
     let d = QuestionInput { title: q.title, body: q.body, fund: q.fund, topics: q.topics };
     Ok(question_form(
         &state,
@@ -535,13 +541,7 @@ pub async fn edit_answer_page(
 ) -> AppResult<Markup> {
     let user = signed_in(&auth)?;
     let a = state.exchange.one_answer(user, id).await.map_err(|e| e.into_app(lang))?;
-    if !a.editable {
-        return Err(Refusal::state(
-            "Si modifica entro 24 ore da quando la si è scritta, e solo la propria.",
-            "An answer can be edited by its author within 24 hours.",
-        )
-        .into_app(lang));
-    }
+    still_editable(a.editable, lang)?;
     Ok(answer_form(lang, &auth, id, &a.body, None))
 }
 
