@@ -10,12 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fondilab::accounts::{self, session, NewUser};
-use fondilab::events::{EventInput, Kind};
 use fondilab::notify::transport::POOL_SIZE;
 
 use crate::outbox::smtp_server::SmtpServer;
-use crate::served::{exchange, Served};
+use crate::served::{exchange, seed_webinar, Served};
 
 pub struct Run {
     pub people: usize,
@@ -30,42 +28,7 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     // The database, seeded in this process: people with sessions and an event with a seat each.
     let served = Served::start("crash", cfg.admin_url.as_deref()).await?;
     let state = served.state.clone();
-    let now = fondilab::db::now_ms();
-    let mut people = Vec::new();
-    for i in 0..=cfg.people {
-        let draft = NewUser {
-            email: format!("c{i}@bench.example"),
-            name: format!("Persona {i}"),
-            role: if i == 0 { "coordinator" } else { "officer" }.into(),
-            region_code: (i > 0).then(|| "LAZ".to_string()),
-            ..Default::default()
-        };
-        let valid = accounts::validate(&state.db, &draft).await?;
-        let mut tx = state.db.begin_write().await?;
-        let id = accounts::create(&mut tx, now, &valid).await?;
-        tx.commit().await?;
-        let (secret, s) = session::create(&state.db, id, now).await?;
-        people.push((id, format!("fondilab_session={secret}"), s.csrf));
-    }
-    let coordinator = accounts::get(&state.db, people[0].0).await?.expect("coordinator");
-    let input = EventInput {
-        kind: Kind::Webinar.as_str().into(),
-        title: "Webinar di prova".into(),
-        starts_at: fondilab::events::local_input(now + 7 * 86_400_000),
-        ends_at: fondilab::events::local_input(now + 7 * 86_400_000 + 7_200_000),
-        online_url: Some("https://meet.example.org/x".into()),
-        capacity: Some(cfg.people as i64),
-        ..Default::default()
-    };
-    let regions = accounts::regions(&state.db).await?;
-    let topics = state.search.corpus().topics.clone();
-    let valid = fondilab::events::validate(&input, now, true, &topics, &regions, |g| Some(g.to_string()))
-        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
-    let event = state
-        .events
-        .create(&coordinator, &valid, true)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+    let (people, event) = seed_webinar(&state, cfg.people, "LAZ", cfg.people as i64).await?;
     sqlx::query("DELETE FROM outbox").execute(state.db.pool()).await?;
 
     let smtp = SmtpServer::start().await;

@@ -4,10 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use fondilab::accounts::{self, session, NewUser};
-use fondilab::events::{EventInput, Kind};
-
-use crate::served::{exchange, Served};
+use crate::served::{exchange, seed_webinar, Served};
 
 pub struct Run {
     pub people: usize,
@@ -28,45 +25,7 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     let served = Served::start("reg", cfg.admin_url.as_deref()).await?;
     let (addr, state, backend) = (served.addr, served.state.clone(), served.backend);
 
-    let now = fondilab::db::now_ms();
-    let mut people = Vec::new();
-    for i in 0..=cfg.people {
-        let role = if i == 0 { "coordinator" } else { "officer" };
-        let draft = NewUser {
-            email: format!("p{i}@bench.example"),
-            name: format!("Persona {i}"),
-            role: role.into(),
-            region_code: (i > 0).then(|| "PUG".to_string()),
-            ..Default::default()
-        };
-        let valid = accounts::validate(&state.db, &draft).await?;
-        let mut tx = state.db.begin_write().await?;
-        let id = accounts::create(&mut tx, now, &valid).await?;
-        tx.commit().await?;
-        let (secret, s) = session::create(&state.db, id, now).await?;
-        people.push((id, format!("fondilab_session={secret}"), s.csrf));
-    }
-    let coordinator = accounts::get(&state.db, people[0].0).await?.expect("coordinator");
-    let start = fondilab::events::local_input(now + 7 * 86_400_000);
-    let end = fondilab::events::local_input(now + 7 * 86_400_000 + 7_200_000);
-    let input = EventInput {
-        kind: Kind::Webinar.as_str().into(),
-        title: "Webinar di prova".into(),
-        starts_at: start,
-        ends_at: end,
-        online_url: Some("https://meet.example.org/x".into()),
-        capacity: Some(cfg.seats),
-        ..Default::default()
-    };
-    let corpus = state.search.corpus().clone();
-    let regions = accounts::regions(&state.db).await?;
-    let valid = fondilab::events::validate(&input, now, true, &corpus.topics, &regions, |g| Some(g.to_string()))
-        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
-    let event = state
-        .events
-        .create(&coordinator, &valid, true)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+    let (people, event) = seed_webinar(&state, cfg.people, "PUG", cfg.seats).await?;
 
     let path = format!("/api/v1/events/{event}/register");
     let started = Instant::now();

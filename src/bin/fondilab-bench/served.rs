@@ -84,3 +84,55 @@ pub async fn exchange(addr: SocketAddr, request: &str) -> anyhow::Result<(u16, u
     let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
     Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), buf.len()))
 }
+
+/// A signed-in person made for a bench: (user id, session cookie header, CSRF token).
+pub type Person = (i64, String, String);
+
+/// A coordinator (first) and `officers` officers of `region`, each with a live session, and a
+/// published webinar a week ahead with `seats` seats: (people, event id).
+pub async fn seed_webinar(
+    state: &AppState,
+    officers: usize,
+    region: &str,
+    seats: i64,
+) -> anyhow::Result<(Vec<Person>, i64)> {
+    use fondilab::accounts::{self, session, NewUser};
+    use fondilab::events::{EventInput, Kind};
+    let now = fondilab::db::now_ms();
+    let mut people = Vec::new();
+    for i in 0..=officers {
+        let draft = NewUser {
+            email: format!("p{i}@bench.example"),
+            name: format!("Persona {i}"),
+            role: if i == 0 { "coordinator" } else { "officer" }.into(),
+            region_code: (i > 0).then(|| region.to_string()),
+            ..Default::default()
+        };
+        let valid = accounts::validate(&state.db, &draft).await?;
+        let mut tx = state.db.begin_write().await?;
+        let id = accounts::create(&mut tx, now, &valid).await?;
+        tx.commit().await?;
+        let (secret, s) = session::create(&state.db, id, now).await?;
+        people.push((id, format!("fondilab_session={secret}"), s.csrf));
+    }
+    let coordinator = accounts::get(&state.db, people[0].0).await?.expect("coordinator");
+    let input = EventInput {
+        kind: Kind::Webinar.as_str().into(),
+        title: "Webinar di prova".into(),
+        starts_at: fondilab::events::local_input(now + 7 * 86_400_000),
+        ends_at: fondilab::events::local_input(now + 7 * 86_400_000 + 7_200_000),
+        online_url: Some("https://meet.example.org/x".into()),
+        capacity: Some(seats),
+        ..Default::default()
+    };
+    let regions = accounts::regions(&state.db).await?;
+    let topics = &state.search.corpus().topics;
+    let valid = fondilab::events::validate(&input, now, true, topics, &regions, |g| Some(g.to_string()))
+        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+    let event = state
+        .events
+        .create(&coordinator, &valid, true)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(fondilab::i18n::Lang::En)))?;
+    Ok((people, event))
+}
