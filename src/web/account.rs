@@ -11,7 +11,7 @@ use maud::{html, Markup};
 
 use super::auth::Auth;
 use super::kit::{client_headers_body, done, form, rendered, signed_in, Done};
-use super::layout::{csrf_field, date, page, Page, Problems};
+use super::layout::{csrf_field, date, page, scrolling, Page, Problems};
 use super::params::Params;
 use crate::accounts::session;
 use crate::accounts::signin::{self, LinkError};
@@ -244,7 +244,7 @@ async fn profile_page(
         @if tokens.is_empty() {
             p { (lang.t("Nessun token.", "No tokens.")) }
         } @else {
-            table {
+            (scrolling(lang.t("Token API", "API tokens"), html! { table {
                 thead { tr { th { (lang.t("Nome", "Name")) } th { (lang.t("Inizio", "Starts with")) } th { (lang.t("Creato", "Created")) } th { (lang.t("Ultimo uso", "Last used")) } th { span.visually-hidden { (lang.t("Azioni", "Actions")) } } } }
                 tbody {
                     @for t in &tokens {
@@ -262,7 +262,7 @@ async fn profile_page(
                         }
                     }
                 }
-            }
+            } }))
         }
         form.stack method="post" action="/profilo/token" {
             (csrf_field(auth))
@@ -287,7 +287,7 @@ async fn profile_page(
                 div { button.danger type="submit" { (lang.t("Cancella l'account", "Erase the account")) } }
             }
         }
-        p.hint { (lang.t("Account creato il ", "Account created on ")) (date(lang, chrono::DateTime::from_timestamp_millis(user.created_at).map(|d| d.date_naive()).unwrap_or_default())) }
+        p.hint { (lang.t("Account creato il ", "Account created on ")) (date(chrono::DateTime::from_timestamp_millis(user.created_at).map(|d| d.date_naive()).unwrap_or_default())) }
     };
     Ok(page(Page { lang, title: lang.t("Profilo", "Profile"), here: "/profilo", auth: Some(auth) }, body))
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::auth::Auth;
 use super::kit::signed_in;
 use super::kit::{conn, fund_label};
-use super::layout::{page, Page};
+use super::layout::{self, page, Page};
 use super::params::Params;
 use crate::accounts::{self, Role, User};
 use crate::app::AppState;
@@ -233,7 +233,7 @@ pub async fn page_view(
                 h3 { (t.task) " " (task_label(&t.kind, lang)) ": " (t.delivered) " / " (t.target) }
                 p {
                     progress max=(t.target.max(1)) value=(t.delivered.min(t.target.max(1))) aria-label=(format!("{} {}: {} / {}", lang.t("Attività", "Task"), t.task, t.delivered, t.target)) { (t.delivered) "/" (t.target) }
-                    " " (lang.t("scadenza", "deadline")) " " (t.deadline.format("%d/%m/%Y"))
+                    " " (lang.t("scadenza", "deadline")) " " (layout::date(t.deadline))
                 }
                 @if !t.events.is_empty() {
                     ul { @for e in &t.events { li { a href=(format!("/eventi/{}", e.id)) { (e.title) } " — " (local_time(e.starts_at)) ", " (e.attendees) " " (lang.t("presenti", "attended")) ", " (usefulness(&e.feedback, lang)) } } }
@@ -268,7 +268,7 @@ pub async fn page_view(
         (chart(lang.t("Mentorship accettate", "Mentorships accepted"), &months, &series(|x| x.accepted), lang))
         h2 { (lang.t("Guide", "Guides")) " (" (r.guides.total) ")" }
         p.hint { (r.guides.translated) " " (lang.t("anche nell'altra lingua; ogni guida si conta una volta.", "also in the other language; each guide counts once.")) }
-        table {
+        (layout::scrolling(lang.t("Guide per fondo e fase", "Guides by fund and phase"), html! { table {
             caption { (lang.t("Guide per fondo e fase", "Guides by fund and phase")) }
             thead { tr { th scope="col" { (lang.t("Fase", "Phase")) } @for f in crate::guides::Fund::ALL { th scope="col" { (fund_label(f.as_str(), lang)) } } } }
             tbody {
@@ -281,24 +281,22 @@ pub async fn page_view(
                     }
                 }
             }
-        }
+        } }))
         @if r.guides.past_review.is_empty() { p { (lang.t("Nessuna guida da rivedere.", "No guide is due for review.")) } }
         @else {
             h3 { (lang.t("Guide da rivedere", "Guides due for review")) }
-            ul { @for (id, t, d) in &r.guides.past_review { li { a href=(format!("/guide/{id}")) { (t) } " — " (lang.t("rivista il", "reviewed")) " " (d.format("%d/%m/%Y")) } } }
+            ul { @for (id, t, d) in &r.guides.past_review { li { a href=(format!("/guide/{id}")) { (t) } " — " (lang.t("rivista il", "reviewed")) " " (layout::date(*d)) } } }
         }
         (readers_section(lang, &r.guides.readers))
         h2 { (lang.t("Ricerche senza risultati", "Searches with no results")) }
         p.hint { (lang.t("Indicano quali guide scrivere.", "They show which guides to write next.")) }
         @if r.empty_searches.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
-        @else { table { thead { tr { th scope="col" { (lang.t("Ricerca", "Search")) } th scope="col" { (lang.t("Volte", "Times")) } } }
-            tbody { @for (q, n) in &r.empty_searches { tr { td { (q) } td { (n) } } } } } }
+        @else { (searches_table(lang, &r.empty_searches)) }
         h2 { (lang.t("Ricerche senza risposta", "Searches no guide answered")) }
         p.hint { (lang.t("Ricerche con risultati, ma nessuna guida che risponda davvero (comprese quelle senza risultati).",
                          "Searches that found guides but none that really answers (those with no results included).")) }
         @if r.unanswered_searches.is_empty() { p { (lang.t("Nessuna.", "None.")) } }
-        @else { table { thead { tr { th scope="col" { (lang.t("Ricerca", "Search")) } th scope="col" { (lang.t("Volte", "Times")) } } }
-            tbody { @for (q, n) in &r.unanswered_searches { tr { td { (q) } td { (n) } } } } } }
+        @else { (searches_table(lang, &r.unanswered_searches)) }
     };
     Ok(page(Page { lang, title, here: &format!("/cruscotto?{query}"), auth: Some(&auth) }, body))
 }
@@ -355,8 +353,8 @@ pub async fn csv_export(
     let scope = format!(
         "{} · {} → {}",
         r.scope.region.clone().unwrap_or_else(|| lang.t("tutte le Regioni", "all Regions").into()),
-        r.scope.from.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| "—".into()),
-        r.scope.to.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| "—".into())
+        r.scope.from.map(layout::date).unwrap_or_else(|| "—".into()),
+        r.scope.to.map(layout::date).unwrap_or_else(|| "—".into())
     );
     add(lang.t("ambito", "scope"), lang.t("Regione e periodo", "Region and period").into(), scope);
     for t in &r.tasks {
@@ -365,7 +363,7 @@ pub async fn csv_export(
             format!("{} {} ({} {})", t.task, task_label(&t.kind, lang), lang.t("obiettivo", "target"), t.target),
             t.delivered.to_string(),
         );
-        add("WP5", format!("{} {}", t.task, lang.t("scadenza", "deadline")), t.deadline.format("%d/%m/%Y").to_string());
+        add("WP5", format!("{} {}", t.task, lang.t("scadenza", "deadline")), layout::date(t.deadline));
         add(
             "WP5",
             format!("{} {}", t.task, lang.t("risposte al questionario", "survey answers")),
@@ -471,6 +469,17 @@ pub async fn csv_export(
 }
 
 /// Guides with open reports (most first) and the least useful ones by readers' votes.
+/// Searches and how many times each was made.
+fn searches_table(lang: Lang, searches: &[(String, i64)]) -> Markup {
+    layout::scrolling(
+        lang.t("Ricerche", "Searches"),
+        html! { table {
+            thead { tr { th scope="col" { (lang.t("Ricerca", "Search")) } th scope="col" { (lang.t("Volte", "Times")) } } }
+            tbody { @for (q, n) in searches { tr { td { (q) } td { (n) } } } }
+        } },
+    )
+}
+
 fn readers_section(lang: Lang, readers: &[crate::feedback::GuideFeedback]) -> Markup {
     let mut reported: Vec<_> = readers.iter().filter(|g| g.open_reports > 0).collect();
     reported.sort_by(|a, b| b.open_reports.cmp(&a.open_reports).then(a.id.cmp(&b.id)));
@@ -490,7 +499,7 @@ fn readers_section(lang: Lang, readers: &[crate::feedback::GuideFeedback]) -> Ma
         h3 #meno-utili { (lang.t("Guide giudicate meno utili", "Guides found least useful")) }
         @if least.is_empty() { p { (lang.t("Nessun lettore le ha giudicate poco utili.", "No reader found any guide not useful.")) } }
         @else {
-            table {
+            (layout::scrolling(lang.t("Guide giudicate meno utili", "Guides found least useful"), html! { table {
                 thead { tr {
                     th scope="col" { (lang.t("Guida", "Guide")) }
                     th scope="col" { (lang.t("Utile: sì", "Useful: yes")) }
@@ -500,7 +509,7 @@ fn readers_section(lang: Lang, readers: &[crate::feedback::GuideFeedback]) -> Ma
                     td { a href=(format!("/guide/{}", g.id)) { (g.title) } }
                     td { (g.useful_yes) } td { (g.useful_no) }
                 } } }
-            }
+            } }))
         }
     }
 }

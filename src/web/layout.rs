@@ -125,12 +125,9 @@ pub fn raw(html: &str) -> PreEscaped<&str> {
     PreEscaped(html)
 }
 
-/// A date the way the interface language writes it.
-pub fn date(lang: Lang, d: chrono::NaiveDate) -> String {
-    match lang {
-        Lang::It => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.format("%-d %B %Y").to_string(),
-    }
+/// A date as people read it on every page, in both languages: dd/mm/yyyy.
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
 }
 
 /// A destructive action asked to be confirmed: what will happen, then the same form again

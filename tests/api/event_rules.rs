@@ -86,7 +86,14 @@ db_test!(event_actions_follow_the_clock_and_attendees_answer_a_survey, clock = T
     let r = app.post_form(&anna, &format!("/eventi/{event}/valutazione"), &[("comment", "Esempi utilissimi")]).await;
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
-    assert!(page.contains("Esempi utilissimi") && page.contains("aria-invalid=\"true\""), "{page}");
+    assert!(page.contains("Esempi utilissimi") && page.contains("id=\"useful-errore\""), "{page}");
+    // A missing rating and an overlong comment are both reported at once.
+    let long = "x".repeat(2001);
+    let r = app.post_form(&anna, &format!("/eventi/{event}/valutazione"), &[("comment", long.as_str())]).await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"useful-errore\"") && page.contains("id=\"comment-errore\""), "{page}");
+    assert!(page.contains("Ci sono alcuni problemi (2)"), "{page}");
     let r = app
         .post_form(&anna, &format!("/eventi/{event}/valutazione"), &[("useful", "3"), ("comment", "Esempi utili")])
         .await;

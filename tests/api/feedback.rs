@@ -99,11 +99,11 @@ db_test!(bad_feedback_is_refused_naming_the_field_and_nothing_is_stored, |app| {
     let r = app.post_form(&officer, &vote, &[("useful", "si"), ("comment", &long)]).await;
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
-    assert!(html.contains("id=\"commento-errore\"") && html.contains("al massimo 500 caratteri"), "field error shown");
+    assert!(html.contains("id=\"comment-errore\"") && html.contains("al massimo 500 caratteri"), "field error shown");
     assert!(html.contains(&long), "what was typed is kept");
     let r = app.post_form(&officer, &vote, &[("comment", "senza risposta")]).await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("id=\"utile-errore\""));
+    assert!(r.text().await.unwrap().contains("id=\"useful-errore\""));
     let r = app.post_form(&officer, "/guide/non-esiste/utile", &[("useful", "si")]).await;
     assert_eq!(r.status(), 404);
     let report = format!("/api/v1/guides/{GUIDE}/reports");
@@ -124,7 +124,7 @@ db_test!(bad_feedback_is_refused_naming_the_field_and_nothing_is_stored, |app| {
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("id=\"testo-errore\"") && html.contains("<details open"),
+        html.contains("id=\"body-errore\"") && html.contains("<details open"),
         "the report form is open with its error"
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM guide_votes").await, 0);

@@ -7,7 +7,7 @@ use super::Events;
 use crate::accounts::User;
 use crate::events::store::{self, Event};
 use crate::events::{EResult, EventState};
-use crate::refusal::Refusal;
+use crate::refusal::{Checks, Refusal};
 
 /// For how long after its end an event takes answers.
 pub const FEEDBACK_DAYS: i64 = 14;
@@ -66,20 +66,22 @@ impl Events {
     /// Records (or changes) `user`'s answer on event `id`.
     pub async fn give_feedback(&self, user: &User, id: i64, useful: i64, comment: &str) -> EResult<EventFeedback> {
         let comment = comment.trim();
+        let mut checks = Checks::default();
         if !(1..=5).contains(&useful) {
-            return Err(Refusal::invalid(
+            checks.fail(Refusal::invalid(
                 "useful",
                 "Indica quanto è stato utile l'evento, da 1 a 5.",
                 "Say how useful the event was, from 1 to 5.",
             ));
         }
         if comment.chars().count() > COMMENT_MAX {
-            return Err(Refusal::invalid(
+            checks.fail(Refusal::invalid(
                 "comment",
                 format!("Il commento può avere al massimo {COMMENT_MAX} caratteri."),
                 format!("The comment can be at most {COMMENT_MAX} characters long."),
             ));
         }
+        checks.done()?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let e = self.locked(&mut tx, id).await?;

@@ -94,10 +94,10 @@ pub async fn import_csv(
         h1 { (lang.t("Presenze non importate", "Attendance not imported")) }
         p.notice.error role="alert" { (lang.t("Il file ha righe non valide: nessuna presenza è stata registrata. Correggi le righe e ricaricalo.",
                                               "The file has invalid rows: no attendance was recorded. Fix the rows and upload it again.")) }
-        table {
+        (scrolling(lang.t("Righe non valide", "Invalid rows"), html! { table {
             thead { tr { th scope="col" { (lang.t("Riga", "Line")) } th scope="col" { (lang.t("Problema", "Problem")) } } }
             tbody { @for (line, text) in &report.problems { tr { td { (line) } td { (text) } } } }
-        }
+        } }))
         p { a href=(format!("/coordinamento/eventi/{id}")) { (lang.t("Torna all'evento", "Back to the event")) } }
     };
     Ok(rendered(

@@ -18,14 +18,14 @@ pub async fn manage_list(
         p { a.button href="/coordinamento/eventi/nuovo" { (lang.t("Nuovo evento", "New event")) } }
         @if list.is_empty() { p.notice role="status" { (lang.t("Nessun evento.", "No events.")) } }
         @else {
-            table {
+            (scrolling(lang.t("Eventi", "Events"), html! { table {
                 thead { tr { th scope="col" { (lang.t("Titolo", "Title")) } th scope="col" { (lang.t("Quando", "When")) } th scope="col" { (lang.t("Stato", "Status")) } th scope="col" { (lang.t("Iscritti", "Registered")) } } }
                 tbody { @for e in &list { tr {
                     td { a href=(format!("/coordinamento/eventi/{}", e.id)) { (e.title) } br; small { (e.kind.label(lang)) } }
                     td { (mail::when(e, lang)) } td { (e.state.label(lang)) }
                     td { (e.confirmed) "/" (e.capacity) @if e.waitlisted > 0 { " +" (e.waitlisted) } }
                 } } }
-            }
+            } }))
         }
         @if total > page_no * PER_PAGE { p { a href=(format!("/coordinamento/eventi?page={}", page_no + 1)) { (lang.t("Altri →", "More →")) } } }
     };

@@ -160,7 +160,7 @@ pub(super) async fn event_page(
     let see_link = user.is_some_and(|u| u.role == Role::Coordinator)
         || mine.as_ref().is_some_and(|r| r.state == RegState::Confirmed);
     // An answer refused when the survey is not open to this person is said at the top.
-    let refused = survey.as_ref().and_then(|d| d.error.as_ref()).map(|(_, m)| m.clone());
+    let refused = survey.as_ref().filter(|d| !d.problems.is_empty()).map(|d| d.problems.first().1);
     let survey = match user {
         Some(u) if e.state == EventState::Completed => super::survey::section(state, lang, auth, u, id, survey).await?,
         _ => None,
@@ -301,7 +301,7 @@ pub async fn certificate_pdf(
         kind_label: e.kind.label(lang),
         when: &mail::when(&e, lang),
         minutes: (e.ends_at - e.starts_at) / 60_000,
-        issued_on: &local_date(state.clock.now_ms()).format("%d/%m/%Y").to_string(),
+        issued_on: &crate::web::layout::date(local_date(state.clock.now_ms())),
         serial: &serial,
     });
     Ok((

@@ -10,12 +10,12 @@ use crate::web::kit::Done;
 pub struct SurveyDraft {
     pub useful: Option<i64>,
     pub comment: String,
-    pub error: Option<(String, String)>,
+    pub problems: Problems,
 }
 
 impl From<EventFeedback> for SurveyDraft {
     fn from(f: EventFeedback) -> Self {
-        SurveyDraft { useful: Some(f.useful), comment: f.comment, error: None }
+        SurveyDraft { useful: Some(f.useful), comment: f.comment, problems: Problems::none() }
     }
 }
 
@@ -38,19 +38,18 @@ pub async fn section(
         Some(d) => d,
         None => stored.map(SurveyDraft::from).unwrap_or_default(),
     };
-    let err = |field: &str| d.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str());
-    let other_error = d.error.as_ref().filter(|(f, _)| f != "useful" && f != "comment").map(|(_, m)| m.as_str());
-    let until = local_date(until).format("%d/%m/%Y").to_string();
+    let problems = &d.problems;
+    let until = crate::web::layout::date(local_date(until));
     Ok(Some(html! {
         section #valutazione aria-labelledby="valutazione-titolo" {
             h2 #valutazione-titolo { (lang.t("Quanto ti è stato utile?", "How useful was it?")) }
             p { (lang.t("Una domanda, per il monitoraggio del WP5; puoi cambiare la risposta fino al", "One question, for WP5 monitoring; you can change your answer until")) " " (until) "." }
-            @if let Some(m) = other_error { p.notice.error role="alert" { (m) } }
+            (problems.summary(lang))
             form method="post" action=(format!("/eventi/{id}/valutazione")) {
                 (csrf_field(auth))
-                fieldset aria-invalid=[err("useful").map(|_| "true")] aria-describedby=[err("useful").map(|_| "useful-errore")] {
+                fieldset #useful aria-describedby=[problems.described("useful")] {
                     legend { (lang.t("Utilità, da 1 (per niente) a 5 (moltissimo)", "Usefulness, from 1 (not at all) to 5 (very)")) }
-                    @if let Some(m) = err("useful") { p.field-error #useful-errore { (m) } }
+                    (problems.at("useful"))
                     @for n in 1..=5i64 {
                         label.choice {
                             input type="radio" name="useful" value=(n) checked[d.useful == Some(n)];
@@ -61,8 +60,8 @@ pub async fn section(
                 div.field {
                     label for="comment" { (lang.t("Commento (facoltativo)", "Comment (optional)")) }
                     textarea #comment name="comment" rows="4" maxlength="2000"
-                        aria-invalid=[err("comment").map(|_| "true")] aria-describedby=[err("comment").map(|_| "comment-errore")] { (d.comment) }
-                    @if let Some(m) = err("comment") { p.field-error #comment-errore { (m) } }
+                        aria-invalid=[problems.invalid("comment")] aria-describedby=[problems.described("comment")] { (d.comment) }
+                    (problems.at("comment"))
                 }
                 button type="submit" {
                     @if answered { (lang.t("Aggiorna la risposta", "Update my answer")) } @else { (lang.t("Invia la risposta", "Send my answer")) }
@@ -83,19 +82,15 @@ pub async fn save(
     let user = signed_in(&auth)?;
     let f = form(&body, lang)?;
     let comment = f.get("comment").unwrap_or("").to_string();
-    let useful = match f.non_empty("useful") {
-        None => Err(Refusal::invalid("useful", "Scegli un valore da 1 a 5.", "Choose a value from 1 to 5.")),
-        Some(v) => v
-            .parse::<i64>()
-            .map_err(|_| Refusal::invalid("useful", "Scegli un valore da 1 a 5.", "Choose a value from 1 to 5.")),
-    };
-    let result = match useful {
-        Ok(n) => state.events.give_feedback(user, id, n, &comment).await.map(|_| format!("/eventi/{id}#valutazione")),
-        Err(e) => Err(e),
-    };
-    let useful = f.non_empty("useful").and_then(|v| v.parse().ok());
+    // A missing or unreadable choice is out of range, refused with the comment's own check.
+    let useful = f.non_empty("useful").and_then(|v| v.parse::<i64>().ok());
+    let result = state
+        .events
+        .give_feedback(user, id, useful.unwrap_or(0), &comment)
+        .await
+        .map(|_| format!("/eventi/{id}#valutazione"));
     redirect_or_page(result, Some(Done::SurveyAnswered), lang, invalid_or_state, |problems| async move {
-        let draft = SurveyDraft { useful, comment, error: Some(problems.first()) };
+        let draft = SurveyDraft { useful, comment, problems };
         super::public::event_page(&state, lang, &auth, id, None, Some(draft)).await
     })
     .await

@@ -10,7 +10,7 @@ use maud::{html, Markup, PreEscaped};
 use super::auth::Auth;
 use super::kit::form;
 use super::kit::{done, fund_text, invalid_or_state, redirect_or_page, signed_in, Done};
-use super::layout::{csrf_field, page, Page};
+use super::layout::{csrf_field, page, Page, Problems};
 use super::params::Params;
 use super::PathId;
 use crate::accounts::Role;
@@ -172,40 +172,38 @@ fn question_form(
     action: &str,
     heading: &str,
     d: &QuestionInput,
-    error: Option<(&str, &str)>,
+    problems: &Problems,
 ) -> Markup {
     let topics = &state.search.corpus().topics;
-    let err = |field: &str| error.filter(|(f, _)| *f == field).map(|(_, m)| m);
-    let other = error.filter(|(f, _)| !["title", "body", "fund", "topics"].contains(f)).map(|(_, m)| m);
     let body = html! {
         h1 { (heading) }
-        @if let Some(m) = other { p.notice.error role="alert" { (m) } }
+        (problems.summary(lang))
         form.stack method="post" action=(action) {
             (csrf_field(auth))
             div.field {
                 label for="title" { (lang.t("La domanda, in breve", "The question, in short")) }
                 input #title type="text" name="title" required maxlength=(TITLE_MAX) value=(d.title)
-                    aria-invalid=[err("title").map(|_| "true")] aria-describedby=[err("title").map(|_| "title-errore")];
-                @if let Some(e) = err("title") { p.field-error #title-errore { (e) } }
+                    aria-invalid=[problems.invalid("title")] aria-describedby=[problems.described("title")];
+                (problems.at("title"))
             }
             div.field {
                 label for="body" { (lang.t("Il contesto: che cosa avete già provato, quale fondo, quale fase", "The context: what you tried, which fund, which phase")) }
                 textarea #body name="body" rows="8" required maxlength=(TEXT_MAX)
-                    aria-invalid=[err("body").map(|_| "true")] aria-describedby=[err("body").map(|_| "body-errore")] { (d.body) }
+                    aria-invalid=[problems.invalid("body")] aria-describedby=[problems.described("body")] { (d.body) }
                 p.hint { (lang.t("Markdown: **grassetto**, elenchi, [link](https://…).", "Markdown: **bold**, lists, [links](https://…).")) }
-                @if let Some(e) = err("body") { p.field-error #body-errore { (e) } }
+                (problems.at("body"))
             }
             div.field {
                 label for="fund" { (lang.t("Fondo (facoltativo)", "Fund (optional)")) }
-                select #fund name="fund" aria-invalid=[err("fund").map(|_| "true")] {
+                select #fund name="fund" aria-invalid=[problems.invalid("fund")] aria-describedby=[problems.described("fund")] {
                     option value="" { "—" }
                     @for x in Fund::ALL { option value=(x.as_str()) selected[d.fund.as_deref() == Some(x.as_str())] { (fund_text(lang, x)) } }
                 }
-                @if let Some(e) = err("fund") { p.field-error { (e) } }
+                (problems.at("fund"))
             }
-            fieldset.field {
+            fieldset.field #topics aria-describedby=[problems.described("topics")] {
                 legend { (lang.t("Temi (facoltativi)", "Topics (optional)")) }
-                @if let Some(e) = err("topics") { p.field-error { (e) } }
+                (problems.at("topics"))
                 ul.checks {
                     @for t in topics.all() {
                         li { label { input type="checkbox" name="topics" value=(t.slug) checked[d.topics.contains(&t.slug)]; " " (t.label(lang)) } }
@@ -250,7 +248,7 @@ pub async fn new_question(
         "/scambio/domande",
         lang.t("Fai una domanda alle Regioni", "Ask the Regions a question"),
         &d,
-        None,
+        &Problems::none(),
     ))
 }
 
@@ -262,7 +260,6 @@ pub async fn ask(State(state): State<AppState>, lang: Lang, auth: Auth, body: By
     let result = state.exchange.ask(user, &d, topics).await.map(|q| format!("/scambio/domande/{}", q.id));
     let (state, auth, d) = (&state, &auth, &d);
     redirect_or_page(result, Some(Done::QuestionAsked), lang, shown_on_form, |problems| async move {
-        let (field, message) = problems.first();
         Ok(question_form(
             state,
             lang,
@@ -270,7 +267,7 @@ pub async fn ask(State(state): State<AppState>, lang: Lang, auth: Auth, body: By
             "/scambio/domande",
             lang.t("Fai una domanda alle Regioni", "Ask the Regions a question"),
             d,
-            Some((&field, &message)),
+            &problems,
         ))
     })
     .await
@@ -475,7 +472,7 @@ pub async fn edit_question_page(
         &format!("/scambio/domande/{id}/modifica"),
         lang.t("Modifica la domanda", "Edit the question"),
         &d,
-        None,
+        &Problems::none(),
     ))
 }
 
@@ -493,16 +490,7 @@ pub async fn edit_question(
     let action = format!("/scambio/domande/{id}/modifica");
     let (state, auth, d, action) = (&state, &auth, &d, &action);
     redirect_or_page(result, Some(Done::QuestionEdited), lang, invalid_or_state, |problems| async move {
-        let (field, message) = problems.first();
-        Ok(question_form(
-            state,
-            lang,
-            auth,
-            action,
-            lang.t("Modifica la domanda", "Edit the question"),
-            d,
-            Some((&field, &message)),
-        ))
+        Ok(question_form(state, lang, auth, action, lang.t("Modifica la domanda", "Edit the question"), d, &problems))
     })
     .await
 }

@@ -14,7 +14,7 @@ use crate::feedback::{self, GuideReport, Handling, ReportInput, ReportState, Vot
 use crate::web::auth::cookie_value;
 use crate::web::error::{Refusal, RefusalHttp};
 use crate::web::kit::{client_headers_body, form, json, redirect_or_page, signed_in, Done};
-use crate::web::layout::csrf_field;
+use crate::web::layout::{csrf_field, Problems};
 use crate::web::PathId;
 
 /// The cookie that tells a browser's votes apart (random, kept 30 days).
@@ -30,11 +30,10 @@ pub struct Readers {
     error: Option<FormError>,
 }
 
-/// A refused form: which one, the field and message, and what was typed, to show it again.
+/// A refused form: which one, its wrong fields, and what was typed, to show it again.
 pub struct FormError {
     form: &'static str,
-    field: String,
-    message: String,
+    problems: Problems,
     typed: Vec<(String, String)>,
 }
 
@@ -70,12 +69,10 @@ impl Readers {
     pub fn render(&self, lang: Lang, auth: &Auth, g: &Guide) -> Markup {
         let vote_error = self.error.as_ref().filter(|e| e.form == "vote");
         let report_error = self.error.as_ref().filter(|e| e.form == "report");
-        let field_error = |e: Option<&FormError>, field: &str| {
-            e.filter(|e| e.field == field || (field == "useful" && e.field.is_empty())).map(|e| e.message.clone())
-        };
+        let none = Problems::none();
+        let vote_problems = vote_error.map_or(&none, |e| &e.problems);
+        let report_problems = report_error.map_or(&none, |e| &e.problems);
         let yes_no = |useful: bool| if useful { lang.t("sì", "yes") } else { lang.t("no", "no") };
-        let useful_error = field_error(vote_error, "useful");
-        let comment_error = field_error(vote_error, "comment");
         html! {
             @if let Some(n) = self.notice { p.notice role="status" { (n) } }
             section #parere aria-labelledby="parere-titolo" {
@@ -87,48 +84,47 @@ impl Readers {
                     }
                 }
                 @if self.can_vote {
+                    (vote_problems.summary(lang))
                     form method="post" action=(format!("/guide/{}/utile", g.id)) novalidate {
                         (csrf_field(auth))
-                        fieldset aria-describedby=[useful_error.as_ref().map(|_| "utile-errore")] {
+                        fieldset #useful aria-describedby=[vote_problems.described("useful")] {
                             legend { (lang.t("La tua risposta", "Your answer")) }
                             @let current = vote_error.map(|e| e.typed("useful").to_string())
                                 .or_else(|| self.vote.as_ref().map(|v| if v.useful { "si".into() } else { "no".into() }));
                             label.inline { input type="radio" name="useful" value="si" checked[current.as_deref() == Some("si")]; " " (lang.t("Sì", "Yes")) }
                             label.inline { input type="radio" name="useful" value="no" checked[current.as_deref() == Some("no")]; " " (lang.t("No", "No")) }
-                            @if let Some(m) = &useful_error { p #utile-errore .field-error role="alert" { (m) } }
+                            (vote_problems.at("useful"))
                         }
                         div.field {
-                            label for="commento" { (lang.t("Commento (facoltativo, al massimo 500 caratteri)", "Comment (optional, at most 500 characters)")) }
-                            textarea #commento name="comment" rows="3" maxlength="500"
-                                aria-invalid=[comment_error.as_ref().map(|_| "true")]
-                                aria-describedby=[comment_error.as_ref().map(|_| "commento-errore")] {
+                            label for="comment" { (lang.t("Commento (facoltativo, al massimo 500 caratteri)", "Comment (optional, at most 500 characters)")) }
+                            textarea #comment name="comment" rows="3" maxlength="500"
+                                aria-invalid=[vote_problems.invalid("comment")]
+                                aria-describedby=[vote_problems.described("comment")] {
                                 (vote_error.map(|e| e.typed("comment").to_string())
                                     .or_else(|| self.vote.as_ref().and_then(|v| v.comment.clone())).unwrap_or_default())
                             }
-                            @if let Some(m) = &comment_error { p #commento-errore .field-error role="alert" { (m) } }
+                            (vote_problems.at("comment"))
                         }
                         button type="submit" { (lang.t("Invia la risposta", "Send your answer")) }
                     }
                 } @else {
-                    @if let Some(e) = vote_error { p.notice.error role="alert" { (e.message) } }
+                    (vote_problems.summary(lang))
                     p.hint { (lang.t("Per cambiare la risposta, accedi.", "To change your answer, sign in.")) }
                 }
             }
             section #segnala aria-labelledby="segnala-titolo" {
                 h2 #segnala-titolo { (lang.t("Segnala un errore o un testo superato", "Report an error")) }
                 @if auth.user().is_some() {
-                    @let body_error = field_error(report_error, "body");
-                    @let step_error = field_error(report_error, "step");
-                    @let source_error = field_error(report_error, "source");
                     @let typed_step = report_error.map(|e| e.typed("step").to_string()).unwrap_or_default();
                     details open[report_error.is_some()] {
                         summary { (lang.t("Che cosa è sbagliato in questa guida?", "What is wrong in this guide?")) }
+                        (report_problems.summary(lang))
                         form method="post" action=(format!("/guide/{}/segnala", g.id)) novalidate {
                             (csrf_field(auth))
                             input type="hidden" name="form_key" value=(report_error.map(|e| e.typed("form_key").to_string()).filter(|k| !k.is_empty()).unwrap_or_else(|| random_secret()[..24].to_string()));
                             div.field {
-                                label for="segnala-passo" { (lang.t("Dove", "Where")) }
-                                select #segnala-passo name="step" aria-describedby=[step_error.as_ref().map(|_| "passo-errore")] {
+                                label for="step" { (lang.t("Dove", "Where")) }
+                                select #step name="step" aria-invalid=[report_problems.invalid("step")] aria-describedby=[report_problems.described("step")] {
                                     option value="" { (lang.t("Tutta la guida", "The whole guide")) }
                                     @for s in &g.steps {
                                         option value=(s.number) selected[typed_step == s.number.to_string()] {
@@ -136,23 +132,23 @@ impl Readers {
                                         }
                                     }
                                 }
-                                @if let Some(m) = &step_error { p #passo-errore .field-error role="alert" { (m) } }
+                                (report_problems.at("step"))
                             }
                             div.field {
-                                label for="segnala-testo" { (lang.t("Che cosa è sbagliato o superato (al massimo 2.000 caratteri)", "What is wrong or out of date (at most 2,000 characters)")) }
-                                textarea #segnala-testo name="body" rows="5" maxlength="2000" required
-                                    aria-invalid=[body_error.as_ref().map(|_| "true")]
-                                    aria-describedby=[body_error.as_ref().map(|_| "testo-errore")] {
+                                label for="body" { (lang.t("Che cosa è sbagliato o superato (al massimo 2.000 caratteri)", "What is wrong or out of date (at most 2,000 characters)")) }
+                                textarea #body name="body" rows="5" maxlength="2000" required
+                                    aria-invalid=[report_problems.invalid("body")]
+                                    aria-describedby=[report_problems.described("body")] {
                                     (report_error.map(|e| e.typed("body")).unwrap_or(""))
                                 }
-                                @if let Some(m) = &body_error { p #testo-errore .field-error role="alert" { (m) } }
+                                (report_problems.at("body"))
                             }
                             div.field {
-                                label for="segnala-fonte" { (lang.t("Fonte (facoltativa): norma, documento o indirizzo", "Source (optional): rule, document or address")) }
-                                input #segnala-fonte type="text" name="source" maxlength="500" value=(report_error.map(|e| e.typed("source")).unwrap_or(""))
-                                    aria-invalid=[source_error.as_ref().map(|_| "true")]
-                                    aria-describedby=[source_error.as_ref().map(|_| "fonte-errore")];
-                                @if let Some(m) = &source_error { p #fonte-errore .field-error role="alert" { (m) } }
+                                label for="source" { (lang.t("Fonte (facoltativa): norma, documento o indirizzo", "Source (optional): rule, document or address")) }
+                                input #source type="text" name="source" maxlength="500" value=(report_error.map(|e| e.typed("source")).unwrap_or(""))
+                                    aria-invalid=[report_problems.invalid("source")]
+                                    aria-describedby=[report_problems.described("source")];
+                                (report_problems.at("source"))
                             }
                             button type="submit" { (lang.t("Invia la segnalazione", "Send the report")) }
                         }
@@ -260,8 +256,7 @@ pub async fn vote(
     let typed = vec![("useful".into(), f.get("useful").unwrap_or("").into()), ("comment".into(), comment.into())];
     let (state, auth, headers) = (&state, &auth, &headers);
     let r = redirect_or_page(result, None, lang, shown, |problems| async move {
-        let (field, message) = problems.first();
-        page_again(state, lang, auth, headers, guide, FormError { form: "vote", field, message, typed }).await
+        page_again(state, lang, auth, headers, guide, FormError { form: "vote", problems, typed }).await
     })
     .await?;
     Ok(with_cookie(r, cookie))
@@ -305,8 +300,7 @@ pub async fn report(
         .collect();
     let (state, auth, headers) = (&state, &auth, &headers);
     redirect_or_page(result, None, lang, shown, |problems| async move {
-        let (field, message) = problems.first();
-        page_again(state, lang, auth, headers, guide, FormError { form: "report", field, message, typed }).await
+        page_again(state, lang, auth, headers, guide, FormError { form: "report", problems, typed }).await
     })
     .await
 }

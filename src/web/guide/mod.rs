@@ -110,7 +110,7 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Hig
             @if let Some(updated) = g.updated {
                 section.notice aria-labelledby="modifiche" {
                     h2 #modifiche {
-                        (lang.t("Aggiornato il ", "Updated on ")) time datetime=(updated.to_string()) { (date(lang, updated)) }
+                        (lang.t("Aggiornato il ", "Updated on ")) time datetime=(updated.to_string()) { (date(updated)) }
                         (lang.t(" — cosa è cambiato", " — what changed"))
                     }
                     ul { @for c in &g.changes { li { (c) } } }
@@ -157,7 +157,7 @@ fn guide_body(lang: Lang, g: &Guide, corpus: &Corpus, target: Option<(&str, &Hig
                     }
                 }
                 dt { (lang.t("Ultima revisione", "Last reviewed")) }
-                dd { time datetime=(g.reviewed.to_string()) { (date(lang, g.reviewed)) } }
+                dd { time datetime=(g.reviewed.to_string()) { (date(g.reviewed)) } }
                 @if !g.checked_against.is_empty() {
                     dt { (lang.t("Fatti verificati su", "Facts checked against")) }
                     dd { ul { @for c in &g.checked_against { li { (c) } } } }

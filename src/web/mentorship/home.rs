@@ -52,7 +52,7 @@ fn request_table(list: &[Request], lang: Lang) -> Markup {
         @if list.is_empty() {
             p.notice role="status" { (lang.t("Nessuna richiesta per ora.", "No requests yet.")) }
         } @else {
-            table {
+            (scrolling(lang.t("Richieste", "Requests"), html! { table {
                 thead { tr {
                     th scope="col" { "N." } th scope="col" { (lang.t("Regione / PA", "Region / AP")) }
                     th scope="col" { (lang.t("Fondo", "Fund")) } th scope="col" { (lang.t("Stato", "Status")) }
@@ -67,7 +67,7 @@ fn request_table(list: &[Request], lang: Lang) -> Markup {
                         }
                     }
                 }
-            }
+            } }))
         }
     }
 }
