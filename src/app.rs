@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::clock::{self, SharedClock};
@@ -259,7 +258,7 @@ impl Application {
         let bare_routes = crate::web::routes().with_state(state.clone());
         crate::web::router(state)
             .layer(axum::middleware::from_fn(crate::web::request_log::log))
-            .layer(RequestBodyLimitLayer::new(1024 * 1024))
+            .layer(axum::middleware::from_fn(crate::web::body_limit::limit))
             .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
             .layer(axum::middleware::from_fn_with_state(bare_routes, crate::web::only_served_methods))
     }

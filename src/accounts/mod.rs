@@ -546,9 +546,19 @@ pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), AccountError> {
         "DELETE FROM api_tokens WHERE user_id = $1",
         // The rating stays in the event's figures; the words were the person's.
         "UPDATE event_feedback SET comment = '' WHERE user_id = $1",
+        // Practices sent for review or published stay (signed "utente rimosso"); drafts go.
+        "DELETE FROM exchange_attachments WHERE version_id IN (SELECT v.id FROM exchange_practice_versions v \
+         JOIN exchange_practices p ON p.id = v.practice_id WHERE p.author_id = $1 AND v.state = 'draft')",
+        "DELETE FROM exchange_practice_versions WHERE state = 'draft' \
+         AND practice_id IN (SELECT id FROM exchange_practices WHERE author_id = $1)",
+        "DELETE FROM exchange_practices WHERE author_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM exchange_practice_versions v WHERE v.practice_id = exchange_practices.id)",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     }
+    sqlx::query("DELETE FROM exchange_files WHERE NOT EXISTS (SELECT 1 FROM exchange_attachments a WHERE a.file_id = exchange_files.id)")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE outbox SET status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END, \
          recipient = 'cancellato@invalid', recipient_name = '', subject = '', body_text = '', body_html = '', \

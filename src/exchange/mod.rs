@@ -2,13 +2,18 @@
 //! next. Questions between Regions: any signed-in person asks, officers, mentors and
 //! coordinators answer, the asker or a coordinator accepts the answer that solved it;
 //! coordinators hide what does not belong (the author reads why), anyone reports it.
+//! Practices: an officer describes what their Region did, with attachments; a coordinator
+//! reviews every version before signed-in users see it.
 
 use crate::clock::SharedClock;
 use crate::db::Db;
 
+pub mod files;
 pub mod markdown;
+pub mod practices;
 pub mod questions;
 
+pub use practices::{Attachment, Practice, PracticeFilter, PracticeInput, Summary, Version};
 pub use questions::{Answer, Item, Question, QuestionFilter, QuestionInput, Report};
 
 /// Longest title of a question.

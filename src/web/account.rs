@@ -278,8 +278,8 @@ async fn profile_page(
             (csrf_field(auth))
             fieldset {
                 legend { (lang.t("Cancella il tuo account", "Erase your account")) }
-                p { (lang.t("I tuoi dati personali saranno cancellati; i conteggi aggregati (ad esempio il numero di partecipanti) restano, e così le domande e le risposte pubblicate nello scambio tra Regioni, firmate \"utente rimosso\". L'operazione non si può annullare.",
-                            "Your personal data will be erased; aggregate figures (such as the number of participants) remain, and so do the questions and answers published in the exchange between Regions, signed \"utente rimosso\" (removed user). This cannot be undone.")) }
+                p { (lang.t("I tuoi dati personali saranno cancellati; i conteggi aggregati (ad esempio il numero di partecipanti) restano, e così le domande, le risposte e le esperienze inviate o pubblicate nello scambio tra Regioni, firmate \"utente rimosso\" (le bozze di esperienze si cancellano). L'operazione non si può annullare.",
+                            "Your personal data will be erased; aggregate figures (such as the number of participants) remain, and so do the questions, answers and practices sent or published in the exchange between Regions, signed \"utente rimosso\" (removed user; drafts of practices are deleted). This cannot be undone.")) }
                 div {
                     input #confirm type="checkbox" name="conferma" value="si" required;
                     label for="confirm" { " " (lang.t("Confermo di voler cancellare il mio account", "I confirm I want to erase my account")) }
@@ -377,8 +377,18 @@ pub async fn data_export(State(state): State<AppState>, auth: Auth) -> AppResult
     .bind(user.id)
     .fetch_all(state.db.pool())
     .await?;
+    let practices: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT p.id, v.number, v.state, v.title, v.updated_at FROM exchange_practices p \
+         JOIN exchange_practice_versions v ON v.practice_id = p.id WHERE p.author_id = $1 ORDER BY p.id, v.number",
+    )
+    .bind(user.id)
+    .fetch_all(state.db.pool())
+    .await?;
     let body = serde_json::json!({
         "user": user,
+        "exchange_practices": practices.iter().map(|(id, number, state, title, updated_at)| serde_json::json!({
+            "id": id, "version": number, "state": state, "title": title, "updated_at": updated_at
+        })).collect::<Vec<_>>(),
         "exchange_questions": asked.iter().map(|(id, title, body, created_at)| serde_json::json!({
             "id": id, "title": title, "body": body, "created_at": created_at
         })).collect::<Vec<_>>(),

@@ -13,7 +13,7 @@ use super::events::EventVerb;
 use super::mentorship::api as mentorship_api;
 use super::mentorship::MatchVerb;
 use super::params::{search_request, Params};
-use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS_AND_COORDINATORS};
+use crate::accounts::policy::{Rule, COORDINATORS, MENTORS, OFFICERS, OFFICERS_AND_COORDINATORS};
 use crate::app::AppState;
 use crate::guides::render::markdown_to_html;
 use crate::guides::{Fund, Guide, Phase};
@@ -28,15 +28,24 @@ pub struct Endpoint {
     pub path: &'static str,
     pub rule: Rule,
     route: MethodRouter<AppState>,
+    /// Whether a body must be JSON (all but the file uploads).
+    json_body: bool,
 }
 
 impl Endpoint {
     fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, rule: Rule, handler: H) -> Endpoint {
-        Endpoint { method: Method::GET, path, rule, route: get(handler) }
+        Endpoint { method: Method::GET, path, rule, route: get(handler), json_body: true }
     }
 
     fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, rule: Rule, handler: H) -> Endpoint {
-        Endpoint { method: Method::POST, path, rule, route: post(handler) }
+        Endpoint { method: Method::POST, path, rule, route: post(handler), json_body: true }
+    }
+
+    /// A POST that takes a file as its body: the body limit is the upload's
+    /// ([`super::body_limit::UPLOAD_BODY_MAX`]), and the handler measures the file.
+    fn upload<H: Handler<T, AppState>, T: 'static>(path: &'static str, rule: Rule, handler: H) -> Endpoint {
+        let route = post(handler).layer(axum::extract::DefaultBodyLimit::disable());
+        Endpoint { method: Method::POST, path, rule, route, json_body: false }
     }
 
     /// A POST for one verb of a handler that serves several (see [`super::verb`]).
@@ -46,13 +55,14 @@ impl Endpoint {
         T: 'static,
         V: Clone + Send + Sync + 'static,
     {
-        Endpoint { method: Method::POST, path, rule, route: super::verb(handler, verb) }
+        Endpoint { method: Method::POST, path, rule, route: super::verb(handler, verb), json_body: true }
     }
 }
 
 /// Every API endpoint with its guard, relative to `/api/v1`.
 pub fn endpoints() -> Vec<Endpoint> {
     use super::exchange::api as ex;
+    use super::exchange::practices_api as xp;
     use events_api as ev;
     use mentorship_api as ms;
     use Endpoint as E;
@@ -117,6 +127,19 @@ pub fn endpoints() -> Vec<Endpoint> {
         E::post("/exchange/answers/{id}/hide", COORDINATORS, ex::hide_answer),
         E::get("/exchange/reports", COORDINATORS, ex::reports),
         E::post("/exchange/reports/{id}/handle", COORDINATORS, ex::handle_report),
+        E::get("/exchange/practices", SignedIn, xp::list),
+        E::post("/exchange/practices", OFFICERS, xp::create),
+        E::get("/exchange/practices/{id}", SignedIn, xp::one),
+        E::post("/exchange/practices/{id}", SignedIn, xp::edit),
+        E::post("/exchange/practices/{id}/submit", SignedIn, xp::submit),
+        E::get("/exchange/practices/{id}/versions", SignedIn, xp::versions),
+        E::upload("/exchange/practices/{id}/attachments", SignedIn, xp::upload),
+        E::get("/exchange/attachments/{id}", SignedIn, xp::file),
+        E::post("/exchange/attachments/{id}/remove", SignedIn, xp::remove),
+        E::get("/exchange/practice-reviews", COORDINATORS, xp::review_queue),
+        E::post("/exchange/practices/{id}/approve", COORDINATORS, xp::approve),
+        E::post("/exchange/practices/{id}/return", COORDINATORS, xp::send_back),
+        E::post("/exchange/practices/{id}/hide", COORDINATORS, xp::hide),
         E::get("/mentorship/profile", MENTORS, ms::profile_get),
         E::post("/mentorship/profile", MENTORS, ms::profile_save),
     ]
@@ -130,10 +153,10 @@ pub fn router() -> Router<AppState> {
                 Rule::Public => e.route,
                 rule => e.route.route_layer(axum::middleware::from_fn_with_state(rule, super::auth::guard)),
             };
+            let route = if e.json_body { route.layer(axum::middleware::from_fn(json_bodies_only)) } else { route };
             router.route(e.path, route)
         })
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(json_bodies_only))
 }
 
 /// A request body sent to the API must say it is JSON: a form or a text body sent by

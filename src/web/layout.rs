@@ -62,6 +62,7 @@ pub fn page(p: Page<'_>, body: Markup) -> Markup {
                                     }
                                     li { a href="/mentorship" { (lang.t("Mentorship", "Mentorship")) } }
                                     li { a href="/scambio/domande" { (lang.t("Domande alle Regioni", "Questions to Regions")) } }
+                                    li { a href="/scambio/esperienze" { (lang.t("Esperienze", "Practices")) } }
                                     @if user.role != Role::Mentor { li { a href="/cruscotto" { (lang.t("Cruscotto", "Dashboard")) } } }
                                     li { a href="/profilo" { (lang.t("Profilo", "Profile")) } }
                                 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod api;
 pub mod auth;
+pub mod body_limit;
 pub mod dashboard;
 pub mod error;
 pub mod events;
@@ -40,6 +41,7 @@ use crate::exchange::Item;
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 use crate::web::events::EventVerb;
+use crate::web::exchange::practices::{self, PracticeVerb};
 use crate::web::exchange::ExchangeVerb;
 use crate::web::mentorship::MatchVerb;
 
@@ -106,6 +108,16 @@ pub fn routes() -> Router<AppState> {
         .route("/scambio/domande/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Question)))
         .route("/scambio/risposte/{id}/modifica", get(exchange::edit_answer_page).post(exchange::edit_answer))
         .route("/scambio/risposte/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Answer)))
+        .route("/scambio/esperienze", get(practices::list))
+        .route("/scambio/esperienze/{id}", get(practices::practice_page))
+        .route("/scambio/esperienze/{id}/modifica", get(practices::edit_page).post(practices::edit))
+        .route("/scambio/esperienze/{id}/invia", verb(practices::act, PracticeVerb::Submit))
+        .route(
+            "/scambio/esperienze/{id}/allegati",
+            post(practices::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/scambio/allegati/{id}", get(practices::file))
+        .route("/scambio/allegati/{id}/rimuovi", post(practices::remove))
         .route("/mentorship/abbinamenti/{id}", get(mentorship::match_page))
         .route("/mentorship/abbinamenti/{id}/accetta", verb(mentorship::match_action, MatchVerb::Accept))
         .route("/mentorship/abbinamenti/{id}/rifiuta", verb(mentorship::match_action, MatchVerb::Decline))
@@ -116,6 +128,8 @@ pub fn routes() -> Router<AppState> {
     let officers = Router::new()
         .route("/mentorship/richieste/nuova", get(mentorship::new_request))
         .route("/mentorship/richieste", post(mentorship::file_request))
+        .route("/scambio/esperienze/nuova", get(practices::new_page))
+        .route("/scambio/esperienze", post(practices::create))
         .route_layer(middleware::from_fn_with_state(OFFICERS, auth::guard));
     let dashboard = Router::new()
         .route("/cruscotto", get(dashboard::page_view))
@@ -129,6 +143,10 @@ pub fn routes() -> Router<AppState> {
         .route("/scambio/risposte/{id}/nascondi", verb(exchange::act, ExchangeVerb::Hide(Item::Answer)))
         .route("/scambio/domande/{id}/bozza-guida.md", get(exchange::api::guide_draft))
         .route("/coordinamento/segnalazioni-scambio", get(exchange::reports_page))
+        .route("/coordinamento/esperienze", get(practices::review_page))
+        .route("/scambio/esperienze/{id}/approva", verb(practices::act, PracticeVerb::Approve))
+        .route("/scambio/esperienze/{id}/restituisci", verb(practices::act, PracticeVerb::Return))
+        .route("/scambio/esperienze/{id}/nascondi", verb(practices::act, PracticeVerb::Hide))
         .route("/coordinamento/segnalazioni-scambio/{id}/chiudi", post(exchange::handle_report))
         .route("/coordinamento/posta", get(outbox::page_list))
         .route("/coordinamento/posta/{id}/riprova", post(outbox::page_retry))

@@ -73,6 +73,19 @@ use super::{api, dashboard, guide, outbox, users};
         super::exchange::api::hide_answer,
         super::exchange::api::reports,
         super::exchange::api::handle_report,
+        super::exchange::practices_api::list,
+        super::exchange::practices_api::create,
+        super::exchange::practices_api::one,
+        super::exchange::practices_api::edit,
+        super::exchange::practices_api::submit,
+        super::exchange::practices_api::versions,
+        super::exchange::practices_api::upload,
+        super::exchange::practices_api::file,
+        super::exchange::practices_api::remove,
+        super::exchange::practices_api::review_queue,
+        super::exchange::practices_api::approve,
+        super::exchange::practices_api::send_back,
+        super::exchange::practices_api::hide,
     ),
     modifiers(&Authentication),
     tags(
@@ -82,7 +95,7 @@ use super::{api, dashboard, guide, outbox, users};
         (name = "accounts", description = "Users and Regions"),
         (name = "outbox", description = "Outgoing mail"),
         (name = "kpi", description = "WP5 figures"),
-        (name = "exchange", description = "Questions between Regions (WP5 task 5.4)"),
+        (name = "exchange", description = "Questions between Regions and practices of the Regions (WP5 task 5.4)"),
     )
 )]
 struct ApiDoc;

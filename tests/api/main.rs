@@ -29,6 +29,7 @@ mod outage;
 mod outbox;
 mod outbox_pages;
 mod outbox_processes;
+mod practices;
 mod relevance;
 mod search_answers;
 mod search_api;

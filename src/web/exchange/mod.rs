@@ -22,6 +22,8 @@ use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
 pub mod api;
+pub mod practices;
+pub mod practices_api;
 
 const PER_PAGE: i64 = 20;
 

@@ -59,8 +59,10 @@ pub async fn guide(
         None
     };
     let readers = Readers::of(&state, &auth, &headers, guide, notice, None).await?;
+    let regions = crate::web::exchange::practices::for_guide(&state, &auth, guide, lang).await?;
     let body = html! {
         (guide_body(lang, guide, corpus, target.as_ref().map(|(a, h)| (a.as_str(), h))))
+        (regions)
         (readers.render(lang, &auth, guide))
     };
     Ok(page(Page { lang, title: &guide.title, here: &here, auth: Some(&auth) }, body).into_response())

@@ -64,11 +64,18 @@ pub enum Done {
     AnswerAccepted,
     ItemHidden,
     ItemReported,
+    PracticeSaved,
+    PracticeSubmitted,
+    PracticeApproved,
+    PracticeReturned,
+    PracticeHidden,
+    AttachmentAdded,
+    AttachmentRemoved,
 }
 
 impl Done {
     /// Every action, for reading a code back.
-    const ALL: [Done; 40] = [
+    const ALL: [Done; 47] = [
         Done::InviteSent,
         Done::RoleChanged,
         Done::UserDeactivated,
@@ -109,6 +116,13 @@ impl Done {
         Done::AnswerAccepted,
         Done::ItemHidden,
         Done::ItemReported,
+        Done::PracticeSaved,
+        Done::PracticeSubmitted,
+        Done::PracticeApproved,
+        Done::PracticeReturned,
+        Done::PracticeHidden,
+        Done::AttachmentAdded,
+        Done::AttachmentRemoved,
     ];
 
     /// The code the cookie holds, and the sentence in Italian and English.
@@ -184,6 +198,29 @@ impl Done {
             Done::ItemReported => {
                 ("segnalato", "Segnalazione inviata al coordinamento.", "Report sent to the coordinators.")
             }
+            Done::PracticeSaved => ("bozza", "Bozza salvata: la vedi solo tu.", "Draft saved: only you can see it."),
+            Done::PracticeSubmitted => (
+                "in-revisione",
+                "Esperienza inviata: il coordinamento la rivede prima di pubblicarla.",
+                "Practice sent: the coordinators review it before publishing it.",
+            ),
+            Done::PracticeApproved => (
+                "pubblicata",
+                "Esperienza approvata: ora la vedono tutte le Regioni.",
+                "Practice approved: every Region can see it now.",
+            ),
+            Done::PracticeReturned => (
+                "rimandata",
+                "Esperienza rimandata all'autore con il commento.",
+                "Practice sent back with the comment.",
+            ),
+            Done::PracticeHidden => (
+                "esperienza-nascosta",
+                "Esperienza nascosta: l'autore vede il motivo.",
+                "Practice hidden: its author sees the reason.",
+            ),
+            Done::AttachmentAdded => ("allegato", "Allegato aggiunto.", "Attachment added."),
+            Done::AttachmentRemoved => ("allegato-tolto", "Allegato tolto.", "Attachment removed."),
         }
     }
 

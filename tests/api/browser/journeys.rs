@@ -16,6 +16,7 @@ use super::mail::Mailbox;
 use super::person::Person;
 use crate::helpers::{Backend, Options, TestApp};
 
+const PRACTICE: &str = "Telemedicina per gli infermieri delle ASL";
 const COORDINATOR: &str = "giulia.conti@promis.it";
 const OFFICER: &str = "marco.russo@regione.puglia.it";
 const MENTOR: &str = "anna.ferri@example.org";
@@ -151,6 +152,17 @@ async fn four_journeys_pass_axe_and_fit_the_screen() {
     officer.click("ol.hits h3 a").await;
     officer.expect_path(|p| p.starts_with("/guide/"), "a guide").await;
     audit.scan(&officer.client, "guide").await;
+    // The same pages in English, chosen from the header (the profile's language too).
+    officer.press("form.lang").await;
+    officer.expect_text("Was this guide useful?").await;
+    audit.scan(&officer.client, "guide (English)").await;
+    officer.open("/").await;
+    officer.type_in("#q", "how to report staff training costs under ESF+").await;
+    officer.press("form.search").await;
+    officer.expect_path(|p| p.starts_with("/cerca?"), "the results").await;
+    audit.scan(&officer.client, "search results (English)").await;
+    officer.press("form.lang").await;
+    officer.expect_text("Cerca tra le guide").await;
 
     officer.click("header a[href='/eventi']").await;
     audit.scan(&officer.client, "events").await;
@@ -278,6 +290,38 @@ async fn four_journeys_pass_axe_and_fit_the_screen() {
         .await
         .expect("certificate fetched");
     assert_eq!(got, serde_json::json!([200, "application/pdf", "%PDF-"]), "the certificate at {href}");
+
+    // ── 5. The officer shares a practice of the Region; the coordinator reviews and publishes
+    //       it; the officer then turns to the questions between Regions.
+    officer.click("header a[href='/scambio/esperienze']").await;
+    audit.scan(&officer.client, "practices (none yet)").await;
+    officer.click("a[href='/scambio/esperienze/nuova']").await;
+    audit.scan(&officer.client, "new practice").await;
+    officer.press("form.stack[action='/scambio/esperienze']").await;
+    officer.expect_text("Ci sono alcuni problemi").await;
+    audit.scan(&officer.client, "new practice (errors)").await;
+    officer.type_in("#title", PRACTICE).await;
+    officer.type_in("#summary", "Un corso FSE+ di telemedicina per 300 infermieri delle ASL pugliesi.").await;
+    officer.click("input[name='funds'][value='FSE+']").await;
+    officer.click("input[name='phases'][value='attuazione']").await;
+    officer.type_in("#what_done", "Un avviso alle ASL con costi unitari per ora di formazione.").await;
+    officer.press("form.stack[action='/scambio/esperienze']").await;
+    officer.expect_text("in revisione").await;
+    audit.scan(&officer.client, "practice (under review)").await;
+    let practice_path = officer.path().await;
+    coord.open("/coordinamento/esperienze").await;
+    audit.scan(&coord.client, "practices to review").await;
+    coord.click_link(PRACTICE).await;
+    audit.scan(&coord.client, "practice (review)").await;
+    coord.press(&format!("form[action='{practice_path}/approva']")).await;
+    coord.expect_text("Esperienza approvata").await;
+    officer.open("/scambio/esperienze").await;
+    officer.expect_text(PRACTICE).await;
+    audit.scan(&officer.client, "practices (one published)").await;
+    officer.click("header a[href='/scambio/domande']").await;
+    audit.scan(&officer.client, "questions between Regions").await;
+    officer.click("a[href='/scambio/domande/nuova']").await;
+    audit.scan(&officer.client, "new question").await;
 
     for p in [coord, officer, mentor] {
         let _ = p.client.close().await;
