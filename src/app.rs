@@ -113,6 +113,7 @@ pub struct Services {
     pub worker_config: WorkerConfig,
     pub mentorship: Mentorship,
     pub events: Events,
+    pub exchange: crate::exchange::Exchange,
     /// Held while the process runs, so a restore cannot replace the database under it.
     pub data_dir_lock: Arc<crate::backup::DataDirLock>,
 }
@@ -146,6 +147,10 @@ impl Services {
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         jobs.register(Arc::new(crate::accounts::signin::PruneRateEvents { clock: clock.clone() }));
         crate::accounts::signin::schedule_prune(&db, clock.now_ms()).await?;
+        let exchange =
+            crate::exchange::Exchange::new(db.clone(), clock.clone(), outbox.clone(), config.public_url.clone());
+        jobs.register(Arc::new(crate::exchange::follows::DigestJob { exchange: exchange.clone() }));
+        crate::exchange::follows::schedule_digest(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
         let events = Events::new(db.clone(), outbox.clone(), clock.clone(), config.public_url.clone());
         Ok(Services {
@@ -157,6 +162,7 @@ impl Services {
             worker_config: config.outbox.clone(),
             mentorship,
             events,
+            exchange,
             data_dir_lock,
         })
     }
@@ -230,7 +236,7 @@ impl Application {
         let worker = with_worker.then(|| services.worker());
         let data_dir_lock = services.data_dir_lock.clone();
         let health = db.watch_health();
-        let exchange = crate::exchange::Exchange::new(db.clone(), services.clock.clone());
+        let exchange = services.exchange.clone();
         let state = AppState {
             config: Arc::new(config),
             db,

@@ -546,6 +546,10 @@ pub async fn erase(db: &Db, id: i64, now: i64) -> Result<(), AccountError> {
         "DELETE FROM api_tokens WHERE user_id = $1",
         // The rating stays in the event's figures; the words were the person's.
         "UPDATE event_feedback SET comment = '' WHERE user_id = $1",
+        // What the person followed and how they wanted news of it.
+        "DELETE FROM exchange_follows WHERE user_id = $1",
+        "DELETE FROM exchange_news WHERE user_id = $1",
+        "DELETE FROM exchange_mail_stops WHERE user_id = $1",
         // Practices sent for review or published stay (signed "utente rimosso"); drafts go.
         "DELETE FROM exchange_attachments WHERE version_id IN (SELECT v.id FROM exchange_practice_versions v \
          JOIN exchange_practices p ON p.id = v.practice_id WHERE p.author_id = $1 AND v.state = 'draft')",

@@ -241,6 +241,7 @@ impl Link {
             content,
             attachments: vec![],
             not_before: None,
+            list_unsubscribe: None,
         };
         Link { token_hash, mail }
     }

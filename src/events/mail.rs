@@ -169,7 +169,7 @@ pub fn reminder(e: &Event, lang: Lang, public_url: &str, hours: i64) -> Content 
     }
 }
 
-pub fn thanks(e: &Event, lang: Lang, public_url: &str) -> Content {
+pub fn thanks(e: &Event, lang: Lang, public_url: &str, links: &[crate::exchange::event_links::Linked]) -> Content {
     let mut paragraphs = vec![format!(
         "{} \"{}\" ({}).",
         lang.t("Grazie per aver partecipato all'evento", "Thank you for attending the event"),
@@ -181,6 +181,18 @@ pub fn thanks(e: &Event, lang: Lang, public_url: &str) -> Content {
     }
     if let Some(r) = &e.recording_url {
         paragraphs.push(format!("{} {r}", lang.t("Registrazione:", "Recording:")));
+    }
+    if !links.is_empty() {
+        let mut text = lang
+            .t(
+                "Dallo scambio tra Regioni, collegati al forum:",
+                "From the exchange between Regions, linked to the forum:",
+            )
+            .to_string();
+        for l in links {
+            text.push_str(&format!("\n• {} — {public_url}{}", l.title, l.path()));
+        }
+        paragraphs.push(text);
     }
     let until = crate::clock::local_date(e.feedback_until()).format("%d/%m/%Y");
     paragraphs.push(format!(

@@ -368,11 +368,12 @@ impl Events {
         .execute(&mut *tx)
         .await?;
         let e = store::event(&mut tx, id).await?.ok_or(Refusal::NotFound)?;
+        let links = crate::exchange::event_links::linked(&mut tx, id).await?;
         for r in
             store::registrations(&mut tx, id).await?.iter().filter(|r| r.state == RegState::Confirmed && r.attended)
         {
             let Some(who) = accounts::get_in(&mut tx, r.user_id).await? else { continue };
-            let content = mail::thanks(&e, who.lang, &self.public_url);
+            let content = mail::thanks(&e, who.lang, &self.public_url, &links);
             self.send(&mut tx, ToUser::new(format!("event.thanks:{}", r.id), "event.thanks", &who, content)).await?;
         }
         self.commit(tx).await

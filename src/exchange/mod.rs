@@ -7,12 +7,16 @@
 
 use crate::clock::SharedClock;
 use crate::db::Db;
+use crate::notify::Outbox;
 
+pub mod event_links;
 pub mod files;
+pub mod follows;
 pub mod markdown;
 pub mod practices;
 pub mod questions;
 
+pub use follows::{Follow, MailKind, MailSettings, Target};
 pub use practices::{Attachment, Practice, PracticeFilter, PracticeInput, Summary, Version};
 pub use questions::{Answer, Item, Question, QuestionFilter, QuestionInput, Report};
 
@@ -31,11 +35,14 @@ pub const EDIT_WINDOW_MS: i64 = 24 * 3_600_000;
 pub struct Exchange {
     pub db: Db,
     clock: SharedClock,
+    outbox: Outbox,
+    /// The service's address, for links in mail.
+    public_url: String,
 }
 
 impl Exchange {
-    pub fn new(db: Db, clock: SharedClock) -> Exchange {
-        Exchange { db, clock }
+    pub fn new(db: Db, clock: SharedClock, outbox: Outbox, public_url: String) -> Exchange {
+        Exchange { db, clock, outbox, public_url }
     }
 
     pub fn now(&self) -> i64 {

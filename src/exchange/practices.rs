@@ -13,6 +13,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
 use super::files::{self, Kind, FILES_PER_PRACTICE};
+use super::follows::{MailKind, News};
 use super::{markdown, Exchange, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Phase, Topics};
@@ -809,7 +810,24 @@ impl Exchange {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if r.published_version_id.is_none() && r.hidden_reason.is_none() {
+            // Newly published: followers of its topics and funds hear of it.
+            let v = self.version(&mut tx, latest).await?;
+            let news = News {
+                kind: MailKind::Practice,
+                item: id,
+                title: &v.title,
+                path: format!("/scambio/esperienze/{id}"),
+                question: None,
+                topics: &v.topics,
+                funds: &v.funds,
+                actor: r.author_id,
+                detail: r.region_name.clone(),
+            };
+            self.tell_followers(&mut tx, &news).await?;
+        }
         tx.commit().await?;
+        self.outbox.wake();
         self.practice(coordinator, id).await
     }
 

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
+use super::follows::{MailKind, News};
 use super::{markdown, Exchange, EDIT_WINDOW_MS, QUESTIONS_PER_DAY, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Topics};
@@ -328,6 +329,8 @@ impl Exchange {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        // Whoever asks follows the question.
+        super::follows::insert_follow(&mut tx, user.id, &super::Target::Question(id), now).await?;
         tx.commit().await?;
         self.question(user, id).await
     }
@@ -450,6 +453,7 @@ impl Exchange {
             ));
         }
         let now = self.now();
+        let mut tx = self.db.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO exchange_answers (question_id, author_id, body, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -458,8 +462,11 @@ impl Exchange {
         .bind(user.id)
         .bind(&body)
         .bind(now)
-        .fetch_one(self.db.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        self.tell_about_question(&mut tx, &q, MailKind::Answer, id, user).await?;
+        tx.commit().await?;
+        self.outbox.wake();
         self.one_answer(user, id).await
     }
 
@@ -510,6 +517,7 @@ impl Exchange {
                 "A hidden answer cannot be marked as the solution.",
             ));
         }
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "UPDATE exchange_questions SET accepted_answer_id = $1, accepted_by = $2, accepted_at = $3, updated_at = $3 \
              WHERE id = $4",
@@ -518,9 +526,38 @@ impl Exchange {
         .bind(user.id)
         .bind(self.now())
         .bind(question_id)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        if q.accepted_answer_id != Some(answer_id) {
+            self.tell_about_question(&mut tx, &q, MailKind::Accepted, answer_id, user).await?;
+        }
+        tx.commit().await?;
+        self.outbox.wake();
         self.question(user, question_id).await
+    }
+
+    /// Tells the question's followers, and those of its topics and fund, about an answer.
+    async fn tell_about_question(
+        &self,
+        conn: &mut AnyConnection,
+        q: &Question,
+        kind: MailKind,
+        answer: i64,
+        actor: &User,
+    ) -> Result<(), Refusal> {
+        let funds: Vec<String> = q.fund.iter().cloned().collect();
+        let news = News {
+            kind,
+            item: answer,
+            title: &q.title,
+            path: format!("/scambio/domande/{}#risposta-{answer}", q.id),
+            question: Some(q.id),
+            topics: &q.topics,
+            funds: &funds,
+            actor: actor.id,
+            detail: actor.name.clone(),
+        };
+        self.tell_followers(conn, &news).await
     }
 
     /// Hides a question or an answer (coordinators), with a reason its author reads. A hidden

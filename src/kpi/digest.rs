@@ -24,6 +24,10 @@ pub struct Todo {
     /// the first 50.
     pub to_complete_count: i64,
     pub to_complete: Vec<(i64, String)>,
+    /// Practices of the Regions awaiting review.
+    pub practices_to_review: i64,
+    /// Reports on questions and answers between Regions not yet handled.
+    pub open_exchange_reports: i64,
 }
 
 /// A row of a to-do list, with how many rows there were before the limit.
@@ -66,7 +70,17 @@ pub async fn todo(conn: &mut AnyConnection, now: i64) -> Result<Todo, sqlx::Erro
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
+    let practices_to_review: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM exchange_practice_versions v WHERE v.state = 'pending' \
+         AND v.number = (SELECT MAX(x.number) FROM exchange_practice_versions x WHERE x.practice_id = v.practice_id)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let open_exchange_reports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM exchange_reports WHERE state = 'open'").fetch_one(&mut *conn).await?;
     Ok(Todo {
+        practices_to_review,
+        open_exchange_reports,
         suggestions,
         expiring_count: expiring.first().map_or(0, |x| x.total),
         expiring: expiring.into_iter().map(|x| (x.id, x.detail.expires_at)).collect(),
@@ -144,6 +158,16 @@ impl JobHandler for Digest {
                             "{}: {}",
                             lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed"),
                             t.to_complete_count
+                        ),
+                        format!(
+                            "{}: {}",
+                            lang.t("Esperienze delle Regioni da rivedere", "Practices of the Regions to review"),
+                            t.practices_to_review
+                        ),
+                        format!(
+                            "{}: {}",
+                            lang.t("Segnalazioni dello scambio da gestire", "Exchange reports to handle"),
+                            t.open_exchange_reports
                         ),
                         lang.t(
                             "Puoi non ricevere più questo riepilogo dal tuo profilo.",

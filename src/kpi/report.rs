@@ -107,6 +107,23 @@ pub struct Month {
     pub accepted: i64,
 }
 
+/// What the Regions shared between events (WP5 Task 5.4), in the period and Region.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ExchangeFigures {
+    /// Practices first published in the period (and not hidden), of the Region when scoped.
+    pub practices_published: i64,
+    /// Regions that published them.
+    pub regions_publishing: Vec<String>,
+    /// Questions asked in the period (not hidden), by people of the Region when scoped.
+    pub questions: i64,
+    /// Percentage of those questions with an accepted answer.
+    pub answered_share: Option<f64>,
+    pub median_hours_to_first_answer: Option<f64>,
+    pub median_hours_to_accepted_answer: Option<f64>,
+    /// People following a question, a topic or a fund at the end of the period.
+    pub followers: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub scope: Scope,
@@ -114,6 +131,7 @@ pub struct Report {
     pub participation: Participation,
     pub mentorship: MentorshipFigures,
     pub guides: GuideFigures,
+    pub exchange: ExchangeFigures,
     /// Most frequent searches with no results: (query, times).
     pub empty_searches: Vec<(String, i64)>,
     /// Searches no guide really answered (the ones with no results included), grouped the same way.
@@ -181,6 +199,52 @@ async fn per_month(
     let row = sqlx::query(&sql).bind(scope.region.clone().unwrap_or_default()).fetch_one(conn).await?;
     use sqlx::Row;
     (0..months.len()).map(|i| row.try_get::<i64, _>(i)).collect()
+}
+
+async fn exchange_figures(conn: &mut AnyConnection, scope: &Scope) -> Result<ExchangeFigures, sqlx::Error> {
+    let region = scope.region.clone().unwrap_or_default();
+    let (from, to) = (scope.start_ms(), scope.end_ms());
+    let mut regions: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT p.region_code FROM exchange_practices p WHERE p.hidden_reason IS NULL AND p.published_at >= {from} \
+         AND p.published_at < {to}{}",
+        region_clause(scope, "p.region_code")
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    let practices_published = regions.len() as i64;
+    regions.sort();
+    regions.dedup();
+    let asked: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT q.created_at, \
+         (SELECT MIN(a.created_at) FROM exchange_answers a WHERE a.question_id = q.id AND a.state = 'visible'), \
+         CASE WHEN q.accepted_answer_id IS NULL THEN NULL ELSE q.accepted_at END \
+         FROM exchange_questions q JOIN users u ON u.id = q.author_id \
+         WHERE q.state = 'visible' AND q.created_at >= {from} AND q.created_at < {to}{}",
+        region_clause(scope, "u.region_code")
+    ))
+    .bind(&region)
+    .fetch_all(&mut *conn)
+    .await?;
+    let questions = asked.len() as i64;
+    let answered = asked.iter().filter(|q| q.2.is_some()).count() as f64;
+    let followers: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(DISTINCT f.user_id) FROM exchange_follows f JOIN users u ON u.id = f.user_id \
+         WHERE u.erased = 0 AND f.created_at < {to}{}",
+        region_clause(scope, "u.region_code")
+    ))
+    .bind(&region)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(ExchangeFigures {
+        practices_published,
+        regions_publishing: regions,
+        questions,
+        answered_share: (questions > 0).then(|| (answered / questions as f64 * 1000.0).round() / 10.0),
+        median_hours_to_first_answer: median(asked.iter().filter_map(|q| q.1.map(|a| a - q.0)).collect()),
+        median_hours_to_accepted_answer: median(asked.iter().filter_map(|q| q.2.map(|a| a - q.0)).collect()),
+        followers,
+    })
 }
 
 pub async fn report(
@@ -393,6 +457,7 @@ pub async fn report(
     let translated = originals().filter(|g| g.translation_of.is_some()).count();
     let readers = crate::feedback::figures(&mut *db.pool().acquire().await?, corpus).await?;
     let guides = GuideFigures { total: originals().count(), translated, by_fund_phase, past_review, readers };
+    let exchange = exchange_figures(&mut *db.pool().acquire().await?, scope).await?;
 
     let monthly = ms
         .iter()
@@ -413,6 +478,7 @@ pub async fn report(
         participation,
         mentorship,
         guides,
+        exchange,
         empty_searches,
         unanswered_searches,
         monthly,

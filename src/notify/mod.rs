@@ -52,6 +52,8 @@ pub struct Email {
     pub attachments: Vec<Attachment>,
     /// Not sent before this time (Unix ms); `None` sends as soon as possible.
     pub not_before: Option<i64>,
+    /// The one-click unsubscribe address (RFC 8058) of optional mail.
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,10 @@ pub fn kind_label(kind: &str, lang: Lang) -> &str {
         "mentorship.withdrawn" => ("Mentorship: proposta ritirata", "Mentorship: proposal withdrawn"),
         "guide.report.handled" => ("Guide: risposta a una segnalazione", "Guides: answer to a report"),
         "kpi.digest" => ("Riepilogo settimanale del coordinamento", "Coordinators' weekly digest"),
+        "exchange.answer" => ("Scambio: nuova risposta", "Exchange: new answer"),
+        "exchange.accepted" => ("Scambio: risposta accettata", "Exchange: accepted answer"),
+        "exchange.practice" => ("Scambio: nuova esperienza", "Exchange: new practice"),
+        "exchange.digest" => ("Scambio: riepilogo quotidiano", "Exchange: daily digest"),
         other => return other,
     };
     lang.t(it, en)
@@ -111,12 +117,13 @@ pub struct ToUser<'a> {
     content: Content,
     attachments: Vec<Attachment>,
     not_before: Option<i64>,
+    list_unsubscribe: Option<String>,
 }
 
 impl<'a> ToUser<'a> {
     /// A message sent as soon as possible, without attachments; `key` makes it unique.
     pub fn new(key: String, kind: &'a str, to: impl Into<Recipient>, content: Content) -> ToUser<'a> {
-        ToUser { key, kind, to: to.into(), content, attachments: Vec::new(), not_before: None }
+        ToUser { key, kind, to: to.into(), content, attachments: Vec::new(), not_before: None, list_unsubscribe: None }
     }
 
     pub fn attach(mut self, attachment: Attachment) -> ToUser<'a> {
@@ -127,6 +134,12 @@ impl<'a> ToUser<'a> {
     /// Not sent before this instant (ms since the epoch).
     pub fn at(mut self, not_before: i64) -> ToUser<'a> {
         self.not_before = Some(not_before);
+        self
+    }
+
+    /// Optional mail the person stops with one click at `url` (RFC 8058).
+    pub fn unsubscribe(mut self, url: String) -> ToUser<'a> {
+        self.list_unsubscribe = Some(url);
         self
     }
 }
@@ -204,6 +217,24 @@ impl Outbox {
     /// so a message delivered twice after a crash is recognisable as one, and different in
     /// every installation, whose secret it mixes in. A stored message keeps the Message-ID
     /// it was stored with.
+    /// A signature of `message` for `purpose` (HMAC-SHA-256 under the installation's
+    /// secret), for links that authenticate themselves, such as one-click unsubscribes.
+    pub fn sign(&self, purpose: &str, message: &str) -> String {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()).expect("HMAC takes any key");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Whether `signature` is [`Outbox::sign`]'s for `message`, compared in constant time.
+    pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        let expected = self.sign(purpose, message);
+        expected.len() == signature.len()
+            && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
     pub fn message_id(&self, key: &str) -> String {
         let mut h = Sha256::new();
         h.update(self.secret.as_bytes());
@@ -248,6 +279,7 @@ impl Outbox {
                 body_text: &rendered.text,
                 body_html: &rendered.html,
                 attachments: &attachments,
+                list_unsubscribe: email.list_unsubscribe.as_deref(),
                 not_before: email.not_before.unwrap_or(now_ms),
                 now: now_ms,
             },
@@ -279,6 +311,7 @@ impl Outbox {
             content: m.content,
             attachments: m.attachments,
             not_before: m.not_before,
+            list_unsubscribe: m.list_unsubscribe,
         };
         self.enqueue(conn, now_ms, &email).await.map(|_| ())
     }

@@ -15,8 +15,8 @@ pub const CANCELLED: &str = "cancelled";
 pub const STATUSES: [&str; 5] = [PENDING, SENDING, SENT, DEAD, CANCELLED];
 
 const COLUMNS: &str = "id, idempotency_key, message_id, kind, recipient, recipient_name, lang, subject, \
-    body_text, body_html, attachments, status, attempts, not_before, lease_until, claimed_by, last_error, \
-    created_at, sent_at, updated_at";
+    body_text, body_html, attachments, list_unsubscribe, status, attempts, not_before, lease_until, claimed_by, \
+    last_error, created_at, sent_at, updated_at";
 
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct OutboxRow {
@@ -34,6 +34,8 @@ pub struct OutboxRow {
     pub body_html: String,
     #[serde(skip)]
     pub attachments: String,
+    #[serde(skip)]
+    pub list_unsubscribe: Option<String>,
     pub status: String,
     pub attempts: i64,
     pub not_before: i64,
@@ -56,6 +58,7 @@ pub struct NewRow<'a> {
     pub body_text: &'a str,
     pub body_html: &'a str,
     pub attachments: &'a str,
+    pub list_unsubscribe: Option<&'a str>,
     pub not_before: i64,
     pub now: i64,
 }
@@ -64,8 +67,8 @@ pub struct NewRow<'a> {
 pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO outbox (idempotency_key, message_id, kind, recipient, recipient_name, lang, subject, \
-         body_text, body_html, attachments, status, attempts, not_before, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12, $12) \
+         body_text, body_html, attachments, list_unsubscribe, status, attempts, not_before, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, 'pending', 0, $11, $12, $12) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(row.key)
@@ -80,6 +83,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Option
     .bind(row.attachments)
     .bind(row.not_before)
     .bind(row.now)
+    .bind(row.list_unsubscribe)
     .fetch_optional(conn)
     .await
 }

@@ -123,6 +123,46 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `List-Unsubscribe: <address>` (RFC 2369) of optional mail.
+#[derive(Clone)]
+pub struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the address above
+/// unsubscribes with a single POST, without a page in between.
+#[derive(Clone)]
+pub struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        match s.trim() {
+            "List-Unsubscribe=One-Click" => Ok(ListUnsubscribePost),
+            v => Err(format!("List-Unsubscribe-Post: {v}").into()),
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
+}
+
 /// The MIME message for an outbox row: plain text and HTML alternatives, attachments,
 /// the row's stable Message-ID, the reply address when one is set, and the mark of
 /// automatic mail.
@@ -148,6 +188,9 @@ pub fn build_message(outbox: &Outbox, row: &OutboxRow) -> Result<Message, SendFa
     let mut builder = Message::builder().from(outbox.from().clone());
     if let Some(reply_to) = outbox.reply_to() {
         builder = builder.reply_to(reply_to.clone());
+    }
+    if let Some(url) = &row.list_unsubscribe {
+        builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
     }
     builder
         .to(Mailbox::new(name, address))

@@ -203,6 +203,7 @@ async fn profile_page(
         None => None,
     };
     let tokens = tokens::list(&state.db, user.id).await?;
+    let exchange = super::exchange::follows::profile_section(state, lang, auth).await?;
     let body = html! {
         h1 { (lang.t("Il tuo profilo", "Your profile")) }
         @if let Some(t) = new_token {
@@ -238,6 +239,7 @@ async fn profile_page(
             }
             div { button type="submit" { (lang.t("Salva", "Save")) } }
         }
+        (exchange)
         h2 { (lang.t("Token personali per l'API", "Personal API tokens")) }
         p.hint { (lang.t("Un token permette a uno script di usare /api/v1 con i tuoi permessi (intestazione Authorization: Bearer).",
                          "A token lets a script use /api/v1 with your permissions (Authorization: Bearer header).")) }
@@ -384,8 +386,12 @@ pub async fn data_export(State(state): State<AppState>, auth: Auth) -> AppResult
     .bind(user.id)
     .fetch_all(state.db.pool())
     .await?;
+    let follows = state.exchange.follows(user).await.map_err(|e| e.into_app(user.lang))?;
+    let exchange_mail = state.exchange.mail_settings(user).await.map_err(|e| e.into_app(user.lang))?;
     let body = serde_json::json!({
         "user": user,
+        "exchange_follows": follows,
+        "exchange_mail": exchange_mail,
         "exchange_practices": practices.iter().map(|(id, number, state, title, updated_at)| serde_json::json!({
             "id": id, "version": number, "state": state, "title": title, "updated_at": updated_at
         })).collect::<Vec<_>>(),

@@ -62,6 +62,7 @@ impl Endpoint {
 /// Every API endpoint with its guard, relative to `/api/v1`.
 pub fn endpoints() -> Vec<Endpoint> {
     use super::exchange::api as ex;
+    use super::exchange::follows as xf;
     use super::exchange::practices_api as xp;
     use events_api as ev;
     use mentorship_api as ms;
@@ -109,6 +110,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         E::verb("/events/{id}/cancel", COORDINATORS, ev::action, EventVerb::Cancel),
         E::verb("/events/{id}/complete", COORDINATORS, ev::action, EventVerb::Complete),
         E::verb("/events/{id}/attendance", COORDINATORS, ev::action, EventVerb::Attendance),
+        E::verb("/events/{id}/exchange-links", COORDINATORS, ev::action, EventVerb::Links),
         E::get("/mentorship/settings", COORDINATORS, super::mentorship::review_api::settings_get),
         E::post("/mentorship/settings", COORDINATORS, super::mentorship::review_api::settings_save),
         E::post("/mentorship/run", COORDINATORS, super::mentorship::review_api::run),
@@ -127,6 +129,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         E::post("/exchange/answers/{id}/hide", COORDINATORS, ex::hide_answer),
         E::get("/exchange/reports", COORDINATORS, ex::reports),
         E::post("/exchange/reports/{id}/handle", COORDINATORS, ex::handle_report),
+        E::get("/exchange/follows", SignedIn, xf::list),
+        E::post("/exchange/follows", SignedIn, xf::add),
+        E::post("/exchange/follows/remove", SignedIn, xf::remove),
+        E::get("/exchange/mail-settings", SignedIn, xf::settings),
+        E::post("/exchange/mail-settings", SignedIn, xf::save_settings),
         E::get("/exchange/practices", SignedIn, xp::list),
         E::post("/exchange/practices", OFFICERS, xp::create),
         E::get("/exchange/practices/{id}", SignedIn, xp::one),

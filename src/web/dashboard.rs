@@ -188,6 +188,7 @@ pub async fn page_view(
     let series = |f: fn(&kpi::Month) -> i64| r.monthly.iter().map(f).collect::<Vec<i64>>();
     let p = &r.participation;
     let m = &r.mentorship;
+    let x = &r.exchange;
     let title = lang.t("Cruscotto WP5", "WP5 dashboard");
     let body = html! {
         h1 { (title) @if let Some(code) = &r.scope.region { " — " (region_name(code)) } }
@@ -223,6 +224,8 @@ pub async fn page_view(
                     li { a href="/coordinamento/posta?status=dead" { (lang.t("Messaggi non consegnati", "Undelivered messages")) } ": " strong { (t.dead_mail) } }
                     li { (lang.t("Eventi passati da segnare come conclusi", "Past events to mark completed")) ": " strong { (t.to_complete_count) }
                         @for (id, name) in &t.to_complete { " " a href=(format!("/coordinamento/eventi/{id}")) { (name) } } }
+                    li { a href="/coordinamento/esperienze" { (lang.t("Esperienze delle Regioni da rivedere", "Practices of the Regions to review")) } ": " strong { (t.practices_to_review) } }
+                    li { a href="/coordinamento/segnalazioni-scambio" { (lang.t("Segnalazioni dello scambio da gestire", "Exchange reports to handle")) } ": " strong { (t.open_exchange_reports) } }
                 }
             }
         }
@@ -259,6 +262,16 @@ pub async fn page_view(
             dt { (lang.t("Mentorship in corso / concluse", "Mentorships under way / completed")) } dd { (m.active) " / " (m.completed) }
             dt { (lang.t("Utilità media (1-5)", "Average usefulness (1-5)")) } dd { (number(m.average_feedback, lang)) }
             dt { (lang.t("Proposte rifiutate / scadute", "Proposals declined / expired")) } dd { (m.declined) " / " (m.expired) }
+        }
+        h2 { (lang.t("Scambio tra Regioni", "Exchange between Regions")) }
+        dl.facts {
+            dt { (lang.t("Esperienze pubblicate", "Practices published")) } dd { (x.practices_published) }
+            dt { (lang.t("Regioni che le hanno pubblicate", "Regions that published them")) } dd { (x.regions_publishing.len()) }
+            dt { (lang.t("Domande poste", "Questions asked")) } dd { (x.questions) }
+            dt { (lang.t("Domande con risposta accettata", "Questions with an accepted answer")) } dd { (number(x.answered_share, lang)) @if x.answered_share.is_some() { " %" } }
+            dt { (lang.t("Tempo mediano alla prima risposta", "Median time to the first answer")) } dd { (duration(x.median_hours_to_first_answer, lang)) }
+            dt { (lang.t("Tempo mediano alla risposta accettata", "Median time to the accepted answer")) } dd { (duration(x.median_hours_to_accepted_answer, lang)) }
+            dt { (lang.t("Persone che seguono domande, temi o fondi", "People following questions, topics or funds")) } dd { (x.followers) }
         }
         h2 { (lang.t("Andamento mensile", "Monthly trend")) }
         (chart(lang.t("Eventi svolti", "Events delivered"), &months, &series(|x| x.delivered), lang))
@@ -419,6 +432,23 @@ pub async fn csv_export(
     );
     add(lang.t("mentorship", "mentorship"), lang.t("rifiutate", "declined").into(), m.declined.to_string());
     add(lang.t("mentorship", "mentorship"), lang.t("scadute", "expired").into(), m.expired.to_string());
+    let x = &r.exchange;
+    let section = lang.t("scambio tra Regioni", "exchange between Regions");
+    add(section, lang.t("esperienze pubblicate", "practices published").into(), x.practices_published.to_string());
+    add(section, lang.t("regioni che pubblicano", "regions publishing").into(), x.regions_publishing.len().to_string());
+    add(section, lang.t("domande", "questions").into(), x.questions.to_string());
+    add(section, lang.t("% con risposta accettata", "% with an accepted answer").into(), dec(x.answered_share));
+    add(
+        section,
+        lang.t("ore mediane alla prima risposta", "median hours to the first answer").into(),
+        dec(x.median_hours_to_first_answer),
+    );
+    add(
+        section,
+        lang.t("ore mediane alla risposta accettata", "median hours to the accepted answer").into(),
+        dec(x.median_hours_to_accepted_answer),
+    );
+    add(section, lang.t("persone che seguono", "followers").into(), x.followers.to_string());
     add(lang.t("guide", "guides"), lang.t("guide", "guides").into(), r.guides.total.to_string());
     add(lang.t("guide", "guides"), lang.t("anche tradotte", "also translated").into(), r.guides.translated.to_string());
     add(

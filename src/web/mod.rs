@@ -41,6 +41,7 @@ use crate::exchange::Item;
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::error::{AppError, ErrorInfo, Refusal, RefusalHttp};
 use crate::web::events::EventVerb;
+use crate::web::exchange::follows;
 use crate::web::exchange::practices::{self, PracticeVerb};
 use crate::web::exchange::ExchangeVerb;
 use crate::web::mentorship::MatchVerb;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/eventi/archivio", get(events::archive))
         .route("/eventi/{id}", get(events::detail))
         .route("/calendario/{file}", get(events::feed))
+        .route("/disiscrizione/{user}/{kind}/{signature}", get(follows::unsubscribe_page).post(follows::unsubscribe))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     let signed_in = Router::new()
@@ -108,6 +110,9 @@ pub fn routes() -> Router<AppState> {
         .route("/scambio/domande/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Question)))
         .route("/scambio/risposte/{id}/modifica", get(exchange::edit_answer_page).post(exchange::edit_answer))
         .route("/scambio/risposte/{id}/segnala", verb(exchange::act, ExchangeVerb::Report(Item::Answer)))
+        .route("/scambio/segui", post(follows::follow_page))
+        .route("/scambio/smetti", post(follows::unfollow_page))
+        .route("/profilo/scambio", post(follows::settings_page))
         .route("/scambio/esperienze", get(practices::list))
         .route("/scambio/esperienze/{id}", get(practices::practice_page))
         .route("/scambio/esperienze/{id}/modifica", get(practices::edit_page).post(practices::edit))
@@ -163,6 +168,7 @@ pub fn routes() -> Router<AppState> {
         .route("/coordinamento/eventi/{id}/annulla", verb(events::action, EventVerb::Cancel))
         .route("/coordinamento/eventi/{id}/concludi", verb(events::action, EventVerb::Complete))
         .route("/coordinamento/eventi/{id}/presenze", verb(events::action, EventVerb::Attendance))
+        .route("/coordinamento/eventi/{id}/scambio", verb(events::action, EventVerb::Links))
         .route("/coordinamento/segnalazioni", get(guide::queue_page))
         .route("/coordinamento/segnalazioni/{id}/gestisci", post(guide::handle_page))
         .route("/coordinamento/mentorship", get(mentorship::review_page))

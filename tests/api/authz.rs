@@ -118,6 +118,17 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Post, "/api/v1/exchange/answers/{id}/hide", s("/api/v1/exchange/answers/999999/hide"), COORD_MISSING_API),
         (Get, "/api/v1/exchange/reports", s("/api/v1/exchange/reports"), COORD_API),
         (Post, "/api/v1/exchange/reports/{id}/handle", s("/api/v1/exchange/reports/999999/handle"), COORD_MISSING_API),
+        // Follows, mail settings and the one-click unsubscribe (a forged link is not found).
+        (Post, "/scambio/segui", s("/scambio/segui"), SIGNED_IN_EMPTY_FORM),
+        (Post, "/scambio/smetti", s("/scambio/smetti"), SIGNED_IN_EMPTY_FORM),
+        (Post, "/profilo/scambio", s("/profilo/scambio"), [302, 303, 303, 303, 303]),
+        (Get, "/disiscrizione/{user}/{kind}/{signature}", s("/disiscrizione/1/answer/00"), [404; 5]),
+        (Post, "/disiscrizione/{user}/{kind}/{signature}", s("/disiscrizione/1/answer/00"), [404; 5]),
+        (Get, "/api/v1/exchange/follows", s("/api/v1/exchange/follows"), SIGNED_IN_API),
+        (Post, "/api/v1/exchange/follows", s("/api/v1/exchange/follows"), SIGNED_IN_EMPTY_FORM_API),
+        (Post, "/api/v1/exchange/follows/remove", s("/api/v1/exchange/follows/remove"), SIGNED_IN_EMPTY_FORM_API),
+        (Get, "/api/v1/exchange/mail-settings", s("/api/v1/exchange/mail-settings"), SIGNED_IN_API),
+        (Post, "/api/v1/exchange/mail-settings", s("/api/v1/exchange/mail-settings"), SIGNED_IN_EMPTY_FORM_API),
         // Practices: officers write them, for their own Region; coordinators review them.
         (Get, "/scambio/esperienze", s("/scambio/esperienze"), SIGNED_IN),
         (Post, "/scambio/esperienze", s("/scambio/esperienze"), [302, 400, 400, 403, 403]),
@@ -301,6 +312,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Post, "/coordinamento/eventi/{id}/annulla", s("/coordinamento/eventi/999999/annulla"), COORD_MISSING),
         (Post, "/coordinamento/eventi/{id}/concludi", s("/coordinamento/eventi/999999/concludi"), COORD_MISSING),
         (Post, "/coordinamento/eventi/{id}/presenze", s("/coordinamento/eventi/999999/presenze"), COORD_MISSING),
+        (Post, "/coordinamento/eventi/{id}/scambio", s("/coordinamento/eventi/999999/scambio"), COORD_MISSING),
         (Get, "/api/v1/events", s("/api/v1/events"), ALL),
         (Get, "/api/v1/events/{id}", s(&format!("/api/v1/events/{event}")), ALL),
         (Post, "/api/v1/events", s("/api/v1/events"), [401, 403, 403, 403, 400]),
@@ -313,6 +325,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Post, "/api/v1/events/{id}/cancel", s("/api/v1/events/999999/cancel"), COORD_MISSING_API),
         (Post, "/api/v1/events/{id}/complete", s("/api/v1/events/999999/complete"), COORD_MISSING_API),
         (Post, "/api/v1/events/{id}/attendance", s("/api/v1/events/999999/attendance"), COORD_MISSING_API),
+        (Post, "/api/v1/events/{id}/exchange-links", s("/api/v1/events/999999/exchange-links"), COORD_MISSING_API),
         (
             Post,
             "/api/v1/registrations/{id}/cancel",

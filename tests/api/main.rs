@@ -18,6 +18,7 @@ mod event_rules;
 mod events;
 mod exchange;
 mod feedback;
+mod follows;
 mod forms;
 mod foundation;
 mod identity;

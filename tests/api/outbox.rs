@@ -31,6 +31,7 @@ pub fn email(key: &str, to: &str) -> Email {
         },
         attachments: vec![],
         not_before: None,
+        list_unsubscribe: None,
     }
 }
 

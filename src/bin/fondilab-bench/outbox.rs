@@ -64,6 +64,7 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
                         },
                         attachments: vec![],
                         not_before: None,
+                        list_unsubscribe: None,
                     };
                     outbox.enqueue(&mut tx, now_ms(), &e).await?;
                 }

@@ -176,6 +176,12 @@ pub struct ActionBody {
     /// Registration ids that attended (action `attendance`).
     #[serde(default)]
     pub attended: Vec<i64>,
+    /// Question numbers linked to a forum (action `exchange-links`; replaces the links).
+    #[serde(default)]
+    pub questions: Vec<i64>,
+    /// Practice numbers linked to a forum (action `exchange-links`).
+    #[serde(default)]
+    pub practices: Vec<i64>,
 }
 
 /// Registers the signed-in user (or puts them on the waiting list).
@@ -215,14 +221,14 @@ pub async fn register(
     path = "/events/{id}/{verb}",
     tag = "events",
     summary = "What coordinators do to an event",
-    description = "publish; cancel {reason} (required; only before the start); complete {materials_url, recording_url} (after the end; the people marked present are thanked and asked for feedback); attendance {attended: [registration ids]} (after the start).",
+    description = "publish; cancel {reason} (required; only before the start); complete {materials_url, recording_url} (after the end; the people marked present are thanked and asked for feedback); attendance {attended: [registration ids]} (after the start); exchange-links {questions, practices} (forums only: visible questions and published practices of the exchange, shown on the event page and sent with the materials).",
     params(
         ("id" = i64, Path, description = "Identifier")
     ),
     request_body = Option<ActionBody>,
     responses(
         (status = 200, description = "The event after the action", body = Event),
-        (status = 400, description = "A link is not a valid address, or a cancellation without `reason` (the error's `field` names it)", body = crate::web::error::ErrorInfo),
+        (status = 400, description = "A link is not a valid address, a cancellation without `reason`, or a question or practice that cannot be linked (the error's `field` names it)", body = crate::web::error::ErrorInfo),
         (status = 401, description = "Not signed in", body = crate::web::error::ErrorInfo),
         (status = 403, description = "Not a coordinator", body = crate::web::error::ErrorInfo),
         (status = 404, description = "No such event", body = crate::web::error::ErrorInfo),
@@ -247,6 +253,7 @@ pub async fn action(
         EventVerb::Cancel => ev.cancel(user, id, b.reason.as_deref()).await,
         EventVerb::Complete => ev.complete(user, id, clean(&b.materials_url), clean(&b.recording_url)).await,
         EventVerb::Attendance => ev.mark_attendance(user, id, &b.attended).await.map(|_| ()),
+        EventVerb::Links => state.exchange.link_event(user, id, &b.questions, &b.practices).await.map(|_| ()),
     }
     .map_err(|e| e.into_app(lang))?;
     Ok(Json(visible_event(&state, Some(user), id, lang).await?))

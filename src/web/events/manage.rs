@@ -250,6 +250,7 @@ async fn manage_view(
     let e = visible_event(state, auth.user(), id, lang).await?;
     let mut c = conn(state).await?;
     let regs = store::registrations(&mut c, id).await?;
+    let links = state.exchange.event_links(id).await.map_err(|e| e.into_app(lang))?;
     let action = |a: &str| format!("/coordinamento/eventi/{id}/{a}");
     let editable = matches!(e.state, EventState::Draft | EventState::Published);
     let now = state.clock.now_ms();
@@ -321,6 +322,29 @@ async fn manage_view(
                 div { button type="submit" { (lang.t("Importa le presenze", "Import attendance")) } }
             }
         }
+        @if e.kind == Kind::Forum {
+            h2 #scambio { (lang.t("Dallo scambio tra Regioni", "From the exchange between Regions")) }
+            p.hint { (lang.t("Domande ed esperienze che il forum discute: compaiono nella pagina dell'evento e arrivano ai presenti con i materiali.",
+                             "Questions and practices the forum discusses: they appear on the event page and reach the attendees with the materials.")) }
+            @if !links.is_empty() { ul { @for l in &links { li { a href=(l.path()) { (l.title) } } } } }
+            (near(EventVerb::Links))
+            form.stack method="post" action=(action("scambio")) {
+                (csrf_field(auth))
+                div.field {
+                    label for="questions" { (lang.t("Numeri delle domande (separati da virgole)", "Question numbers (comma-separated)")) }
+                    input #questions type="text" name="questions" value=(links.iter().filter(|l| l.item == "question").map(|l| l.id.to_string()).collect::<Vec<_>>().join(", "))
+                        aria-invalid=[problems.invalid("questions")] aria-describedby=[problems.described("questions")];
+                    (problems.at("questions"))
+                }
+                div.field {
+                    label for="practices" { (lang.t("Numeri delle esperienze (separati da virgole)", "Practice numbers (comma-separated)")) }
+                    input #practices type="text" name="practices" value=(links.iter().filter(|l| l.item == "practice").map(|l| l.id.to_string()).collect::<Vec<_>>().join(", "))
+                        aria-invalid=[problems.invalid("practices")] aria-describedby=[problems.described("practices")];
+                    (problems.at("practices"))
+                }
+                div { button type="submit" { (lang.t("Salva i collegamenti", "Save the links")) } }
+            }
+        }
         @if let Some(f) = form { h2 { (lang.t("Modifica", "Edit")) } (f) }
     };
     Ok(page(Page { lang, title: &e.title, here: &format!("/coordinamento/eventi/{id}"), auth: Some(auth) }, body))
@@ -380,6 +404,10 @@ pub async fn action(
             let ids: Vec<i64> = f.all("attended").iter().filter_map(|a| a.parse().ok()).collect();
             ev.mark_attendance(user, id, &ids).await.map(|_| ())
         }
+        EventVerb::Links => match (numbers(&f, "questions"), numbers(&f, "practices")) {
+            (Ok(q), Ok(p)) => state.exchange.link_event(user, id, &q, &p).await.map(|_| ()),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
     };
     let result = result.map(|()| format!("/coordinamento/eventi/{id}"));
     let confirmed = match verb {
@@ -387,11 +415,26 @@ pub async fn action(
         EventVerb::Cancel => Done::EventCancelled,
         EventVerb::Complete => Done::EventCompleted,
         EventVerb::Attendance => Done::AttendanceSaved,
+        EventVerb::Links => Done::EventChanged,
     };
     redirect_or_page(result, Some(confirmed), lang, invalid_or_state, |problems| async move {
         manage_view(&state, lang, &auth, id, None, &problems, Some(verb)).await
     })
     .await
+}
+
+/// Numbers typed in a field, separated by commas or spaces ("12, 15" or "#12 #15").
+fn numbers(f: &Params, field: &'static str) -> Result<Vec<i64>, Refusal> {
+    let text = f.get(field).unwrap_or("");
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .map(|t| t.trim().trim_start_matches('#'))
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<i64>().map_err(|_| {
+                Refusal::invalid(field, format!("\"{t}\" non è un numero."), format!("\"{t}\" is not a number."))
+            })
+        })
+        .collect()
 }
 
 /// Before an event is cancelled: who will be told, and with which reason.

@@ -49,6 +49,8 @@ pub enum EventVerb {
     Cancel,
     Complete,
     Attendance,
+    /// A forum's links to questions and practices of the exchange.
+    Links,
 }
 
 /// The list filters shared by the pages and the API.

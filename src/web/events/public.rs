@@ -156,6 +156,7 @@ pub(super) async fn event_page(
         _ => None,
     };
     let corpus = state.search.corpus();
+    let links = state.exchange.event_links(id).await.map_err(|e| e.into_app(lang))?;
     let topics = &corpus.topics;
     let see_link = user.is_some_and(|u| u.role == Role::Coordinator)
         || mine.as_ref().is_some_and(|r| r.state == RegState::Confirmed);
@@ -189,6 +190,12 @@ pub(super) async fn event_page(
         @if !e.guides.is_empty() {
             h2 { (lang.t("Guide collegate", "Related guides")) }
             ul { @for g in &e.guides { li { a href=(format!("/guide/{g}")) { (corpus.get(g).map(|x| x.title.as_str()).unwrap_or(g)) } } } }
+        }
+        @if !links.is_empty() {
+            h2 { (lang.t("Dallo scambio tra Regioni", "From the exchange between Regions")) }
+            @if user.is_some() { ul { @for l in &links { li { a href=(l.path()) { (l.title) } } } } }
+            @else { p { a href=(format!("/accedi?torna=/eventi/{id}")) { (lang.t("Accedi", "Sign in")) } " "
+                (lang.t("per leggere le domande e le esperienze delle Regioni collegate a questo forum.", "to read the questions and practices of the Regions linked to this forum.")) } }
         }
         @if e.state == EventState::Completed {
             h2 { (lang.t("Materiali", "Materials")) }

@@ -16,12 +16,13 @@ use super::PathId;
 use crate::accounts::Role;
 use crate::app::AppState;
 use crate::clock::local_time;
-use crate::exchange::{Answer, Item, QuestionFilter, QuestionInput, TEXT_MAX, TITLE_MAX};
+use crate::exchange::{Answer, Item, QuestionFilter, QuestionInput, Target, TEXT_MAX, TITLE_MAX};
 use crate::guides::Fund;
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
 
 pub mod api;
+pub mod follows;
 pub mod practices;
 pub mod practices_api;
 
@@ -300,6 +301,7 @@ async fn thread_page(
     let err = |field: &str| error.filter(|(f, _)| *f == field).map(|(_, m)| m);
     let other = error.filter(|(f, _)| *f != "body").map(|(_, m)| m);
     let may_accept = q.mine || coordinator;
+    let following = state.exchange.is_following(user, &Target::Question(id)).await.map_err(|e| e.into_app(lang))?;
     let body = html! {
         p { a href="/scambio/domande" { "← " (lang.t("Tutte le domande", "All questions")) } }
         h1 { (q.title) }
@@ -311,6 +313,7 @@ async fn thread_page(
             @for t in &q.topics { " · " (topics.label(t, lang)) }
         }
         div.text { (PreEscaped(&q.body_html)) }
+        @if !q.mine { p { (follows::button(auth, lang, &Target::Question(id), following, lang.t("la domanda", "the question"), &format!("/scambio/domande/{id}"))) } }
         @if q.editable { p { a href=(format!("/scambio/domande/{id}/modifica")) { (lang.t("Modifica la domanda", "Edit the question")) } } }
         @if coordinator && q.answered {
             p { a href=(format!("/scambio/domande/{id}/bozza-guida.md")) { (lang.t("Scarica una bozza di guida da questa domanda e dalla risposta accettata (Markdown)", "Download a draft guide from this question and its accepted answer (Markdown)")) } }

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::clock::local_time;
 use crate::exchange::files::{self, FILES_PER_PRACTICE, FILE_MAX};
 use crate::exchange::practices::{cost_option_label, COST_OPTIONS, SHORT_MAX, SUMMARY_MAX};
-use crate::exchange::{PracticeFilter, PracticeInput, Summary, Version, TEXT_MAX, TITLE_MAX};
+use crate::exchange::{PracticeFilter, PracticeInput, Summary, Target, Version, TEXT_MAX, TITLE_MAX};
 use crate::guides::{Fund, Guide, Phase};
 use crate::i18n::Lang;
 use crate::web::error::{AppError, AppResult, Refusal, RefusalHttp};
@@ -91,6 +91,24 @@ pub async fn list(State(state): State<AppState>, lang: Lang, auth: Auth, RawQuer
     let regions = accounts::regions(&state.db).await?;
     let topics = &state.search.corpus().topics;
     let title = lang.t("Esperienze delle Regioni", "Practices of the Regions");
+    // A topic or a fund in the filters can be followed from here.
+    let mut followable = Vec::new();
+    if let Some(t) = &f.topic {
+        followable.push((
+            Target::Topic(t.clone()),
+            format!("{} «{}»", lang.t("il tema", "the topic"), topics.label(t, lang)),
+        ));
+    }
+    if let Some(fund) = f.fund {
+        followable.push((Target::Fund(fund), format!("{} {}", lang.t("il fondo", "the fund"), fund_text(lang, fund))));
+    }
+    let mut follow_buttons = Vec::new();
+    let back =
+        format!("/scambio/esperienze?{}", query_string(&p, &["fund", "phase", "topic", "region", "mine"], page_no));
+    for (target, label) in &followable {
+        let on = state.exchange.is_following(user, target).await.map_err(|e| e.into_app(lang))?;
+        follow_buttons.push(super::follows::button(&auth, lang, target, on, label, &back));
+    }
     let body = html! {
         h1 { (title) }
         p { (lang.t("Come le Regioni hanno usato i fondi per la formazione digitale del personale sanitario: l'avviso, i costi, i risultati e che cosa rifarebbero. Ogni esperienza è rivista dal coordinamento prima di essere pubblicata.",
@@ -134,6 +152,9 @@ pub async fn list(State(state): State<AppState>, lang: Lang, auth: Auth, RawQuer
                 div.field.check { label { input type="checkbox" name="mine" value="1" checked[f.mine]; " " (lang.t("solo le mie, in ogni stato", "only mine, in every state")) } }
             }
             div { button type="submit" { (lang.t("Filtra", "Filter")) } }
+        }
+        @if !follow_buttons.is_empty() {
+            p { @for b in &follow_buttons { (b) " " } }
         }
         @if items.is_empty() {
             p.notice role="status" {

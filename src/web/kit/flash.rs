@@ -71,11 +71,13 @@ pub enum Done {
     PracticeHidden,
     AttachmentAdded,
     AttachmentRemoved,
+    Followed,
+    Unfollowed,
 }
 
 impl Done {
     /// Every action, for reading a code back.
-    const ALL: [Done; 47] = [
+    const ALL: [Done; 49] = [
         Done::InviteSent,
         Done::RoleChanged,
         Done::UserDeactivated,
@@ -123,6 +125,8 @@ impl Done {
         Done::PracticeHidden,
         Done::AttachmentAdded,
         Done::AttachmentRemoved,
+        Done::Followed,
+        Done::Unfollowed,
     ];
 
     /// The code the cookie holds, and the sentence in Italian and English.
@@ -221,6 +225,12 @@ impl Done {
             ),
             Done::AttachmentAdded => ("allegato", "Allegato aggiunto.", "Attachment added."),
             Done::AttachmentRemoved => ("allegato-tolto", "Allegato tolto.", "Attachment removed."),
+            Done::Followed => (
+                "segui",
+                "Fatto: le novità ti arrivano per email, come scelto nel profilo.",
+                "Done: news reaches you by email, as chosen in your profile.",
+            ),
+            Done::Unfollowed => ("non-segui", "Non lo segui più.", "You no longer follow it."),
         }
     }
 
