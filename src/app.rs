@@ -147,8 +147,15 @@ impl Services {
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         jobs.register(Arc::new(crate::accounts::signin::PruneRateEvents { clock: clock.clone() }));
         crate::accounts::signin::schedule_prune(&db, clock.now_ms()).await?;
-        let exchange =
-            crate::exchange::Exchange::new(db.clone(), clock.clone(), outbox.clone(), config.public_url.clone());
+        let exchange_index = crate::exchange::index::ExchangeIndex::open(&config.data_dir.join("exchange-index"))
+            .context("the exchange search index")?;
+        let exchange = crate::exchange::Exchange::new(
+            db.clone(),
+            clock.clone(),
+            outbox.clone(),
+            config.public_url.clone(),
+            Arc::new(exchange_index),
+        );
         jobs.register(Arc::new(crate::exchange::follows::DigestJob { exchange: exchange.clone() }));
         crate::exchange::follows::schedule_digest(&db, clock.now_ms()).await?;
         let jobs = Arc::new(jobs);
@@ -185,6 +192,8 @@ impl Services {
 /// Connections of the delivery worker's own pool: claims, lease renewals and outcomes are
 /// short statements, so a few serve the SMTP connections in flight.
 const WORKER_CONNECTIONS: u32 = 4;
+/// How often an instance applies the exchange's recorded changes to its search index.
+const EXCHANGE_INDEX_POLL: Duration = Duration::from_millis(500);
 
 /// Runs only the delivery worker (`fondilab worker`) until `shutdown` resolves.
 pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -277,6 +286,7 @@ impl Application {
         tracing::info!("{}", state.config.trusted_proxies.describe());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
+        let exchange_index = tokio::spawn(state.exchange.clone().follow_changes(EXCHANGE_INDEX_POLL, stop_rx.clone()));
         let metrics =
             state.config.metrics_bind.map(|addr| tokio::spawn(serve_metrics(addr, state.db.clone(), stop_rx)));
         let app = Self::router(state.clone());
@@ -294,6 +304,7 @@ impl Application {
         if let Some(m) = metrics {
             let _ = m.await;
         }
+        let _ = exchange_index.await;
         state.search_log.flush().await;
         drop(state);
         let _ = tokio::time::timeout(Duration::from_secs(5), log_task).await;

@@ -5,6 +5,8 @@
 //! Practices: an officer describes what their Region did, with attachments; a coordinator
 //! reviews every version before signed-in users see it.
 
+use std::sync::Arc;
+
 use crate::clock::SharedClock;
 use crate::db::Db;
 use crate::notify::Outbox;
@@ -12,6 +14,7 @@ use crate::notify::Outbox;
 pub mod event_links;
 pub mod files;
 pub mod follows;
+pub mod index;
 pub mod markdown;
 pub mod practices;
 pub mod questions;
@@ -38,11 +41,32 @@ pub struct Exchange {
     outbox: Outbox,
     /// The service's address, for links in mail.
     public_url: String,
+    /// This instance's search index of the Regions' content.
+    pub index: Arc<index::ExchangeIndex>,
 }
 
 impl Exchange {
-    pub fn new(db: Db, clock: SharedClock, outbox: Outbox, public_url: String) -> Exchange {
-        Exchange { db, clock, outbox, public_url }
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        outbox: Outbox,
+        public_url: String,
+        index: Arc<index::ExchangeIndex>,
+    ) -> Exchange {
+        Exchange { db, clock, outbox, public_url, index }
+    }
+
+    /// Applies the recorded changes to this instance's index every `every`, until `stop`.
+    pub async fn follow_changes(self, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.index.catch_up(&self).await {
+                tracing::warn!(error = format!("{e:#}"), "exchange index: changes not applied yet");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
     }
 
     pub fn now(&self) -> i64 {

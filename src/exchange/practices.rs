@@ -14,6 +14,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::files::{self, Kind, FILES_PER_PRACTICE};
 use super::follows::{MailKind, News};
+use super::index::record_change;
 use super::{markdown, Exchange, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Phase, Topics};
@@ -810,6 +811,7 @@ impl Exchange {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        record_change(&mut tx, "practice", id, now).await?;
         if r.published_version_id.is_none() && r.hidden_reason.is_none() {
             // Newly published: followers of its topics and funds hear of it.
             let v = self.version(&mut tx, latest).await?;
@@ -878,6 +880,7 @@ impl Exchange {
         );
         c.done()?;
         let now = self.now();
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE exchange_practices SET hidden_reason = $1, hidden_by = $2, hidden_at = $3, updated_at = $3 WHERE id = $4",
         )
@@ -885,11 +888,13 @@ impl Exchange {
         .bind(coordinator.id)
         .bind(now)
         .bind(id)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(Refusal::NotFound);
         }
+        record_change(&mut tx, "practice", id, now).await?;
+        tx.commit().await?;
         self.practice(coordinator, id).await
     }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
 use super::follows::{MailKind, News};
+use super::index::record_change;
 use super::{markdown, Exchange, EDIT_WINDOW_MS, QUESTIONS_PER_DAY, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Topics};
@@ -331,6 +332,7 @@ impl Exchange {
         .await?;
         // Whoever asks follows the question.
         super::follows::insert_follow(&mut tx, user.id, &super::Target::Question(id), now).await?;
+        record_change(&mut tx, "question", id, now).await?;
         tx.commit().await?;
         self.question(user, id).await
     }
@@ -411,6 +413,7 @@ impl Exchange {
         self.may_edit(q.mine, q.created_at)?;
         let (title, body, fund, topics) = checked(input, vocabulary)?;
         let now = self.now();
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "UPDATE exchange_questions SET title = $1, body = $2, fund = $3, topics = $4, edited_at = $5, updated_at = $5 \
              WHERE id = $6",
@@ -421,8 +424,10 @@ impl Exchange {
         .bind(serde_json::to_string(&topics).unwrap_or_else(|_| "[]".into()))
         .bind(now)
         .bind(id)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        record_change(&mut tx, "question", id, now).await?;
+        tx.commit().await?;
         self.question(user, id).await
     }
 
@@ -465,6 +470,7 @@ impl Exchange {
         .fetch_one(&mut *tx)
         .await?;
         self.tell_about_question(&mut tx, &q, MailKind::Answer, id, user).await?;
+        record_change(&mut tx, "question", question_id, now).await?;
         tx.commit().await?;
         self.outbox.wake();
         self.one_answer(user, id).await
@@ -486,12 +492,15 @@ impl Exchange {
         self.may_edit(a.mine, a.created_at)?;
         let body = bounded("body", body, TEXT_MAX, "Scrivi la risposta.", "Write the answer.")?;
         let now = self.now();
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE exchange_answers SET body = $1, edited_at = $2, updated_at = $2 WHERE id = $3")
             .bind(&body)
             .bind(now)
             .bind(id)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await?;
+        record_change(&mut tx, "question", a.question_id, now).await?;
+        tx.commit().await?;
         self.one_answer(user, id).await
     }
 
@@ -531,6 +540,7 @@ impl Exchange {
         if q.accepted_answer_id != Some(answer_id) {
             self.tell_about_question(&mut tx, &q, MailKind::Accepted, answer_id, user).await?;
         }
+        record_change(&mut tx, "question", question_id, self.now()).await?;
         tx.commit().await?;
         self.outbox.wake();
         self.question(user, question_id).await
@@ -592,15 +602,23 @@ impl Exchange {
         if done.rows_affected() == 0 {
             return Err(Refusal::NotFound);
         }
-        if item == Item::Answer {
-            sqlx::query(
-                "UPDATE exchange_questions SET accepted_answer_id = NULL, accepted_by = NULL, accepted_at = NULL \
-                 WHERE accepted_answer_id = $1",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let question = match item {
+            Item::Question => id,
+            Item::Answer => {
+                sqlx::query(
+                    "UPDATE exchange_questions SET accepted_answer_id = NULL, accepted_by = NULL, accepted_at = NULL \
+                     WHERE accepted_answer_id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query_scalar("SELECT question_id FROM exchange_answers WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        record_change(&mut tx, "question", question, now).await?;
         tx.commit().await?;
         Ok(())
     }

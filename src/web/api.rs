@@ -71,6 +71,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     vec![
         E::get("/openapi.json", Public, super::openapi::document),
         E::get("/guides/search", Public, search),
+        E::get("/search", Public, super::exchange::search::search),
         E::get("/guides/{id}", Public, guide),
         E::post("/guides/{id}/votes", Public, super::guide::vote_api),
         E::post("/guides/{id}/reports", SignedIn, super::guide::report_api),

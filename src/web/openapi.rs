@@ -73,6 +73,7 @@ use super::{api, dashboard, guide, outbox, users};
         super::exchange::api::hide_answer,
         super::exchange::api::reports,
         super::exchange::api::handle_report,
+        super::exchange::search::search,
         super::exchange::follows::list,
         super::exchange::follows::add,
         super::exchange::follows::remove,

@@ -10,6 +10,7 @@ use super::layout::{page, raw, Page};
 use super::params::{search_query_string, search_request, Params};
 use super::{here, Rendered};
 use crate::app::AppState;
+use crate::exchange::index::{ExchangeHit, ExchangeResults};
 use crate::guides::{Fund, Phase, Topics};
 use crate::i18n::Lang;
 use crate::search::{Facets, SearchRequest, SearchResults};
@@ -64,6 +65,28 @@ pub async fn search(
         Err(e) => return Err(e),
     };
     let results = state.search_guides(&req, lang)?;
+    // Signed in, a search also looks among the Regions' practices and questions.
+    let searching = !req.q.is_empty() || req.has_filters();
+    let kind = Params::parse(raw_query.as_deref(), lang)?
+        .non_empty("type")
+        .filter(|t| matches!(*t, "practice" | "question"))
+        .map(String::from);
+    let regions = match (auth.user(), searching) {
+        (Some(_), true) => {
+            let per_page = if kind.is_some() { REGIONS_PER_PAGE } else { REGIONS_BESIDE_GUIDES };
+            let q = crate::exchange::index::ExchangeQuery {
+                q: &req.q,
+                kind: kind.as_deref(),
+                fund: req.fund,
+                phase: req.phase,
+                topic: req.topic.as_deref(),
+                limit: per_page,
+                offset: if kind.is_some() { (req.page.max(1) - 1) * per_page } else { 0 },
+            };
+            Some(state.exchange.index.search(&q).map_err(AppError::Internal)?)
+        }
+        _ => None,
+    };
     let title = if req.q.is_empty() {
         lang.t("Cerca tra le guide", "Search the guides").to_string()
     } else {
@@ -80,14 +103,88 @@ pub async fn search(
             div.layout {
                 section aria-labelledby="risultati" {
                     h2 #risultati .visually-hidden { (lang.t("Risultati", "Results")) }
+                    @if let Some(r) = &regions { (type_choice(lang, &req, kind.as_deref(), results.total, r)) }
                     (active_filters(lang, &req, topics))
-                    (results_list(lang, &req, &results, &auth))
+                    @match (&regions, kind.as_deref()) {
+                        (Some(r), Some(k)) => (regions_list(lang, &req, k, r)),
+                        (Some(r), None) => {
+                            (results_list(lang, &req, &results, &auth))
+                            @if !r.hits.is_empty() {
+                                h2 { (lang.t("Dalle Regioni", "From the Regions")) }
+                                (exchange_hits(lang, &r.hits))
+                            }
+                        }
+                        (None, _) => (results_list(lang, &req, &results, &auth)),
+                    }
                 }
                 (facets_sidebar(lang, &req, &results.facets, topics))
             }
         }
     };
     Ok(page(Page { lang, title: &title, here: &here, auth: Some(&auth) }, body).into_response())
+}
+
+/// Hits of the Regions' content shown under the guides, and per page when one type is chosen.
+const REGIONS_BESIDE_GUIDES: usize = 3;
+const REGIONS_PER_PAGE: usize = 10;
+
+/// Where to look: guides, practices or questions, with how many of each were found.
+fn type_choice(lang: Lang, req: &SearchRequest, kind: Option<&str>, guides: usize, r: &ExchangeResults) -> Markup {
+    let base = format!("/cerca?{}", search_query_string(&SearchRequest { page: 1, ..req.clone() }, 1));
+    let choices = [
+        (None, lang.t("Guide", "Guides"), guides),
+        (Some("practice"), lang.t("Esperienze delle Regioni", "Practices of the Regions"), r.practices),
+        (Some("question"), lang.t("Domande alle Regioni", "Questions to the Regions"), r.questions),
+    ];
+    html! {
+        nav.types aria-label=(lang.t("Che cosa cercare", "What to search")) {
+            ul {
+                @for (k, label, n) in choices {
+                    @let href = match k { Some(k) => format!("{base}&type={k}"), None => base.clone() };
+                    li {
+                        @if k == kind { strong aria-current="true" { (label) " (" (n) ")" } }
+                        @else { a href=(href) { (label) " (" (n) ")" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn exchange_hits(lang: Lang, hits: &[ExchangeHit]) -> Markup {
+    html! {
+        ol.hits {
+            @for h in hits {
+                li {
+                    h3 { a href=(h.url) { (h.title) } }
+                    p.meta {
+                        @if h.kind == "practice" { (lang.t("Esperienza", "Practice")) } @else { (lang.t("Domanda", "Question")) }
+                        @if let Some(r) = &h.region { " · " (r) }
+                        @if h.answered == Some(true) { " · " (lang.t("risolta", "solved")) }
+                    }
+                    p { (h.snippet) }
+                }
+            }
+        }
+    }
+}
+
+fn regions_list(lang: Lang, req: &SearchRequest, kind: &str, r: &ExchangeResults) -> Markup {
+    let total = if kind == "practice" { r.practices } else { r.questions };
+    let page = req.page.max(1);
+    let link = |n: usize| format!("/cerca?{}&type={kind}", search_query_string(req, n));
+    html! {
+        @if r.hits.is_empty() {
+            p.notice role="status" { (lang.t("Nessun risultato tra i contenuti delle Regioni.", "No result among the Regions' content.")) }
+        } @else {
+            p role="status" { (total) " " (lang.t("risultati", "results")) }
+            (exchange_hits(lang, &r.hits))
+            nav.pages aria-label=(lang.t("Pagine dei risultati", "Result pages")) {
+                @if page > 1 { a href=(link(page - 1)) { (lang.t("← Precedenti", "← Previous")) } " " }
+                @if total > page * REGIONS_PER_PAGE { a href=(link(page + 1)) { (lang.t("Successivi →", "Next →")) } }
+            }
+        }
+    }
 }
 
 fn search_form(lang: Lang, q: &str, error: Option<(&str, &str)>) -> Markup {

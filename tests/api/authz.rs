@@ -124,6 +124,7 @@ fn table(seeded: Seeded) -> Vec<Row> {
         (Post, "/profilo/scambio", s("/profilo/scambio"), [302, 303, 303, 303, 303]),
         (Get, "/disiscrizione/{user}/{kind}/{signature}", s("/disiscrizione/1/answer/00"), [404; 5]),
         (Post, "/disiscrizione/{user}/{kind}/{signature}", s("/disiscrizione/1/answer/00"), [404; 5]),
+        (Get, "/api/v1/search", s("/api/v1/search?q=costi"), ALL),
         (Get, "/api/v1/exchange/follows", s("/api/v1/exchange/follows"), SIGNED_IN_API),
         (Post, "/api/v1/exchange/follows", s("/api/v1/exchange/follows"), SIGNED_IN_EMPTY_FORM_API),
         (Post, "/api/v1/exchange/follows/remove", s("/api/v1/exchange/follows/remove"), SIGNED_IN_EMPTY_FORM_API),

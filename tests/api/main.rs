@@ -17,6 +17,7 @@ mod enum_checks;
 mod event_rules;
 mod events;
 mod exchange;
+mod exchange_search;
 mod feedback;
 mod follows;
 mod forms;

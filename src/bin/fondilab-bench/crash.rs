@@ -35,7 +35,7 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     let database_url = state.config.database_url.clone();
     let scratch = std::env::temp_dir().join(format!("fondilab-bench-crash-{}", std::process::id()));
     let port = free_port()?;
-    let mut first = spawn("serve", &scratch.join("one"), &database_url, &smtp.url(), port)?;
+    let mut first = spawn("serve", &scratch.join("one"), &database_url, Some(&smtp.url()), port)?;
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
     wait_ready(addr, &mut first).await?;
 
@@ -74,21 +74,26 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     for b in burst {
         b.await?;
     }
+    // Mail due now: the reminders the registrations scheduled for the day before the event
+    // are not part of the burst.
     let count = |status: &'static str| {
         let db = state.db.clone();
         async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM outbox WHERE status {status}"))
-                .fetch_one(db.pool())
-                .await
+            sqlx::query_scalar::<_, i64>(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE status {status} AND not_before <= {}",
+                fondilab::db::now_ms()
+            ))
+            .fetch_one(db.pool())
+            .await
         }
     };
-    let enqueued = count("IS NOT NULL").await?;
+    let enqueued = count("<> 'cancelled'").await?;
     let recorded_at_kill = count("= 'sent'").await?;
 
     // The second process takes the dead one's claims over when their lease runs out.
-    let mut second = spawn("worker", &scratch.join("two"), &database_url, &smtp.url(), 0)?;
+    let mut second = spawn("worker", &scratch.join("two"), &database_url, Some(&smtp.url()), 0)?;
     let limit = Instant::now() + Duration::from_secs(300);
-    while count("<> 'sent'").await? > 0 {
+    while count("IN ('pending', 'sending')").await? > 0 {
         anyhow::ensure!(Instant::now() < limit, "mail still pending after 300 s");
         anyhow::ensure!(second.try_wait()?.is_none(), "the worker process stopped");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -118,31 +123,34 @@ pub async fn run(cfg: Run) -> anyhow::Result<()> {
     served.stop().await
 }
 
-/// `fondilab serve` (on `port`) or `fondilab worker`, next to this benchmark's binary.
-fn spawn(
+/// `fondilab serve` (on `port`) or `fondilab worker`, next to this benchmark's binary; mail
+/// goes to `smtp_url`, or into the data directory without one.
+pub fn spawn(
     command: &str,
     data_dir: &std::path::Path,
     database_url: &str,
-    smtp_url: &str,
+    smtp_url: Option<&str>,
     port: u16,
 ) -> anyhow::Result<Child> {
     let binary = std::env::current_exe()?.with_file_name("fondilab");
     anyhow::ensure!(binary.exists(), "{} is missing: build it with `cargo build --release`", binary.display());
     std::fs::create_dir_all(data_dir)?;
-    Ok(Command::new(binary)
-        .arg(command)
+    let mut c = Command::new(binary);
+    c.arg(command)
         .env("FONDILAB_BIND", format!("127.0.0.1:{port}"))
         .env("FONDILAB_DATA_DIR", data_dir)
         .env("DATABASE_URL", database_url)
-        .env("FONDILAB_SMTP_URL", smtp_url)
         .env("FONDILAB_OUTBOX_LEASE_MS", LEASE_MS.to_string())
         .env("FONDILAB_GUIDES_DIR", "guides")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()?)
+        .stdout(Stdio::null());
+    if let Some(url) = smtp_url {
+        c.env("FONDILAB_SMTP_URL", url);
+    }
+    Ok(c.spawn()?)
 }
 
-async fn wait_ready(addr: std::net::SocketAddr, child: &mut Child) -> anyhow::Result<()> {
+pub async fn wait_ready(addr: std::net::SocketAddr, child: &mut Child) -> anyhow::Result<()> {
     let limit = Instant::now() + Duration::from_secs(120);
     loop {
         let req = format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -155,6 +163,6 @@ async fn wait_ready(addr: std::net::SocketAddr, child: &mut Child) -> anyhow::Re
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

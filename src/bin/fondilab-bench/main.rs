@@ -16,11 +16,14 @@
 //!   `/api/v1/kpi` with a year of data (2,000 events, 50,000 registrations, 5,000 mentorships).
 //! - `registrations [--count 500] [--seats 100] [--admin-url postgres://…/postgres]`: that many
 //!   simultaneous registrations over HTTP on loopback, on SQLite or a fresh PostgreSQL database.
+//! - `exchange-sync [--count 50] [--admin-url postgres://…/postgres]`: how soon practices
+//!   published through one instance are found by another instance's search.
 //! - `signin-timing [--count 200] [--accounts 50] [--admin-url postgres://…/postgres]`: how long
 //!   `POST /accedi` takes for addresses with and without an account, interleaved.
 
 mod crash;
 mod dashboard;
+mod exchange_sync;
 mod outbox;
 mod registrations;
 mod served;
@@ -109,6 +112,11 @@ fn main() -> anyhow::Result<()> {
             let kill_after = flag("--kill-after").map(|c| c.parse()).transpose()?.unwrap_or(300);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(crash::run(crash::Run { people, kill_after, admin_url: flag("--admin-url") }))?;
+        }
+        Some("exchange-sync") => {
+            let writes = flag("--count").map(|c| c.parse()).transpose()?.unwrap_or(50);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(exchange_sync::run(writes, flag("--admin-url").as_deref()))?;
         }
         Some("dashboard") => {
             let iterations: usize = flag("--iterations").map(|c| c.parse()).transpose()?.unwrap_or(100);

@@ -76,13 +76,19 @@ impl Served {
 /// Sends one raw HTTP/1.1 request (it must say `Connection: close`) and reads the whole answer:
 /// (status code, bytes received).
 pub async fn exchange(addr: SocketAddr, request: &str) -> anyhow::Result<(u16, usize)> {
+    let (status, answer) = exchange_answer(addr, request).await?;
+    Ok((status, answer.len()))
+}
+
+/// As [`exchange`], with the whole answer (head and body).
+pub async fn exchange_answer(addr: SocketAddr, request: &str) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut s = tokio::net::TcpStream::connect(addr).await?;
     s.set_nodelay(true)?;
     s.write_all(request.as_bytes()).await?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await?;
     let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
-    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), buf.len()))
+    Ok((head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), buf))
 }
 
 /// A signed-in person made for a bench: (user id, session cookie header, CSRF token).

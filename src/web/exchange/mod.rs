@@ -25,6 +25,7 @@ pub mod api;
 pub mod follows;
 pub mod practices;
 pub mod practices_api;
+pub mod search;
 
 const PER_PAGE: i64 = 20;
 
