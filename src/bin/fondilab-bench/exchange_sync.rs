@@ -12,7 +12,7 @@ use crate::crash::{free_port, spawn, wait_ready};
 use crate::served::{exchange_answer, Served};
 
 pub async fn run(writes: usize, admin_url: Option<&str>) -> anyhow::Result<()> {
-    let served = Served::start("exchange-sync", admin_url).await?;
+    let served = Served::start("exchange_sync", admin_url).await?;
     let state = served.state.clone();
     let db = &state.db;
     let person = |email: &str, role: &str, region: Option<&str>| NewUser {
