@@ -147,14 +147,14 @@ impl Services {
         crate::kpi::digest::schedule_next(&db, clock.now_ms()).await?;
         jobs.register(Arc::new(crate::accounts::signin::PruneRateEvents { clock: clock.clone() }));
         crate::accounts::signin::schedule_prune(&db, clock.now_ms()).await?;
-        let exchange_index = crate::exchange::index::ExchangeIndex::open(&config.data_dir.join("exchange-index"))
-            .context("the exchange search index")?;
+        // The search index on disk is the serving process's (see `Application::build_with`);
+        // a worker searches nothing.
         let exchange = crate::exchange::Exchange::new(
             db.clone(),
             clock.clone(),
             outbox.clone(),
             config.public_url.clone(),
-            Arc::new(exchange_index),
+            Arc::new(crate::exchange::index::ExchangeIndex::in_memory()?),
         );
         jobs.register(Arc::new(crate::exchange::follows::DigestJob { exchange: exchange.clone() }));
         crate::exchange::follows::schedule_digest(&db, clock.now_ms()).await?;
@@ -245,7 +245,11 @@ impl Application {
         let worker = with_worker.then(|| services.worker());
         let data_dir_lock = services.data_dir_lock.clone();
         let health = db.watch_health();
-        let exchange = services.exchange.clone();
+        let mut exchange = services.exchange.clone();
+        exchange.index = Arc::new(
+            crate::exchange::index::ExchangeIndex::open(&config.data_dir.join("exchange-index"))
+                .context("the exchange search index")?,
+        );
         let state = AppState {
             config: Arc::new(config),
             db,

@@ -6,13 +6,13 @@
 //! writes, in one transaction, the address's rate-limit event, a token and the mail that
 //! carries the link. A request for any other address runs the same transaction with the same
 //! statements: the mail is built for the address as typed, the token insert (`INSERT … SELECT
-//! … FROM users WHERE id = …`) finds no user and stores nothing, the mail row is stored, and
-//! then the savepoint taken before the token is rolled back, so nothing of either remains
-//! (no decoy row, nothing to prune later), while the rate-limit event commits as for a known
-//! address. On PostgreSQL the rolled-back mail still uses a number of the outbox's identity
-//! sequence. What still differs: a known address's token is checked against its account (the
-//! foreign key: some 35-55 µs on PostgreSQL) and kept with its mail, whose pages SQLite then
-//! writes at commit; and the mail worker is woken only for real mail. `fondilab-bench
+//! … FROM users WHERE id = …`) finds no user and stores nothing, the mail row is stored and
+//! deleted again in the same transaction, so nothing of either remains (no decoy row, nothing
+//! to prune later) while the pages the mail touched are written at commit as a kept mail's are,
+//! and the rate-limit event commits as for a known address. The deleted mail still uses a
+//! number of the outbox's ids. What still differs: a known address's token is checked against
+//! its account (the foreign key: some 35-55 µs on PostgreSQL) and kept; an unknown address's
+//! mail is deleted; and the mail worker is woken only for real mail. `fondilab-bench
 //! signin-timing` measures the two kinds of request (BENCHMARKS.md, "Sign-in timing").
 
 use sqlx::AnyConnection;
@@ -128,7 +128,7 @@ pub enum LinkError {
 
 /// Handles a request for a sign-in link: checks the limits, and when the address belongs
 /// to an active user, stores a token and the email that carries it in one transaction. For
-/// any other address the same transaction runs and its token and mail are rolled back (see
+/// any other address the same transaction runs and its mail is deleted before the commit (see
 /// the module's documentation).
 pub async fn request_link(
     db: &Db,
@@ -156,11 +156,12 @@ pub async fn request_link(
         tx.rollback().await?;
         return Err(LinkError::RateLimited);
     }
-    sqlx::query("SAVEPOINT signin_link").execute(&mut *tx).await?;
     // Ids start at 1: for an address without an account the token insert finds no user.
     link.store(&mut tx, outbox, user.as_ref().map_or(0, |u| u.id), now, LINK_TTL_MS).await?;
-    let end = if user.is_some() { "RELEASE SAVEPOINT signin_link" } else { "ROLLBACK TO SAVEPOINT signin_link" };
-    sqlx::query(end).execute(&mut *tx).await?;
+    if user.is_none() {
+        // Deleted, not rolled back: the pages it touched are written at commit, as a kept mail's are.
+        sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1").bind(&link.mail.key).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     if user.is_some() {
         outbox.wake();
