@@ -50,7 +50,8 @@ impl Target {
         }
     }
 
-    fn parts(&self) -> (&'static str, String) {
+    /// What is followed and its key, as stored and as forms and the API carry them.
+    pub fn parts(&self) -> (&'static str, String) {
         match self {
             Target::Question(id) => ("question", id.to_string()),
             Target::Topic(slug) => ("topic", slug.clone()),

@@ -24,7 +24,7 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocumen
 
 use super::Exchange;
 use crate::guides::{Fund, Phase};
-use crate::search::analyzers;
+use crate::search::{analyzers, SearchRequest};
 
 /// How long a missing sequence number is waited for before it counts as rolled back.
 pub const GAP_PATIENCE_MS: i64 = 10_000;
@@ -74,6 +74,13 @@ pub struct ExchangeQuery<'a> {
     pub topic: Option<&'a str>,
     pub limit: usize,
     pub offset: usize,
+}
+
+impl<'a> ExchangeQuery<'a> {
+    /// The guide search's words and filters, applied to the Regions' content.
+    pub fn for_request(req: &'a SearchRequest, kind: Option<&'a str>, limit: usize, offset: usize) -> Self {
+        ExchangeQuery { q: &req.q, kind, fund: req.fund, phase: req.phase, topic: req.topic.as_deref(), limit, offset }
+    }
 }
 
 /// Found items, and how many of each kind match.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::db::Db;
 use crate::notify::Outbox;
+use crate::refusal::{Checks, Refusal};
 
 pub mod event_links;
 pub mod files;
@@ -33,6 +34,33 @@ pub const REASON_MAX: usize = 500;
 pub const QUESTIONS_PER_DAY: i64 = 20;
 /// For how long after writing a question or an answer its author may edit it.
 pub const EDIT_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// Checked text: trimmed, within `max` characters, present when `required`; a wrong one is
+/// recorded in `checks`, so a form reports it with its other wrong fields.
+pub(crate) fn text(
+    checks: &mut Checks,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: Option<(&str, &str)>,
+) -> String {
+    let t = value.trim();
+    if t.is_empty() {
+        if let Some((it, en)) = required {
+            checks.fail(Refusal::invalid(field, it, en));
+        }
+        return String::new();
+    }
+    let n = t.chars().count();
+    if n > max {
+        checks.fail(Refusal::invalid(
+            field,
+            format!("Al massimo {max} caratteri (ne hai scritti {n})."),
+            format!("At most {max} characters ({n} written)."),
+        ));
+    }
+    t.to_string()
+}
 
 #[derive(Clone)]
 pub struct Exchange {

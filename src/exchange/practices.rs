@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, FromRow};
 use super::files::{self, Kind, FILES_PER_PRACTICE};
 use super::follows::{MailKind, News};
 use super::index::record_change;
-use super::{markdown, Exchange, REASON_MAX, TEXT_MAX, TITLE_MAX};
+use super::{markdown, text, Exchange, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Phase, Topics};
 use crate::refusal::{self, Checks, Refusal};
@@ -233,35 +233,15 @@ fn insider(viewer: &User, author_id: i64) -> bool {
     viewer.id == author_id || viewer.role == Role::Coordinator
 }
 
-/// The practice-level status from its row.
-fn status(r: &PracticeRow) -> String {
-    if r.hidden_reason.is_some() {
+/// A practice's status: hidden, published, or else its latest version's state.
+fn status(hidden_reason: &Option<String>, published_version_id: Option<i64>, latest_state: &str) -> String {
+    if hidden_reason.is_some() {
         "hidden".into()
-    } else if r.published_version_id.is_some() {
+    } else if published_version_id.is_some() {
         "published".into()
     } else {
-        r.latest_state.clone()
+        latest_state.to_string()
     }
-}
-
-/// Checked text: trimmed, within `max` characters, present when `required`.
-fn text(checks: &mut Checks, field: &'static str, value: &str, max: usize, required: Option<(&str, &str)>) -> String {
-    let t = value.trim();
-    if t.is_empty() {
-        if let Some((it, en)) = required {
-            checks.fail(Refusal::invalid(field, it, en));
-        }
-        return String::new();
-    }
-    let n = t.chars().count();
-    if n > max {
-        checks.fail(Refusal::invalid(
-            field,
-            format!("Al massimo {max} caratteri (ne hai scritti {n})."),
-            format!("At most {max} characters ({n} written)."),
-        ));
-    }
-    t.to_string()
 }
 
 fn number(checks: &mut Checks, field: &'static str, value: &str, max: i64) -> Option<i64> {
@@ -498,7 +478,7 @@ impl Exchange {
         let hidden = r.hidden_reason.is_some();
         Ok(Practice {
             id: r.id,
-            status: status(&r),
+            status: status(&r.hidden_reason, r.published_version_id, &r.latest_state),
             region_code: r.region_code,
             region_name: r.region_name,
             author_name: if r.author_erased != 0 { REMOVED.into() } else { r.author_name },
@@ -594,13 +574,7 @@ impl Exchange {
         let items = rows
             .into_iter()
             .map(|r| Summary {
-                status: if r.hidden_reason.is_some() {
-                    "hidden".into()
-                } else if r.published_version_id.is_some() {
-                    "published".into()
-                } else {
-                    r.latest_state
-                },
+                status: status(&r.hidden_reason, r.published_version_id, &r.latest_state),
                 id: r.id,
                 region_code: r.region_code,
                 region_name: r.region_name,

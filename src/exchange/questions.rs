@@ -11,7 +11,7 @@ use super::index::record_change;
 use super::{markdown, Exchange, EDIT_WINDOW_MS, QUESTIONS_PER_DAY, REASON_MAX, TEXT_MAX, TITLE_MAX};
 use crate::accounts::{Role, User};
 use crate::guides::{Fund, Topics};
-use crate::refusal::{self, Refusal};
+use crate::refusal::{self, Checks, Refusal};
 
 /// What a person writes when asking (or editing) a question.
 #[derive(Debug, Clone, Default)]
@@ -185,20 +185,11 @@ fn question_select(viewer: &User) -> String {
     )
 }
 
-fn bounded(field: &'static str, text: &str, max: usize, empty_it: &str, empty_en: &str) -> Result<String, Refusal> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(Refusal::invalid(field, empty_it, empty_en));
-    }
-    let n = t.chars().count();
-    if n > max {
-        return Err(Refusal::invalid(
-            field,
-            format!("Al massimo {max} caratteri (ne hai scritti {n})."),
-            format!("At most {max} characters ({n} written)."),
-        ));
-    }
-    Ok(t.to_string())
+/// A required text within `max` characters, or the refusal that says which rule it broke.
+fn bounded(field: &'static str, value: &str, max: usize, empty_it: &str, empty_en: &str) -> Result<String, Refusal> {
+    let mut checks = Checks::default();
+    let t = super::text(&mut checks, field, value, max, Some((empty_it, empty_en)));
+    checks.done().map(|()| t)
 }
 
 /// The question's input checked: the fields, the fund, the topics of the vocabulary.

@@ -29,6 +29,8 @@ pub use template::Content;
 /// Largest message stored: subject, both bodies and attachments together.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 pub const MAX_SUBJECT_CHARS: usize = 250;
+/// Bytes of an HMAC kept in a signed link.
+const SIGNATURE_BYTES: usize = 16;
 
 /// A text attachment (calendar invites are the ones fondilab sends).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -221,18 +223,28 @@ impl Outbox {
     /// secret), for links that authenticate themselves, such as one-click unsubscribes.
     pub fn sign(&self, purpose: &str, message: &str) -> String {
         use hmac::Mac;
+        hex::encode(&self.mac(purpose, message).finalize().into_bytes()[..SIGNATURE_BYTES])
+    }
+
+    /// Whether `signature` is [`Outbox::sign`]'s for `message` (the HMAC crate compares in
+    /// constant time).
+    pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        use hmac::Mac;
+        match hex::decode(signature) {
+            Ok(bytes) if bytes.len() == SIGNATURE_BYTES => {
+                self.mac(purpose, message).verify_truncated_left(&bytes).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    fn mac(&self, purpose: &str, message: &str) -> hmac::Hmac<Sha256> {
+        use hmac::Mac;
         let mut mac = hmac::Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()).expect("HMAC takes any key");
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(message.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
-    }
-
-    /// Whether `signature` is [`Outbox::sign`]'s for `message`, compared in constant time.
-    pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
-        let expected = self.sign(purpose, message);
-        expected.len() == signature.len()
-            && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        mac
     }
 
     pub fn message_id(&self, key: &str) -> String {

@@ -74,15 +74,8 @@ pub async fn search(
     let regions = match (auth.user(), searching) {
         (Some(_), true) => {
             let per_page = if kind.is_some() { REGIONS_PER_PAGE } else { REGIONS_BESIDE_GUIDES };
-            let q = crate::exchange::index::ExchangeQuery {
-                q: &req.q,
-                kind: kind.as_deref(),
-                fund: req.fund,
-                phase: req.phase,
-                topic: req.topic.as_deref(),
-                limit: per_page,
-                offset: if kind.is_some() { (req.page.max(1) - 1) * per_page } else { 0 },
-            };
+            let offset = if kind.is_some() { (req.page.max(1) - 1) * per_page } else { 0 };
+            let q = crate::exchange::index::ExchangeQuery::for_request(&req, kind.as_deref(), per_page, offset);
             Some(state.exchange.index.search(&q).map_err(AppError::Internal)?)
         }
         _ => None,

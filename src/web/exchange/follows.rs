@@ -21,11 +21,7 @@ use crate::web::error::{AppError, AppResult, RefusalHttp};
 
 /// A "follow" or "stop following" button for `target`, coming back to `back`.
 pub fn button(auth: &Auth, lang: Lang, target: &Target, following: bool, label: &str, back: &str) -> Markup {
-    let (kind, key) = match target {
-        Target::Question(id) => ("question", id.to_string()),
-        Target::Topic(slug) => ("topic", slug.clone()),
-        Target::Fund(f) => ("fund", f.as_str().to_string()),
-    };
+    let (kind, key) = target.parts();
     let action = if following { "/scambio/smetti" } else { "/scambio/segui" };
     html! {
         form.inline method="post" action=(action) {

@@ -114,15 +114,7 @@ pub fn run(state: &AppState, auth: &Auth, p: &Params, lang: Lang) -> AppResult<A
         }));
     }
     if exchange {
-        let q = ExchangeQuery {
-            q: &req.q,
-            kind: exchange_kind,
-            fund: req.fund,
-            phase: req.phase,
-            topic: req.topic.as_deref(),
-            limit: depth,
-            offset: 0,
-        };
+        let q = ExchangeQuery::for_request(&req, exchange_kind, depth, 0);
         let r = state.exchange.index.search(&q).map_err(AppError::Internal)?;
         if exchange_kind != Some("question") {
             kinds.insert("practice".to_string(), r.practices as u64);
