@@ -186,7 +186,22 @@ pub struct SearchResults {
     /// How sure the search is that a guide answers: the first result's coverage of the
     /// query's meaning plus half the share of its neighbouring word pairs the guides have.
     pub confidence: f32,
+    /// What the confidence was made from.
+    pub signals: Signals,
     pub took: Duration,
+}
+
+/// Measures of how well the first result matches, for the confidence rule and its tuning.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Signals {
+    /// Share of the query's weight the first result contains.
+    pub coverage: f32,
+    /// Share of it the first result's best passage contains.
+    pub focus: f32,
+    /// Share of the query's neighbouring word pairs some guide has together.
+    pub pairs_known: f32,
+    /// The second result's score over the first's.
+    pub runner_up: f32,
 }
 
 impl SearchResults {
@@ -356,6 +371,15 @@ impl SearchEngine {
             let ranking = rank::rank(&searcher, &self.keys, guides.len(), &understood.concepts, &allowed)?;
             results.relaxed = ranking.relaxed;
             results.confidence = ranking.matches.first().map_or(0.0, |m| m.coverage + 0.5 * ranking.pairs_known);
+            if let Some(first) = ranking.matches.first() {
+                let second = ranking.matches[1..].iter().map(|m| m.score).fold(0.0f32, f32::max);
+                results.signals = Signals {
+                    coverage: first.coverage,
+                    focus: first.focus,
+                    pairs_known: ranking.pairs_known,
+                    runner_up: if first.score > 0.0 { second / first.score } else { 0.0 },
+                };
+            }
             results.answered = !only_exclusions && !ranking.relaxed && results.confidence >= ANSWER_CONFIDENCE;
             ranking.matches
         };

@@ -75,6 +75,9 @@ pub struct Concept {
     pub mode: Mode,
     pub query: Box<dyn Query>,
     pub role: Role,
+    /// Words of meaning typed for it: a term of several words ("programma nazionale equità
+    /// nella salute") weighs as much in what the query asks as its words would apart.
+    pub words: usize,
 }
 
 /// What a concept stands for in ranking.
@@ -221,11 +224,13 @@ struct Draft {
     /// The word, for a concept that is one word typed as such.
     word: Option<String>,
     role: Role,
+    /// Words of meaning typed for it.
+    words: usize,
 }
 
 impl Draft {
     fn new(label: String, clauses: Vec<Box<dyn Query>>) -> Draft {
-        Draft { label, clauses, word: None, role: Role::Meaning }
+        Draft { label, clauses, word: None, role: Role::Meaning, words: 1 }
     }
 }
 
@@ -268,7 +273,13 @@ impl Builder<'_> {
             u.ignored.push(d.label);
             return;
         }
-        u.concepts.push(Concept { label: d.label, mode, query: any_of(d.clauses), role: d.role });
+        u.concepts.push(Concept {
+            label: d.label,
+            mode,
+            query: any_of(d.clauses),
+            role: d.role,
+            words: d.words.max(1),
+        });
     }
 
     fn item(&mut self, item: &Item, u: &mut Understood, highlight: bool) -> Vec<Draft> {
@@ -399,7 +410,8 @@ impl Builder<'_> {
                     }
                     u.expanded.push(info.label.clone());
                     let label = rest[toks[i].from..toks[i + used - 1].to].to_string();
-                    drafts.push(Draft::new(label.clone(), set.into_vec()));
+                    let words = texts[i..i + used].iter().filter(|w| !analyzers::is_query_stop(w)).count();
+                    drafts.push(Draft { words, ..Draft::new(label.clone(), set.into_vec()) });
                     if used > 1 {
                         // A guide may use the words apart ("registri" for "registro d'aula").
                         let mut parts = ClauseSet::default();
@@ -421,8 +433,9 @@ impl Builder<'_> {
             if analyzers::is_query_stop(&word) {
                 continue;
             }
-            if word.chars().all(|c| c.is_ascii_digit()) && word.len() < 3 {
-                // A bare small number ("2", "15") says nothing without its unit.
+            if word.chars().all(|c| c.is_ascii_digit()) && word.len() < 3 && !is_percentage(&rest[span.end..]) {
+                // A bare small number ("2", "15") says nothing without its unit; a
+                // percentage ("25%", "20 per cento") does.
                 continue;
             }
             if self.known(&word) || words::is_real_word(&raw) {
@@ -456,6 +469,7 @@ impl Builder<'_> {
                     clauses,
                     word: None,
                     role: Role::Pair,
+                    words: 1,
                 }),
                 _ => None,
             })
@@ -558,9 +572,25 @@ fn contains_seq(toks: &[String], seq: &[String]) -> bool {
     !seq.is_empty() && toks.windows(seq.len()).any(|w| w == seq)
 }
 
+/// Whether the text right after a number makes it a percentage: `%`, "per cento", "percent".
+fn is_percentage(after: &str) -> bool {
+    let after = after.trim_start().to_lowercase();
+    after.starts_with('%') || after.starts_with("per cento") || after.starts_with("percent")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_with_its_percent_sign_or_words_is_a_percentage() {
+        for after in ["%", " %: cosa serve", " per cento", " percent of staff costs"] {
+            assert!(is_percentage(after), "{after:?}");
+        }
+        for after in ["", " giorni", " persone", " per il personale"] {
+            assert!(!is_percentage(after), "{after:?}");
+        }
+    }
 
     #[test]
     fn edit_distance_counts_swaps_once() {

@@ -42,6 +42,8 @@ pub struct GuideMatch {
     pub coverage: f32,
     /// The best passage (part number, 1-based) and its score.
     pub best_part: Option<(usize, f32)>,
+    /// Share of the query's weight the best passage (or the head, without passages) contains.
+    pub focus: f32,
 }
 
 pub struct Ranking {
@@ -61,6 +63,7 @@ struct Acc {
     best_part: u32,
     second: f32,
     mask: u64,
+    best_mask: u64,
 }
 
 /// Each document's guide and part, per segment, read once when the index is opened: the
@@ -153,6 +156,7 @@ pub fn rank(
                     a.second = a.best;
                     a.best = score;
                     a.best_part = part as u32;
+                    a.best_mask = mask;
                 } else if score > a.second {
                     a.second = score;
                 }
@@ -170,7 +174,8 @@ pub fn rank(
             }
         }
     }
-    let weight: Vec<f32> = df.iter().map(|&d| ((n + 1.0) / (d as f32 + 0.5)).ln().max(0.05)).collect();
+    let weight: Vec<f32> =
+        df.iter().zip(concepts).map(|(&d, c)| ((n + 1.0) / (d as f32 + 0.5)).ln().max(0.05) * c.words as f32).collect();
     let (mut must, mut must_not, mut meaning, mut pairs) = (0u64, 0u64, 0u64, 0u64);
     for (i, c) in concepts.iter().enumerate() {
         match (c.role, c.mode) {
@@ -216,7 +221,8 @@ pub fn rank(
         let raw = a.head + a.best + tuning::SECOND_PASSAGE * a.second + tuning::SPREAD * spread;
         let score = raw * (1.0 - tuning::COVERAGE_SCALE + tuning::COVERAGE_SCALE * coverage);
         let best_part = (a.best > 0.0).then_some((a.best_part as usize, a.best));
-        candidates.push((GuideMatch { gidx, score, coverage, best_part }, reached));
+        let focus = if total > 0.0 { share_of(a.best_mask & meaning) / total } else { 0.0 };
+        candidates.push((GuideMatch { gidx, score, coverage, best_part, focus }, reached));
     }
     let passing = candidates.iter().filter(|(_, reached)| *reached >= tuning::MIN_COVERAGE).count();
     let relaxed = passing == 0 && !candidates.is_empty();

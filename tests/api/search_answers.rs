@@ -187,6 +187,19 @@ db_test!(acronyms_keep_their_fund_and_real_words_are_not_corrected, |app| {
     assert_eq!(typo["corrections"][0]["to"][0], "rendicontazione", "{typo}");
 });
 
+db_test!(terms_and_percentages_are_read_as_officers_type_them, |app| {
+    // A term with other prepositions than the synonym table's is still the term.
+    let pnes = search(&app, "programma nazionale per l'equità nella salute", "").await;
+    assert_eq!(ids(&pnes)[0], "pn-equita-salute-pnes", "{pnes}");
+    // A small number is searched when it is a percentage, and only then.
+    let rate = search(&app, "il 40%", "").await;
+    assert_eq!(ids(&rate)[0], "tasso-forfettario-40-per-cento", "{rate}");
+    let words = search(&app, "il 40 per cento", "").await;
+    assert_eq!(ids(&words), ids(&rate));
+    let bare = search(&app, "il 40", "").await;
+    assert_eq!(bare["total"], 0, "{bare}");
+});
+
 db_test!(no_answer_is_said_with_the_next_step_and_counted, |app| {
     let q = "come si presenta la candidatura Erasmus+ per la mobilità degli studenti universitari";
     let body = search(&app, q, "").await;

@@ -5,8 +5,9 @@
 //! - `latency [--count N] [--iterations K]`: server-side search latency over a fixed query
 //!   mix, on the real corpus and on the real corpus plus N generated guides.
 //! - `rebuild [--count N]`: full index rebuild time and cold open of an existing index.
-//! - `relevance [--split dev|test|all] [--verbose]`: success@1, success@5 and nDCG@5 on the
-//!   judged queries, for fondilab and for SQLite FTS5, and the no-answer detection.
+//! - `relevance [--split dev|test|fresh-dev|fresh-test|all] [--file FILE] [--verbose]`: success@1, success@5
+//!   and nDCG@5 on the judged queries (`tests/data/judged-queries.toml` unless FILE), for
+//!   fondilab and for SQLite FTS5, and the no-answer detection.
 //! - `queries --out FILE`: the ≥200 distinct queries the HTTP load test rotates over.
 //! - `matching`: assignment of 2,000 open requests to 500 mentors (capacities 1-5), pruned
 //!   and unpruned against each other on a smaller instance, and against greedy.
@@ -99,8 +100,12 @@ fn main() -> anyhow::Result<()> {
         }
         Some("relevance") => {
             let split = flag("--split").unwrap_or_else(|| "dev".into());
-            anyhow::ensure!(matches!(split.as_str(), "dev" | "test" | "all"), "--split dev|test|all");
-            relevance(&real, &split, args.iter().any(|a| a == "--verbose"))?
+            anyhow::ensure!(
+                matches!(split.as_str(), "dev" | "test" | "fresh-dev" | "fresh-test" | "all"),
+                "--split dev|test|fresh-dev|fresh-test|all"
+            );
+            let file = flag("--file").unwrap_or_else(|| "tests/data/judged-queries.toml".into());
+            relevance(&real, Path::new(&file), &split, args.iter().any(|a| a == "--verbose"))?
         }
         Some("outbox") => {
             let outage = flag("--outage").map(|s| s.parse::<u64>()).transpose()?.map(Duration::from_secs);
@@ -456,8 +461,8 @@ fn peak_memory() -> String {
 /// success@1, success@5 and nDCG@5 of fondilab and of SQLite FTS5 (unicode61, diacritics
 /// removed, bm25 with the title weighted, the query's words OR-ed) on the same guides and
 /// judged queries, by half and by kind, and fondilab's no-answer detection.
-fn relevance(real: &Corpus, split: &str, verbose: bool) -> anyhow::Result<()> {
-    let judged: Vec<JudgedQuery> = eval::load(Path::new("tests/data/judged-queries.toml"))
+fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool) -> anyhow::Result<()> {
+    let judged: Vec<JudgedQuery> = eval::load(file)
         .context("run from the repository root")?
         .into_iter()
         .filter(|q| split == "all" || q.split == split)
@@ -515,6 +520,24 @@ fn relevance(real: &Corpus, split: &str, verbose: bool) -> anyhow::Result<()> {
         s.answerable,
         pct(s.no_answer_false)
     );
+    if args_signals() {
+        println!("kind\tanswerable\tanswered\tcoverage\tfocus\tpairs\trunner_up\tq");
+        for q in &judged {
+            let r = engine.search(&SearchRequest { q: q.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
+            let s = r.signals;
+            println!(
+                "{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{}",
+                q.kind,
+                q.answerable(),
+                r.answered,
+                s.coverage,
+                s.focus,
+                s.pairs_known,
+                s.runner_up,
+                q.q
+            );
+        }
+    }
     if verbose {
         for (i, q) in judged.iter().enumerate() {
             let o = ours[i];
@@ -538,6 +561,10 @@ fn relevance(real: &Corpus, split: &str, verbose: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn args_signals() -> bool {
+    std::env::args().any(|a| a == "--signals")
 }
 
 /// The guides FTS5 gives each judged query, enough of them for five translation pairs.

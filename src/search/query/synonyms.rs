@@ -11,6 +11,8 @@ use crate::search::analyzers::{self, tokens};
 
 struct Term1 {
     toks: Vec<String>,
+    /// The tokens that must be typed, in order: `toks` without articles and prepositions.
+    key: Vec<String>,
     group: usize,
 }
 
@@ -40,16 +42,18 @@ impl SynonymTable {
             for term in &group.terms {
                 let t = toks(&mut plain, term);
                 if !t.is_empty() {
-                    terms.push(Term1 { toks: t, group: g });
+                    let key: Vec<String> = t.iter().filter(|w| !analyzers::is_linking_word(w)).cloned().collect();
+                    let key = if key.is_empty() { t.clone() } else { key };
+                    terms.push(Term1 { toks: t, key, group: g });
                 }
             }
         }
         let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, t) in terms.iter().enumerate() {
-            by_first.entry(t.toks[0].clone()).or_default().push(i);
+            by_first.entry(t.key[0].clone()).or_default().push(i);
         }
         for list in by_first.values_mut() {
-            list.sort_by_key(|&i| std::cmp::Reverse(terms[i].toks.len()));
+            list.sort_by_key(|&i| std::cmp::Reverse(terms[i].key.len()));
         }
         let groups = synonyms
             .groups
@@ -69,13 +73,23 @@ impl SynonymTable {
         SynonymTable { terms, by_first, groups }
     }
 
-    /// The longest term starting at `toks[0]`: (group, tokens used).
+    /// The longest term starting at `toks[0]`: (group, tokens used). Articles and
+    /// prepositions typed between a term's words, or left out, do not matter.
     pub(super) fn longest_match(&self, toks: &[String]) -> Option<(usize, usize)> {
         let candidates = self.by_first.get(&toks[0])?;
         candidates.iter().find_map(|&i| {
             let t = &self.terms[i];
-            let fits = t.toks.len() <= toks.len() && t.toks.iter().zip(toks).all(|(a, b)| a == b);
-            fits.then_some((t.group, t.toks.len()))
+            let mut used = 1;
+            for want in &t.key[1..] {
+                while toks.get(used).is_some_and(|w| w != want && analyzers::is_linking_word(w)) {
+                    used += 1;
+                }
+                if toks.get(used) != Some(want) {
+                    return None;
+                }
+                used += 1;
+            }
+            Some((t.group, used))
         })
     }
 
@@ -86,5 +100,41 @@ impl SynonymTable {
     /// Whether `word` is a term (or the first word of a term) of any group.
     pub(super) fn knows(&self, word: &str) -> bool {
         self.by_first.contains_key(word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guides::SynonymGroup;
+
+    fn table() -> SynonymTable {
+        let group = |terms: &[&str]| SynonymGroup {
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            broader: None,
+            not_with: Vec::new(),
+        };
+        SynonymTable::new(&Synonyms {
+            groups: vec![
+                group(&["PNES", "Programma nazionale Equità nella Salute"]),
+                group(&["verifiche di gestione", "management verifications"]),
+            ],
+        })
+    }
+
+    fn toks(s: &str) -> Vec<String> {
+        tokens(&mut analyzers::plain(), s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn articles_and_prepositions_between_a_terms_words_do_not_matter() {
+        let t = table();
+        // Typed with other prepositions, or none: the same term, every typed token used.
+        assert_eq!(t.longest_match(&toks("programma nazionale per l'equità nella salute al sud")), Some((0, 7)));
+        assert_eq!(t.longest_match(&toks("programma nazionale equità salute")), Some((0, 4)));
+        assert_eq!(t.longest_match(&toks("verifiche gestione")), Some((1, 2)));
+        // A conjunction is not a preposition: "verifiche e gestione" are two things.
+        assert_eq!(t.longest_match(&toks("verifiche e gestione")), None);
+        assert_eq!(t.longest_match(&toks("programma nazionale")), None);
     }
 }
