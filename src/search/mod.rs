@@ -370,15 +370,15 @@ impl SearchEngine {
         } else {
             let ranking = rank::rank(&searcher, &self.keys, guides.len(), &understood.concepts, &allowed)?;
             results.relaxed = ranking.relaxed;
-            results.confidence = ranking.matches.first().map_or(0.0, |m| m.coverage + 0.5 * ranking.pairs_known);
             if let Some(first) = ranking.matches.first() {
                 let second = ranking.matches[1..].iter().map(|m| m.score).fold(0.0f32, f32::max);
                 results.signals = Signals {
                     coverage: first.coverage,
-                    focus: first.focus,
+                    focus: ranking.focus,
                     pairs_known: ranking.pairs_known,
                     runner_up: if first.score > 0.0 { second / first.score } else { 0.0 },
                 };
+                results.confidence = first.coverage + 0.5 * ranking.pairs_known;
             }
             results.answered = !only_exclusions && !ranking.relaxed && results.confidence >= ANSWER_CONFIDENCE;
             ranking.matches

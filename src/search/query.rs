@@ -273,13 +273,7 @@ impl Builder<'_> {
             u.ignored.push(d.label);
             return;
         }
-        u.concepts.push(Concept {
-            label: d.label,
-            mode,
-            query: any_of(d.clauses),
-            role: d.role,
-            words: d.words.max(1),
-        });
+        u.concepts.push(Concept { label: d.label, mode, query: any_of(d.clauses), role: d.role, words: d.words });
     }
 
     fn item(&mut self, item: &Item, u: &mut Understood, highlight: bool) -> Vec<Draft> {
@@ -410,7 +404,7 @@ impl Builder<'_> {
                     }
                     u.expanded.push(info.label.clone());
                     let label = rest[toks[i].from..toks[i + used - 1].to].to_string();
-                    let words = texts[i..i + used].iter().filter(|w| !analyzers::is_query_stop(w)).count();
+                    let words = texts[i..i + used].iter().filter(|w| !analyzers::is_query_stop(w)).count().max(1);
                     drafts.push(Draft { words, ..Draft::new(label.clone(), set.into_vec()) });
                     if used > 1 {
                         // A guide may use the words apart ("registri" for "registro d'aula").
@@ -464,13 +458,9 @@ impl Builder<'_> {
         let pairs: Vec<Draft> = drafts
             .windows(2)
             .filter_map(|w| match (&w[0].word, &w[1].word) {
-                (Some(a), Some(b)) => self.pair(a, b).map(|clauses| Draft {
-                    label: format!("{a} {b}"),
-                    clauses,
-                    word: None,
-                    role: Role::Pair,
-                    words: 1,
-                }),
+                (Some(a), Some(b)) => {
+                    self.pair(a, b).map(|clauses| Draft { role: Role::Pair, ..Draft::new(format!("{a} {b}"), clauses) })
+                }
                 _ => None,
             })
             .collect();

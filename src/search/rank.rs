@@ -42,8 +42,6 @@ pub struct GuideMatch {
     pub coverage: f32,
     /// The best passage (part number, 1-based) and its score.
     pub best_part: Option<(usize, f32)>,
-    /// Share of the query's weight the best passage (or the head, without passages) contains.
-    pub focus: f32,
 }
 
 pub struct Ranking {
@@ -54,6 +52,8 @@ pub struct Ranking {
     /// Share of the query's pairs of neighbouring words that some guide has close together
     /// (1 when the query has no such pair).
     pub pairs_known: f32,
+    /// Share of the query's weight the first match's best passage contains.
+    pub focus: f32,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -206,7 +206,7 @@ pub fn rank(
             .filter(|&g| acc[g].mask & must_not == 0 && allowed(g))
             .map(|gidx| GuideMatch { gidx, coverage: 1.0, ..Default::default() })
             .collect();
-        return Ok(Ranking { matches, relaxed: false, pairs_known });
+        return Ok(Ranking { matches, relaxed: false, pairs_known, focus: 0.0 });
     }
 
     let mut candidates: Vec<(GuideMatch, f32)> = Vec::new();
@@ -221,8 +221,7 @@ pub fn rank(
         let raw = a.head + a.best + tuning::SECOND_PASSAGE * a.second + tuning::SPREAD * spread;
         let score = raw * (1.0 - tuning::COVERAGE_SCALE + tuning::COVERAGE_SCALE * coverage);
         let best_part = (a.best > 0.0).then_some((a.best_part as usize, a.best));
-        let focus = if total > 0.0 { share_of(a.best_mask & meaning) / total } else { 0.0 };
-        candidates.push((GuideMatch { gidx, score, coverage, best_part, focus }, reached));
+        candidates.push((GuideMatch { gidx, score, coverage, best_part }, reached));
     }
     let passing = candidates.iter().filter(|(_, reached)| *reached >= tuning::MIN_COVERAGE).count();
     let relaxed = passing == 0 && !candidates.is_empty();
@@ -236,5 +235,9 @@ pub fn rank(
     {
         matches.swap(0, best);
     }
-    Ok(Ranking { matches, relaxed, pairs_known })
+    let focus = match matches.first() {
+        Some(first) if total > 0.0 => share_of(acc[first.gidx].best_mask & meaning) / total,
+        _ => 0.0,
+    };
+    Ok(Ranking { matches, relaxed, pairs_known, focus })
 }

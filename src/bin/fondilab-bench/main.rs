@@ -5,7 +5,7 @@
 //! - `latency [--count N] [--iterations K]`: server-side search latency over a fixed query
 //!   mix, on the real corpus and on the real corpus plus N generated guides.
 //! - `rebuild [--count N]`: full index rebuild time and cold open of an existing index.
-//! - `relevance [--split dev|test|fresh-dev|fresh-test|all] [--file FILE] [--verbose]`: success@1, success@5
+//! - `relevance [--split dev|test|fresh-dev|fresh-test|all] [--file FILE] [--verbose] [--signals]`: success@1, success@5
 //!   and nDCG@5 on the judged queries (`tests/data/judged-queries.toml` unless FILE), for
 //!   fondilab and for SQLite FTS5, and the no-answer detection.
 //! - `queries --out FILE`: the ≥200 distinct queries the HTTP load test rotates over.
@@ -105,7 +105,8 @@ fn main() -> anyhow::Result<()> {
                 "--split dev|test|fresh-dev|fresh-test|all"
             );
             let file = flag("--file").unwrap_or_else(|| "tests/data/judged-queries.toml".into());
-            relevance(&real, Path::new(&file), &split, args.iter().any(|a| a == "--verbose"))?
+            let show = |f: &str| args.iter().any(|a| a == f);
+            relevance(&real, Path::new(&file), &split, show("--verbose"), show("--signals"))?
         }
         Some("outbox") => {
             let outage = flag("--outage").map(|s| s.parse::<u64>()).transpose()?.map(Duration::from_secs);
@@ -461,7 +462,7 @@ fn peak_memory() -> String {
 /// success@1, success@5 and nDCG@5 of fondilab and of SQLite FTS5 (unicode61, diacritics
 /// removed, bm25 with the title weighted, the query's words OR-ed) on the same guides and
 /// judged queries, by half and by kind, and fondilab's no-answer detection.
-fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool) -> anyhow::Result<()> {
+fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool, signals: bool) -> anyhow::Result<()> {
     let judged: Vec<JudgedQuery> = eval::load(file)
         .context("run from the repository root")?
         .into_iter()
@@ -471,10 +472,12 @@ fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool) -> anyhow::
     let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
     let judge = eval::Judge::new(real);
     let mut ours = Vec::new();
+    let mut inputs = Vec::new();
     for q in &judged {
         let r = engine.search(&SearchRequest { q: q.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
         let ids: Vec<String> = r.hits.iter().map(|h| h.id.clone()).collect();
         ours.push(judge.outcome(q, &ids, r.answered));
+        inputs.push(r.signals);
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let fts_ranked = rt.block_on(fts5_ranked(real, &judged))?;
@@ -520,16 +523,14 @@ fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool) -> anyhow::
         s.answerable,
         pct(s.no_answer_false)
     );
-    if args_signals() {
+    if signals {
         println!("kind\tanswerable\tanswered\tcoverage\tfocus\tpairs\trunner_up\tq");
-        for q in &judged {
-            let r = engine.search(&SearchRequest { q: q.q.clone(), page: 1, per_page: 5, ..Default::default() })?;
-            let s = r.signals;
+        for ((q, o), s) in judged.iter().zip(&ours).zip(&inputs) {
             println!(
                 "{}\t{}\t{}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{}",
                 q.kind,
                 q.answerable(),
-                r.answered,
+                o.answered,
                 s.coverage,
                 s.focus,
                 s.pairs_known,
@@ -561,10 +562,6 @@ fn relevance(real: &Corpus, file: &Path, split: &str, verbose: bool) -> anyhow::
         }
     }
     Ok(())
-}
-
-fn args_signals() -> bool {
-    std::env::args().any(|a| a == "--signals")
 }
 
 /// The guides FTS5 gives each judged query, enough of them for five translation pairs.
