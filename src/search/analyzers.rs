@@ -20,7 +20,7 @@ pub const EN_STEM: &str = "fl_en";
 
 /// Bumped whenever anything in this file changes what tokens are produced, so every
 /// instance rebuilds its index after an upgrade.
-pub const ANALYZER_VERSION: u32 = 3;
+pub const ANALYZER_VERSION: u32 = 4;
 
 /// Articles and prepositions that Italian writes elided (`dell'avviso`, `l'AdG`) or that
 /// carry no meaning for search. "non" is deliberately absent: "spese non ammissibili"
@@ -64,8 +64,11 @@ const QUESTION_WORDS: &[&str] = &[
     "ciao",
     "cioe",
     "cioè",
+    // Elided before "è": com'è, cos'è, dov'è, quant'è.
+    "com",
     "comunque",
     "cosa",
+    "cos",
     "cose",
     "davvero",
     "detto",
@@ -76,6 +79,7 @@ const QUESTION_WORDS: &[&str] = &[
     "dicono",
     "dire",
     "dobbiamo",
+    "dov",
     "dove",
     "dovrebbe",
     "dovrei",
@@ -143,6 +147,7 @@ const QUESTION_WORDS: &[&str] = &[
     "quale",
     "quali",
     "quando",
+    "quant",
     "quanta",
     "quante",
     "quanti",
@@ -164,10 +169,13 @@ const QUESTION_WORDS: &[&str] = &[
     "solo",
     "soltanto",
     "spiegare",
+    "sta",
+    "stanno",
     "stessa",
     "stesse",
     "stessi",
     "stesso",
+    "stiamo",
     "ti",
     "tra",
     "tutte",
@@ -212,6 +220,9 @@ const QUESTION_WORDS: &[&str] = &[
     "explain",
     "from",
     "get",
+    "go",
+    "goes",
+    "going",
     "got",
     "had",
     "has",
@@ -339,6 +350,13 @@ impl TokenStream for WordStream<'_> {
         let start = self.pos + start_rel;
         let word_len = self.text[start..].find(|c: char| !c.is_alphanumeric()).unwrap_or(self.text.len() - start);
         let mut end = start + word_len;
+        if let Some((number, number_end)) = amount(self.text, start, end) {
+            self.token.text.push_str(&number);
+            self.token.offset_from = start;
+            self.token.offset_to = number_end;
+            self.pos = number_end;
+            return true;
+        }
         self.token.text.push_str(&self.text[start..end]);
         let word = &self.text[start..end];
         if self.text[end..].starts_with('+') && word.chars().all(char::is_alphabetic) {
@@ -358,6 +376,58 @@ impl TokenStream for WordStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         self.token
     }
+}
+
+/// A whole number as people write it, made one token of plain digits: thousands separated
+/// by a dot, comma or narrow space ("200.000", "1,720"), or counted in thousands ("200k",
+/// "200 mila", "200 thousand"). Returns the digits and where the number ends; `None` when
+/// the word at `start..end` is not such a number (plain digits stay as the tokenizer cut them).
+pub fn amount(text: &str, start: usize, end: usize) -> Option<(String, usize)> {
+    let word = &text[start..end];
+    let lead_len = word.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=3).contains(&lead_len) || word.starts_with('0') {
+        return None;
+    }
+    let mut digits = word[..lead_len].to_string();
+    let suffix = word[lead_len..].to_ascii_lowercase();
+    let mut end = end;
+    match suffix.as_str() {
+        "" => {
+            // Groups of exactly three digits after a separator.
+            loop {
+                let rest = &text[end..];
+                let Some(sep) = rest.chars().next().filter(|c| matches!(c, '.' | ',' | '\u{a0}' | '\u{202f}')) else {
+                    break;
+                };
+                let group = &rest[sep.len_utf8()..];
+                let group_len = group.bytes().take_while(u8::is_ascii_digit).count();
+                let followed_by_word = group[group_len..].chars().next().is_some_and(char::is_alphanumeric);
+                if group_len != 3 || followed_by_word {
+                    break;
+                }
+                digits.push_str(&group[..3]);
+                end += sep.len_utf8() + 3;
+            }
+            if digits.len() == lead_len {
+                // Counted in thousands, in words.
+                let rest = &text[end..];
+                let spaces = rest.len() - rest.trim_start_matches([' ', '\u{a0}']).len();
+                let after = &rest[spaces..];
+                let unit = ["mila", "thousand"].into_iter().find(|u| {
+                    after.get(..u.len()).is_some_and(|w| w.eq_ignore_ascii_case(u))
+                        && !after[u.len()..].chars().next().is_some_and(char::is_alphanumeric)
+                })?;
+                if spaces == 0 {
+                    return None;
+                }
+                digits.push_str("000");
+                end += spaces + unit.len();
+            }
+        }
+        "k" | "mila" => digits.push_str("000"),
+        _ => return None,
+    }
+    Some((digits, end))
 }
 
 fn stop_filter(words: &[&str]) -> StopWordFilter {
@@ -438,6 +508,32 @@ mod tests {
         assert_eq!(texts(italian(), "spese non ammissibili").len(), 3);
         assert_eq!(texts(italian(), "città"), texts(italian(), "citta"));
         assert_eq!(texts(italian(), "rendicontazione"), texts(italian(), "rendicontazioni"));
+    }
+
+    #[test]
+    fn amounts_are_one_number_however_written() {
+        for written in [
+            "200.000 euro",
+            "200,000 euro",
+            "200\u{a0}000 euro",
+            "200k euro",
+            "200K euro",
+            "200 mila euro",
+            "200mila euro",
+            "200 thousand euro",
+        ] {
+            assert_eq!(texts(plain(), written), ["200000", "euro"], "{written:?}");
+        }
+        assert_eq!(texts(plain(), "1.720 ore, 1,720 hours"), ["1720", "ore", "1720", "hours"]);
+        let toks = tokens(&mut plain(), "fino a 200.000 euro");
+        assert_eq!((toks[2].from, toks[2].to), (7, 14));
+        // Decimals, years, codes and other words stay as they were.
+        assert_eq!(texts(plain(), "2,5 milioni"), ["2", "5", "milioni"]);
+        assert_eq!(texts(plain(), "2021,2027"), ["2021", "2027"]);
+        assert_eq!(texts(plain(), "0.500"), ["0", "500"]);
+        assert_eq!(texts(plain(), "10 milanesi"), ["10", "milanesi"]);
+        assert_eq!(texts(plain(), "1.000abc"), ["1", "000abc"]);
+        assert_eq!(texts(plain(), "5G e 4k"), ["5g", "e", "4000"]);
     }
 
     #[test]

@@ -150,6 +150,11 @@ impl Highlighter {
                     if letters_only && text[to..].starts_with('+') {
                         word.push_str("plus");
                         to += 1;
+                    } else if let Some((number, end)) = analyzers::amount(text, from, to) {
+                        // "200.000" is the one word 200000, as the index reads it.
+                        word = number;
+                        to = end;
+                        while chars.next_if(|(j, _)| *j < end).is_some() {}
                     }
                     if word.len() <= 48 && self.matches(&word) {
                         hits.push((from, to));
@@ -200,7 +205,7 @@ mod tests {
 
     #[test]
     fn words_are_read_as_the_plain_analyzer_reads_them() {
-        let text = "L'Autorità di gestione, FSE+ e n+3: città, CITTÀ, 2021/1060.";
+        let text = "L'Autorità di gestione, FSE+ e n+3: città, CITTÀ, 2021/1060, 200.000 euro, 1,720 ore, 200k, 2,5.";
         let mut plain = analyzers::plain();
         let mut h = Highlighter::default();
         for t in analyzers::tokens(&mut plain, text) {

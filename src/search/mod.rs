@@ -204,6 +204,17 @@ pub struct Signals {
     pub runner_up: f32,
 }
 
+/// One concept of a query as ranking weighed it.
+#[derive(Debug, Clone)]
+pub struct ConceptWeight {
+    pub label: String,
+    pub role: query::Role,
+    pub mode: syntax::Mode,
+    pub weight: f32,
+    /// Guides that contain it.
+    pub guides: u32,
+}
+
 impl SearchResults {
     pub fn pages(&self) -> usize {
         self.total.div_ceil(self.per_page.max(1)).min(MAX_PAGE)
@@ -319,13 +330,7 @@ impl SearchEngine {
         let per_page = req.per_page.clamp(1, MAX_PER_PAGE);
         let page = req.page.clamp(1, MAX_PAGE);
         let q = req.q.trim();
-        let builder = Builder {
-            searcher: &searcher,
-            fields: &self.fields,
-            synonyms: &self.synonyms,
-            analyzers: self.analyzers.clone(),
-        };
-        let understood = builder.build(q);
+        let understood = self.understand(&searcher, q);
         let lang = req.lang.or_else(|| language::detect(&understood.words)).or(req.ui_lang).unwrap_or(Lang::It);
         let mut results = SearchResults {
             page,
@@ -489,16 +494,37 @@ impl SearchEngine {
         Passage { url: format!("{}#{anchor}", guide.url()), heading, anchor, snippet }
     }
 
+    /// The query read into concepts against the index `searcher` holds.
+    fn understand(&self, searcher: &tantivy::Searcher, q: &str) -> query::Understood {
+        let builder =
+            Builder { searcher, fields: &self.fields, synonyms: &self.synonyms, analyzers: self.analyzers.clone() };
+        builder.build(q)
+    }
+
+    /// How a query was read, for tuning: each concept as typed, its role, and its weight and
+    /// the number of guides that contain it.
+    pub fn concepts(&self, q: &str) -> anyhow::Result<Vec<ConceptWeight>> {
+        let searcher = self.reader.searcher();
+        let understood = self.understand(&searcher, q.trim());
+        let ranking = rank::rank(&searcher, &self.keys, self.corpus.guides.len(), &understood.concepts, &|_| true)?;
+        Ok(understood
+            .concepts
+            .iter()
+            .zip(ranking.weights)
+            .map(|(c, (weight, guides))| ConceptWeight {
+                label: c.label.clone(),
+                role: c.role,
+                mode: c.mode,
+                weight,
+                guides,
+            })
+            .collect())
+    }
+
     /// The words a query marks, for highlighting them on a guide page.
     pub fn highlighter(&self, q: &str) -> highlight::Highlighter {
         let searcher = self.reader.searcher();
-        let builder = Builder {
-            searcher: &searcher,
-            fields: &self.fields,
-            synonyms: &self.synonyms,
-            analyzers: self.analyzers.clone(),
-        };
-        builder.build(q).highlight
+        self.understand(&searcher, q).highlight
     }
 }
 

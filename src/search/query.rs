@@ -424,7 +424,7 @@ impl Builder<'_> {
             let raw = rest[toks[i].from..toks[i].to].to_string();
             let span = toks[i].from..toks[i].to;
             i += 1;
-            if analyzers::is_query_stop(&word) {
+            if analyzers::is_query_stop(&word) || is_percent_word(&texts[..i]) {
                 continue;
             }
             if word.chars().all(|c| c.is_ascii_digit()) && word.len() < 3 && !is_percentage(&rest[span.end..]) {
@@ -432,7 +432,20 @@ impl Builder<'_> {
                 // percentage ("25%", "20 per cento") does.
                 continue;
             }
-            if self.known(&word) || words::is_real_word(&raw) {
+            let known = self.known(&word);
+            if !known {
+                // The same word with a consonant doubled or made single ("forfetario",
+                // "forfettario"): Italian spells some words both ways, and typists miss doubles.
+                if let Some(variant) = consonant_variants(&word).into_iter().find(|v| self.known(v)) {
+                    let mut set = ClauseSet::default();
+                    self.clauses(&mut set, &mut u.highlight, &word, 1.0);
+                    self.clauses(&mut set, &mut u.highlight, &variant, 1.0);
+                    u.expanded.push(variant.clone());
+                    drafts.push(Draft { word: Some(variant), ..Draft::new(raw, set.into_vec()) });
+                    continue;
+                }
+            }
+            if known || words::is_real_word(&raw) {
                 // A real word the guides lack stays as it is: it tells the search that
                 // part of the question is not covered.
                 let clauses = self.clauses_of(&mut u.highlight, &word, 1.0);
@@ -568,6 +581,43 @@ fn is_percentage(after: &str) -> bool {
     after.starts_with('%') || after.starts_with("per cento") || after.starts_with("percent")
 }
 
+/// `word` with one double consonant made single, or one single consonant between letters
+/// doubled, each once; words shorter than five letters have too many neighbours to vary.
+fn consonant_variants(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 5 || !chars.iter().all(|c| c.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let consonant = |c: char| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'h' | 'y' | 'w' | 'x' | 'j');
+    let mut out = Vec::new();
+    for i in 1..chars.len() - 1 {
+        let c = chars[i];
+        if !consonant(c) {
+            continue;
+        }
+        if chars[i + 1] == c {
+            out.push(chars[..i].iter().chain(&chars[i + 1..]).collect());
+        } else if chars[i - 1] != c {
+            out.push(chars[..=i].iter().chain(&chars[i..]).collect());
+        }
+    }
+    out
+}
+
+/// Whether the last of `words` is "cento" or "percent(o)" after a number ("15 per cento"):
+/// the number carries the percentage; the word would be a concept no guide writes out.
+fn is_percent_word(words: &[String]) -> bool {
+    let Some((last, before)) = words.split_last() else { return false };
+    if !matches!(last.as_str(), "cento" | "percento" | "percent") {
+        return false;
+    }
+    let before = match before.split_last() {
+        Some((per, earlier)) if per == "per" => earlier,
+        _ => before,
+    };
+    before.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,6 +630,29 @@ mod tests {
         for after in ["", " giorni", " persone", " per il personale"] {
             assert!(!is_percentage(after), "{after:?}");
         }
+    }
+
+    #[test]
+    fn consonants_are_doubled_or_made_single_once() {
+        let v = consonant_variants("forfetario");
+        assert!(v.contains(&"forfettario".to_string()), "{v:?}");
+        assert!(!v.contains(&"fforfetario".to_string()));
+        assert!(consonant_variants("pubblico").contains(&"publico".to_string()));
+        assert!(consonant_variants("costo").contains(&"cossto".to_string()));
+        assert!(consonant_variants("fse").is_empty());
+        assert!(consonant_variants("città").is_empty());
+    }
+
+    #[test]
+    fn the_word_for_per_cent_after_a_number_is_not_a_concept() {
+        let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(is_percent_word(&words("costi 15 per cento")));
+        assert!(is_percent_word(&words("20 percento")));
+        assert!(is_percent_word(&words("40 percent")));
+        assert!(!is_percent_word(&words("cento")));
+        assert!(!is_percent_word(&words("per cento")));
+        assert!(!is_percent_word(&words("costi percento")));
+        assert!(!is_percent_word(&words("15 per costi")));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub mod tuning {
     /// Each concept's best score anywhere in the guide, added up: evidence spread over steps.
     pub const SPREAD: f32 = 1.0;
     /// How much coverage scales the score: `score × (1 − C + C × coverage)`.
-    pub const COVERAGE_SCALE: f32 = 0.5;
+    pub const COVERAGE_SCALE: f32 = 0.7;
 }
 
 /// How one guide matched.
@@ -54,6 +54,8 @@ pub struct Ranking {
     pub pairs_known: f32,
     /// Share of the query's weight the first match's best passage contains.
     pub focus: f32,
+    /// Each concept's weight and the number of guides that contain it, in query order.
+    pub weights: Vec<(f32, u32)>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -206,7 +208,8 @@ pub fn rank(
             .filter(|&g| acc[g].mask & must_not == 0 && allowed(g))
             .map(|gidx| GuideMatch { gidx, coverage: 1.0, ..Default::default() })
             .collect();
-        return Ok(Ranking { matches, relaxed: false, pairs_known, focus: 0.0 });
+        let weights = weight.iter().copied().zip(df).collect();
+        return Ok(Ranking { matches, relaxed: false, pairs_known, focus: 0.0, weights });
     }
 
     let mut candidates: Vec<(GuideMatch, f32)> = Vec::new();
@@ -239,5 +242,6 @@ pub fn rank(
         Some(first) if total > 0.0 => share_of(acc[first.gidx].best_mask & meaning) / total,
         _ => 0.0,
     };
-    Ok(Ranking { matches, relaxed, pairs_known, focus })
+    let weights = weight.iter().copied().zip(df).collect();
+    Ok(Ranking { matches, relaxed, pairs_known, focus, weights })
 }

@@ -83,7 +83,7 @@ fn lex(q: &str, ignored: &mut Vec<String>) -> Vec<Tok> {
             words.pop();
         }
         for w in words {
-            let cleaned: String = w.chars().filter(|c| !matches!(c, '(' | ')' | '[' | ']' | '{' | '}')).collect();
+            let cleaned = without_brackets(w);
             brackets |= cleaned.len() != w.len();
             if let Some(t) = word_token(&cleaned, ignored) {
                 toks.push(t);
@@ -104,6 +104,30 @@ fn lex(q: &str, ignored: &mut Vec<String>) -> Vec<Tok> {
         ignored.push("( )".into());
     }
     toks
+}
+
+/// `w` without grouping brackets; a paragraph or point right after a number or letter
+/// ("53(2)", "4(1)(g)") is part of a legal reference and stays.
+fn without_brackets(w: &str) -> String {
+    let mut out = String::with_capacity(w.len());
+    let mut rest = w;
+    while let Some(c) = rest.chars().next() {
+        if c == '(' && out.chars().last().is_some_and(|p| p.is_alphanumeric() || p == ')') {
+            if let Some(close) = rest.find(')') {
+                let inner = &rest[1..close];
+                if (1..=4).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    out.push_str(&rest[..=close]);
+                    rest = &rest[close + 1..];
+                    continue;
+                }
+            }
+        }
+        if !matches!(c, '(' | ')' | '[' | ']' | '{' | '}') {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn word_token(w: &str, ignored: &mut Vec<String>) -> Option<Tok> {
@@ -300,6 +324,12 @@ mod tests {
         assert_eq!(s.clauses.len(), 1);
         assert_eq!(parse("\"costi").ignored, ["\""]);
         assert_eq!(parse("(costi OR spese)").ignored, ["( )"]);
+        assert!(parse("art. 53(2) RDC").ignored.is_empty());
+        assert_eq!(without_brackets("53(2)"), "53(2)");
+        assert_eq!(without_brackets("4(1)(g)"), "4(1)(g)");
+        assert_eq!(without_brackets("(costi"), "costi");
+        assert_eq!(without_brackets("spese)"), "spese");
+        assert_eq!(without_brackets("(2)"), "2");
         assert_eq!(parse("a* *").ignored, ["a*", "*"]);
         assert_eq!(parse("costi NOT").ignored, ["NOT"]);
         assert_eq!(parse("- AND (").clauses, []);

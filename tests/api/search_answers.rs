@@ -200,6 +200,27 @@ db_test!(terms_and_percentages_are_read_as_officers_type_them, |app| {
     assert_eq!(bare["total"], 0, "{bare}");
 });
 
+db_test!(amounts_paragraphs_and_spelling_variants_are_read_as_typed, |app| {
+    // An amount is one number however it is written, and the snippet marks it as the guide has it.
+    let dotted = search(&app, "soglia 200.000", "").await;
+    assert_eq!(ids(&dotted)[0], "osc-obbligatorie", "{dotted}");
+    for typed in ["soglia 200k", "soglia 200 mila", "soglia 200,000"] {
+        assert_eq!(ids(&search(&app, typed, "").await), ids(&dotted), "{typed}");
+    }
+    let marked = search(&app, "200k", "").await;
+    let snippets: Vec<&str> =
+        marked["hits"].as_array().unwrap().iter().map(|h| h["snippet"].as_str().unwrap()).collect();
+    assert!(snippets.iter().any(|s| s.contains("<mark>200.000</mark>")), "{snippets:?}");
+    // A paragraph in brackets belongs to its article: nothing is reported as not applied.
+    let article = search(&app, "art. 53(2)", "").await;
+    assert_eq!(article["ignored"], Value::Array(vec![]), "{article}");
+    assert_eq!(ids(&article), ids(&search(&app, "art. 53", "").await));
+    // A word spelled with a single consonant where the guides double it is the same word.
+    let variant = search(&app, "tassi forfetari", "").await;
+    assert_eq!(ids(&variant)[0], "tassi-forfettari-costi-indiretti", "{variant}");
+    assert_eq!(variant["answered"], true, "{variant}");
+});
+
 db_test!(no_answer_is_said_with_the_next_step_and_counted, |app| {
     let q = "come si presenta la candidatura Erasmus+ per la mobilità degli studenti universitari";
     let body = search(&app, q, "").await;

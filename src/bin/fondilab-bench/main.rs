@@ -88,11 +88,14 @@ fn main() -> anyhow::Result<()> {
         Some("explain") => {
             let q = flag("--q").context("--q QUERY")?;
             let engine = SearchEngine::in_memory(Arc::new(real.clone()))?;
-            let r = engine.search(&SearchRequest { q, page: 1, per_page: 10, ..Default::default() })?;
+            let r = engine.search(&SearchRequest { q: q.clone(), page: 1, per_page: 10, ..Default::default() })?;
             println!(
                 "answered {} (confidence {:.2}) relaxed {} lang {:?} corrections {:?} ignored {:?} expanded {:?}",
                 r.answered, r.confidence, r.relaxed, r.lang, r.corrections, r.ignored, r.expanded
             );
+            for c in engine.concepts(&q)? {
+                println!("  {:?} {:?} {:?} weight {:.2} in {} guides", c.label, c.role, c.mode, c.weight, c.guides);
+            }
             for h in &r.hits {
                 let p = h.passage.as_ref().map(|p| p.anchor.as_str()).unwrap_or("");
                 println!("{:7.2} cov {:.2} {} #{p}", h.score, h.coverage, h.id);
