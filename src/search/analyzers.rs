@@ -417,9 +417,6 @@ pub fn amount(text: &str, start: usize, end: usize) -> Option<(String, usize)> {
                     after.get(..u.len()).is_some_and(|w| w.eq_ignore_ascii_case(u))
                         && !after[u.len()..].chars().next().is_some_and(char::is_alphanumeric)
                 })?;
-                if spaces == 0 {
-                    return None;
-                }
                 digits.push_str("000");
                 end += spaces + unit.len();
             }

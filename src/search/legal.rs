@@ -29,6 +29,11 @@ static PARENS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\([0-9a-zA-Z]{1,4}\)").expect("parens pattern is valid"));
 static NUMBER_OR_SEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}|-|–").expect("number pattern is valid"));
 
+/// The length of the paragraph or point in brackets ("(2)", "(g)") that `text` starts with.
+pub fn paragraph_len(text: &str) -> Option<usize> {
+    PARENS.find(text).filter(|m| m.start() == 0).map(|m| m.end())
+}
+
 /// A legal keyword and the part of the text it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalRef {

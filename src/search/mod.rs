@@ -510,7 +510,7 @@ impl SearchEngine {
         Ok(understood
             .concepts
             .iter()
-            .zip(ranking.weights)
+            .zip(ranking.weight.into_iter().zip(ranking.df))
             .map(|(c, (weight, guides))| ConceptWeight {
                 label: c.label.clone(),
                 role: c.role,

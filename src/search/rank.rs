@@ -54,8 +54,10 @@ pub struct Ranking {
     pub pairs_known: f32,
     /// Share of the query's weight the first match's best passage contains.
     pub focus: f32,
-    /// Each concept's weight and the number of guides that contain it, in query order.
-    pub weights: Vec<(f32, u32)>,
+    /// Each concept's weight, in query order.
+    pub weight: Vec<f32>,
+    /// Each concept's number of guides that contain it, in query order.
+    pub df: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -208,8 +210,7 @@ pub fn rank(
             .filter(|&g| acc[g].mask & must_not == 0 && allowed(g))
             .map(|gidx| GuideMatch { gidx, coverage: 1.0, ..Default::default() })
             .collect();
-        let weights = weight.iter().copied().zip(df).collect();
-        return Ok(Ranking { matches, relaxed: false, pairs_known, focus: 0.0, weights });
+        return Ok(Ranking { matches, relaxed: false, pairs_known, focus: 0.0, weight, df });
     }
 
     let mut candidates: Vec<(GuideMatch, f32)> = Vec::new();
@@ -242,6 +243,5 @@ pub fn rank(
         Some(first) if total > 0.0 => share_of(acc[first.gidx].best_mask & meaning) / total,
         _ => 0.0,
     };
-    let weights = weight.iter().copied().zip(df).collect();
-    Ok(Ranking { matches, relaxed, pairs_known, focus, weights })
+    Ok(Ranking { matches, relaxed, pairs_known, focus, weight, df })
 }

@@ -5,6 +5,8 @@
 //! applied (an unmatched quote, an operator with nothing to act on, brackets, a prefix of
 //! fewer than three letters) is reported in `ignored`, never an error.
 
+use super::legal;
+
 /// What a clause of the query asks of a guide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -113,13 +115,10 @@ fn without_brackets(w: &str) -> String {
     let mut rest = w;
     while let Some(c) = rest.chars().next() {
         if c == '(' && out.chars().last().is_some_and(|p| p.is_alphanumeric() || p == ')') {
-            if let Some(close) = rest.find(')') {
-                let inner = &rest[1..close];
-                if (1..=4).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    out.push_str(&rest[..=close]);
-                    rest = &rest[close + 1..];
-                    continue;
-                }
+            if let Some(len) = legal::paragraph_len(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
             }
         }
         if !matches!(c, '(' | ')' | '[' | ']' | '{' | '}') {
