@@ -436,7 +436,10 @@ impl Builder<'_> {
             if !known {
                 // The same word with a consonant doubled or made single ("forfetario",
                 // "forfettario"): Italian spells some words both ways, and typists miss doubles.
-                if let Some(variant) = consonant_variants(&word).into_iter().find(|v| self.known(v)) {
+                // Never a word that is not searched ("sonno" is not "sono").
+                let variant =
+                    consonant_variants(&word).into_iter().find(|v| !analyzers::is_query_stop(v) && self.known(v));
+                if let Some(variant) = variant {
                     let mut set = ClauseSet::default();
                     self.clauses(&mut set, &mut u.highlight, &word, 1.0);
                     self.clauses(&mut set, &mut u.highlight, &variant, 1.0);

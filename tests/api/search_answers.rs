@@ -219,6 +219,10 @@ db_test!(amounts_paragraphs_and_spelling_variants_are_read_as_typed, |app| {
     let variant = search(&app, "tassi forfetari", "").await;
     assert_eq!(ids(&variant)[0], "tassi-forfettari-costi-indiretti", "{variant}");
     assert_eq!(variant["answered"], true, "{variant}");
+    // A variant that is a word never searched ("sono" for "sonno") is not one.
+    let req =
+        fondilab::search::SearchRequest { q: "sonno forfetario".into(), page: 1, per_page: 5, ..Default::default() };
+    assert_eq!(app.state.search.search(&req).unwrap().expanded, ["forfettario"]);
 });
 
 db_test!(no_answer_is_said_with_the_next_step_and_counted, |app| {
